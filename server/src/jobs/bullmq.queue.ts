@@ -1,6 +1,6 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { runJob } from './run-job.js';
+import { RetryLaterError, runJob } from './run-job.js';
 import {
   jobId,
   retryPolicy,
@@ -52,14 +52,17 @@ export class BullmqQueue implements JobQueue {
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
     this.worker = new Worker(
       QUEUE_NAME,
-      async (job: Job, _token?: string, signal?: AbortSignal) =>
-        runJob(
-          handlers,
-          job.name as JobName,
-          job.data,
-          { signal: signal ?? new AbortController().signal, attempt: job.attemptsMade + 1, id: job.id ?? '' },
-          this.options.attempts,
-        ),
+      async (job: Job, token?: string, signal?: AbortSignal) => {
+        const context = { signal: signal ?? new AbortController().signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
+        try {
+          await runJob(handlers, job.name as JobName, job.data, context, this.options.attempts);
+        } catch (error) {
+          if (!(error instanceof RetryLaterError)) throw error;
+          // BullMQ's way to run a job later without counting an attempt.
+          await job.moveToDelayed(Date.now() + error.delayMs, token);
+          throw new DelayedError();
+        }
+      },
       {
         connection: this.options.createWorkerConnection(),
         prefix: this.options.prefix,
