@@ -23,6 +23,8 @@ export interface BullmqQueueOptions extends QueueOptions {
   prefix: string;
   /** Longest a worker may keep shutting down before its running jobs are handed back to the queue. */
   closeTimeoutMs: number;
+  /** How long a worker's lock on a job lasts without renewal; also how often stalled jobs are looked for. */
+  lockMs: number;
 }
 
 /** The job queue on Redis, with BullMQ's production settings (see BullMQ's going-to-production guide). */
@@ -67,8 +69,9 @@ export class BullmqQueue implements JobQueue {
         connection: this.options.createWorkerConnection(),
         prefix: this.options.prefix,
         concurrency,
-        // A worker that died mid-job is noticed within a lock duration; the job then runs elsewhere.
-        lockDuration: 30_000,
+        // A worker that died mid-job is noticed within two lock durations; the job then runs elsewhere.
+        lockDuration: this.options.lockMs,
+        stalledInterval: this.options.lockMs,
         maxStalledCount: 2,
       },
     );
