@@ -27,7 +27,8 @@ const weird = fc.oneof(
 );
 
 const index = fc.oneof(
-  fc.integer({ min: 0, max: 3_000 }).map(String),
+  // Valid indexes stay clear of the ranges other end-to-end tests watch (from 2,000 up).
+  fc.integer({ min: 100, max: 1_500 }).map(String),
   fc.integer({ min: -1_000_000, max: -1 }).map(String),
   fc.constantFrom('1000001', '9007199254740993', '1e308', '1e999', '-0', '0.5', '1.0e2', '12345678901234567890123456789'),
   fc.double().map((value) => (Number.isFinite(value) ? String(value) : '0')),
