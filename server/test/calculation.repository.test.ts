@@ -64,6 +64,23 @@ describe('CalculationRepository on Postgres', () => {
     expect(Number(count)).toBe(20);
   });
 
+  it('submits in one statement: creates once, records each request id once, queues a failed one again', async () => {
+    const first = await calculations.submit(40, 'client-a', 'request-40-a');
+    expect(first).toMatchObject({ changed: true, calculation: { index: 40, status: 'queued', attempt: 1 }, submission: { index: 40 } });
+    expect(await calculations.submit(40, 'client-a', 'request-40-b')).toMatchObject({ changed: false, submission: { index: 40 } });
+    expect((await calculations.submit(40, 'client-a', 'request-40-b')).submission).toBeUndefined();
+    await calculations.start(40, 1);
+    await calculations.fail(40, 1, 'The computation failed.');
+    expect(await calculations.submit(40, 'client-a', 'request-40-c')).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2 } });
+  });
+
+  it('submits one index concurrently as one calculation, every submission recorded', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => calculations.submit(41, 'client-a', `request-41-${i}`)));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    expect(results.every((result) => result.calculation.index === 41 && result.submission?.index === 41)).toBe(true);
+    expect(new Set(results.map((result) => result.submission!.id)).size).toBe(20);
+  });
+
   it('pages newest first with a cursor, without gaps or repeats', async () => {
     for (const index of [100, 101, 102, 103, 104]) await calculations.request(index, 'client-a');
     const seen: number[] = [];

@@ -45,12 +45,15 @@ export class CalculationService {
    * before (the proxy retrying a request) changes nothing and answers the same.
    */
   async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
-    const { request, submission } = await this.db.transaction().execute(async (trx) => {
-      const calculations = new CalculationRepository(trx);
-      if (index >= this.expensive.fromIndex) await this.checkPending(calculations, index, client);
-      return { request: await calculations.request(index, client), submission: await new SubmissionRepository(trx).add(index, requestId) };
-    });
-    const { calculation, changed } = request;
+    const { calculation, changed, submission } =
+      index < this.expensive.fromIndex
+        ? await this.calculations.submit(index, client, requestId)
+        : await this.db.transaction().execute(async (trx) => {
+            const calculations = new CalculationRepository(trx);
+            await this.checkPending(calculations, index, client);
+            const request = await calculations.request(index, client);
+            return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
+          });
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
     if (calculation.status === 'queued') {
