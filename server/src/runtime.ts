@@ -3,6 +3,7 @@
  * which services, and whether it serves HTTP API routes, runs jobs, or both. Also knows the order in
  * which to take it all down.
  */
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { EventStreamHub } from './api/event-stream.js';
@@ -22,6 +23,9 @@ import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
+import { instrumentComputer, instrumentHandlers } from './observability/instrument.js';
+import { Metrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics.routes.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
@@ -33,6 +37,8 @@ export interface Runtime {
   http: FastifyInstance;
   /** Listening address, once started. */
   url: string;
+  /** Where /metrics listens when METRICS_PORT is set. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -56,6 +62,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const readiness = () => checkDependencies(db, messaging.queue);
 
   let streams: EventStreamHub | undefined;
+  const metrics = new Metrics(
+    { role: config.ROLE },
+    { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
+  );
   let calculations: CalculationService | undefined;
   if (runsApi) {
     calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache);
@@ -66,9 +76,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   let pool: FibPool | undefined;
   if (runsWorker) {
     pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
-    const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, pool, messaging.events, messaging.cache, logger) };
+    const computer = instrumentComputer(pool, metrics);
+    const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger) };
     assertHandlers(handlers);
-    await messaging.queue.work(handlers, { concurrency: config.WORKER_CONCURRENCY });
+    await messaging.queue.work(instrumentHandlers(handlers, metrics), { concurrency: config.WORKER_CONCURRENCY });
     await reconcile(db, messaging.queue, logger);
   }
 
@@ -76,20 +87,23 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     config,
     logger,
     health: { readiness },
+    metrics,
     api: calculations && streams ? { config, calculations, streams, readiness } : undefined,
     serveWeb: config.ROLE === 'all',
   });
   const url = await http.listen({ host: config.HOST, port: config.PORT });
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.HOST, config.METRICS_PORT);
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory' }, 'started');
 
   return {
     http,
     url,
+    metricsUrl: metricsServer && `http://${config.HOST}:${(metricsServer.server.address() as AddressInfo).port}`,
     async stop() {
       // 1. Take no new work: end event streams, stop accepting requests (in-flight ones finish),
       //    stop taking jobs (running ones finish, or are handed back past the timeout).
       streams?.close();
-      await Promise.all([http.close(), messaging.queue.stopWorking()]);
+      await Promise.all([http.close(), metricsServer?.close(), messaging.queue.stopWorking()]);
       // 2. Then close what the work used.
       await pool?.close();
       await messaging.close();

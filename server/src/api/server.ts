@@ -4,6 +4,10 @@ import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
+import { instrumentHttp } from '../observability/instrument.js';
+import type { Metrics } from '../observability/metrics.js';
+import { metricsRoute } from '../observability/metrics.routes.js';
+import { adminGuard } from './admin-auth.js';
 import type { ApiContext, HealthContext } from './context.js';
 import { body, registerErrorHandling } from './errors.js';
 import { calculationRoutes } from './routes/calculations.js';
@@ -21,13 +25,14 @@ export interface HttpOptions {
   config: Config;
   logger: Logger;
   health: HealthContext;
+  metrics: Metrics;
   /** The API routes; absent in the worker role, which answers health checks only. */
   api?: ApiContext;
   /** Serve the built web client (the embedded default). */
   serveWeb?: boolean;
 }
 
-export async function buildHttpServer({ config, logger, health, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ config, logger, health, metrics, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
@@ -55,7 +60,11 @@ export async function buildHttpServer({ config, logger, health, api, serveWeb }:
     else request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  instrumentHttp(app, metrics);
+  const guard = adminGuard(config);
+
   healthRoutes(app, health);
+  if (config.METRICS_PORT === undefined) metricsRoute(app, metrics, guard);
   if (api) {
     calculationRoutes(app, api);
     submissionRoutes(app, api);

@@ -7,7 +7,8 @@ export enum JobName {
 }
 
 export interface JobPayloads {
-  [JobName.ComputeFibonacci]: { index: number; attempt: number };
+  /** `requestId`: the HTTP request that queued it, so the worker's logs carry the same id. */
+  [JobName.ComputeFibonacci]: { index: number; attempt: number; requestId?: string };
 }
 
 export type JobPayload<N extends JobName = JobName> = JobPayloads[N];

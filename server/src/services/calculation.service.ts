@@ -31,7 +31,7 @@ export class CalculationService {
    * Records the submission and the calculation in one transaction, and only once it has committed
    * queues the job: a job never names a row that a rolled-back transaction took away.
    */
-  async submit(index: number): Promise<CalculationView> {
+  async submit(index: number, requestId?: string): Promise<CalculationView> {
     const { request, submission } = await this.db.transaction().execute(async (trx) => ({
       request: await new CalculationRepository(trx).request(index),
       submission: await new SubmissionRepository(trx).add(index),
@@ -40,7 +40,7 @@ export class CalculationService {
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
     if (calculation.status === 'queued') {
-      await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
+      await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt, requestId });
     }
     const view = toCalculationView(calculation);
     await this.events.publish({ type: 'submission', data: toSubmissionView(submission) });
