@@ -23,6 +23,7 @@ import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
+import { reportingFinalFailures } from './observability/error-reporting.js';
 import { instrumentComputer, instrumentHandlers } from './observability/instrument.js';
 import { Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.routes.js';
@@ -79,7 +80,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     const computer = instrumentComputer(pool, metrics);
     const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger) };
     assertHandlers(handlers);
-    await messaging.queue.work(instrumentHandlers(handlers, metrics), { concurrency: config.WORKER_CONCURRENCY });
+    await messaging.queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
     await reconcile(db, messaging.queue, logger);
   }
 
