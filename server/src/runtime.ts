@@ -30,6 +30,7 @@ import { startMetricsServer } from './observability/metrics.routes.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
+import { prune } from './services/prune.service.js';
 import { reconcile } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -78,10 +79,16 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   if (runsWorker) {
     pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
     const computer = instrumentComputer(pool, metrics);
-    const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger) };
+    const { queue } = messaging;
+    const handlers = {
+      [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger),
+      [JobName.Prune]: { handle: async () => void (await prune(db, queue, config, logger)) },
+      [JobName.Reconcile]: { handle: async () => void (await reconcile(db, queue, logger)) },
+    };
     assertHandlers(handlers);
-    await messaging.queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
-    await reconcile(db, messaging.queue, logger);
+    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
+    await queue.schedule({ [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
+    await reconcile(db, queue, logger);
   }
 
   const http = await buildHttpServer({

@@ -10,10 +10,12 @@ import {
   type JobPayloads,
   type JobQueue,
   type QueueOptions,
+  type Schedules,
   type WorkerOptions,
 } from './types.js';
 
 const QUEUE_NAME = 'calculations';
+const PRUNE_BATCH = 1_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** Used by the queue and for commands; fails fast when Redis is away. */
@@ -82,6 +84,27 @@ export class BullmqQueue implements JobQueue {
       completed: counts.completed ?? 0,
       failed: counts.failed ?? 0,
     };
+  }
+
+  async schedule(schedules: Schedules): Promise<void> {
+    for (const [name, pattern] of Object.entries(schedules)) {
+      // A job scheduler lives in Redis under its name: every worker upserting it leaves one scheduler,
+      // which adds one job per tick.
+      if (pattern === 'off') await this.queue.removeJobScheduler(name);
+      else await this.queue.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
+    }
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    for (const state of ['completed', 'failed'] as const) {
+      for (;;) {
+        const batch = await this.queue.clean(olderThanMs, PRUNE_BATCH, state);
+        removed += batch.length;
+        if (batch.length < PRUNE_BATCH) break;
+      }
+    }
+    return removed;
   }
 
   async ping(): Promise<void> {

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { runJob } from './run-job.js';
 import {
   jobId,
@@ -8,6 +9,7 @@ import {
   type JobPayloads,
   type JobQueue,
   type QueueOptions,
+  type Schedules,
   type WorkerOptions,
 } from './types.js';
 
@@ -17,6 +19,7 @@ interface MemoryJob {
   payload: JobPayloads[JobName];
   attemptsMade: number;
   state: 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+  finishedAt?: number;
 }
 
 /** Finished jobs remembered (for de-duplication and counts), as BullMQ keeps a bounded number. */
@@ -33,6 +36,8 @@ export class MemoryQueue implements JobQueue {
   /** Ids of finished jobs, oldest first. */
   private readonly finished: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The next tick of each periodic job. */
+  private readonly schedules = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
@@ -41,7 +46,10 @@ export class MemoryQueue implements JobQueue {
   constructor(private readonly options: QueueOptions) {}
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
-    const id = jobId(name, payload);
+    this.add(jobId(name, payload), name, payload);
+  }
+
+  private add<N extends JobName>(id: string, name: N, payload: JobPayloads[N]): void {
     if (this.jobs.has(id)) return;
     const job: MemoryJob = { id, name, payload, attemptsMade: 0, state: 'waiting' };
     this.jobs.set(id, job);
@@ -62,6 +70,27 @@ export class MemoryQueue implements JobQueue {
     return counts;
   }
 
+  async schedule(schedules: Schedules): Promise<void> {
+    for (const [name, pattern] of Object.entries(schedules) as Array<[keyof Schedules, string]>) {
+      clearTimeout(this.schedules.get(name));
+      this.schedules.delete(name);
+      if (pattern !== 'off') this.scheduleNext(name, pattern);
+    }
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const [id, job] of this.jobs) {
+      if (job.finishedAt !== undefined && job.finishedAt <= cutoff) {
+        this.jobs.delete(id);
+        removed++;
+      }
+    }
+    if (removed > 0) this.finished.splice(0, this.finished.length, ...this.finished.filter((id) => this.jobs.has(id)));
+    return removed;
+  }
+
   async ping(): Promise<void> {}
 
   async stopWorking(): Promise<void> {
@@ -72,8 +101,19 @@ export class MemoryQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.stopWorking();
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of [...this.timers, ...this.schedules.values()]) clearTimeout(timer);
     this.timers.clear();
+    this.schedules.clear();
+  }
+
+  /** One job per tick, its id named after the tick as BullMQ's job schedulers name theirs. */
+  private scheduleNext(name: keyof Schedules, pattern: string): void {
+    const tick = CronExpressionParser.parse(pattern, { tz: 'UTC' }).next().getTime();
+    const timer = setTimeout(() => {
+      this.add(`repeat:${name}:${tick}`, name, {});
+      this.scheduleNext(name, pattern);
+    }, tick - Date.now());
+    this.schedules.set(name, timer);
   }
 
   private pump(): void {
@@ -121,6 +161,7 @@ export class MemoryQueue implements JobQueue {
 
   private finish(job: MemoryJob, state: 'completed' | 'failed'): void {
     job.state = state;
+    job.finishedAt = Date.now();
     this.finished.push(job.id);
     if (this.finished.length > KEEP_FINISHED) this.jobs.delete(this.finished.shift()!);
   }

@@ -4,11 +4,23 @@
  */
 export enum JobName {
   ComputeFibonacci = 'compute-fibonacci',
+  /** Periodic: removes finished jobs and old submissions. */
+  Prune = 'prune',
+  /** Periodic: re-queues calculations recorded in Postgres but missing from the queue. */
+  Reconcile = 'reconcile',
 }
+
+/** Jobs that run on a cron schedule rather than being enqueued by a service. */
+export const scheduledJobs = [JobName.Prune, JobName.Reconcile] as const;
+export type ScheduledJobName = (typeof scheduledJobs)[number];
+/** A cron expression (UTC) per periodic job, or `off`. */
+export type Schedules = Record<ScheduledJobName, string>;
 
 export interface JobPayloads {
   /** `requestId`: the HTTP request that queued it, so the worker's logs carry the same id. */
   [JobName.ComputeFibonacci]: { index: number; attempt: number; requestId?: string };
+  [JobName.Prune]: Record<string, never>;
+  [JobName.Reconcile]: Record<string, never>;
 }
 
 export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
@@ -16,6 +28,9 @@ export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
 /** Deterministic ids: the same work enqueued twice is one job. */
 export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.ComputeFibonacci]: ({ index, attempt }) => `fib-${index}-${attempt}`,
+  // Periodic jobs get their ids from the scheduler (one per tick); enqueued by hand, one runs at a time.
+  [JobName.Prune]: () => JobName.Prune,
+  [JobName.Reconcile]: () => JobName.Reconcile,
 };
 
 export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): string {
@@ -68,6 +83,13 @@ export interface JobQueue {
   /** Starts consuming jobs in this process. */
   work(handlers: JobHandlers, options: WorkerOptions): Promise<void>;
   counts(): Promise<JobCounts>;
+  /**
+   * Declares the periodic jobs. Each runs once per tick of its cron expression however many processes
+   * declare the same schedules; declaring again replaces the expression, and `off` removes the schedule.
+   */
+  schedule(schedules: Schedules): Promise<void>;
+  /** Forgets finished (completed or failed) jobs older than this; returns how many. */
+  prune(olderThanMs: number): Promise<number>;
   /** Resolves when the queue's backend answers. */
   ping(): Promise<void>;
   /** Stops taking jobs and waits for the running ones to finish. */
