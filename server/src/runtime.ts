@@ -19,6 +19,7 @@ import type { EventBus } from './events/bus.js';
 import { MemoryEventBus } from './events/memory.bus.js';
 import { RedisEventBus } from './events/redis.bus.js';
 import { FibPool } from './fib/pool.js';
+import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
@@ -62,6 +63,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   }
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
+  const backups = createBackupService(config, logger, db);
 
   let streams: EventStreamHub | undefined;
   const metrics = new Metrics(
@@ -81,13 +83,14 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     const computer = instrumentComputer(pool, metrics);
     const { queue } = messaging;
     const handlers = {
+      [JobName.Backup]: { handle: async () => void (await backups.create()) },
       [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger),
       [JobName.Prune]: { handle: async () => void (await prune(db, queue, config, logger)) },
       [JobName.Reconcile]: { handle: async () => void (await reconcile(db, queue, logger)) },
     };
     assertHandlers(handlers);
     await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
-    await queue.schedule({ [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
+    await queue.schedule({ [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
     await reconcile(db, queue, logger);
   }
 

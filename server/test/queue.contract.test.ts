@@ -18,6 +18,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
 
   const handlers = (handle: (payload: Payload) => Promise<void>, onFailed?: (payload: Payload, error: Error) => Promise<void>): JobHandlers => ({
     [JobName.ComputeFibonacci]: { handle, onFailed },
+    [JobName.Backup]: { handle: async () => {} },
     [JobName.Prune]: { handle: async () => {} },
     [JobName.Reconcile]: { handle: async () => {} },
   });
@@ -123,13 +124,13 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
       ...handlers(async () => {}),
       [JobName.Reconcile]: { handle: async (_payload, context) => void ticks.push(context.id) },
     };
-    const everySecond = { [JobName.Reconcile]: '* * * * * *', [JobName.Prune]: 'off' };
+    const everySecond = { [JobName.Reconcile]: '* * * * * *', [JobName.Prune]: 'off', [JobName.Backup]: 'off' };
     await first.schedule(everySecond);
     await (second ?? first).schedule(everySecond);
     await first.work(scheduled, { concurrency: 2 });
     await second?.work(scheduled, { concurrency: 2 });
     await new Promise((resolve) => setTimeout(resolve, 3_200));
-    await first.schedule({ [JobName.Reconcile]: 'off', [JobName.Prune]: 'off' });
+    await first.schedule({ [JobName.Reconcile]: 'off', [JobName.Prune]: 'off', [JobName.Backup]: 'off' });
     const seen = ticks.length;
     expect(seen).toBeGreaterThanOrEqual(2);
     expect(seen).toBeLessThanOrEqual(4);

@@ -4,6 +4,8 @@
  */
 export enum JobName {
   ComputeFibonacci = 'compute-fibonacci',
+  /** Periodic: backs the database up to BACKUP_DIR or the bucket. */
+  Backup = 'backup',
   /** Periodic: removes finished jobs and old submissions. */
   Prune = 'prune',
   /** Periodic: re-queues calculations recorded in Postgres but missing from the queue. */
@@ -11,7 +13,7 @@ export enum JobName {
 }
 
 /** Jobs that run on a cron schedule rather than being enqueued by a service. */
-export const scheduledJobs = [JobName.Prune, JobName.Reconcile] as const;
+export const scheduledJobs = [JobName.Backup, JobName.Prune, JobName.Reconcile] as const;
 export type ScheduledJobName = (typeof scheduledJobs)[number];
 /** A cron expression (UTC) per periodic job, or `off`. */
 export type Schedules = Record<ScheduledJobName, string>;
@@ -19,6 +21,7 @@ export type Schedules = Record<ScheduledJobName, string>;
 export interface JobPayloads {
   /** `requestId`: the HTTP request that queued it, so the worker's logs carry the same id. */
   [JobName.ComputeFibonacci]: { index: number; attempt: number; requestId?: string };
+  [JobName.Backup]: Record<string, never>;
   [JobName.Prune]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
 }
@@ -29,6 +32,7 @@ export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
 export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.ComputeFibonacci]: ({ index, attempt }) => `fib-${index}-${attempt}`,
   // Periodic jobs get their ids from the scheduler (one per tick); enqueued by hand, one runs at a time.
+  [JobName.Backup]: () => JobName.Backup,
   [JobName.Prune]: () => JobName.Prune,
   [JobName.Reconcile]: () => JobName.Reconcile,
 };
