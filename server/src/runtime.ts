@@ -29,6 +29,7 @@ import { instrumentComputer, instrumentHandlers } from './observability/instrume
 import { Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.routes.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
+import { AdminService } from './services/admin.service.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
 import { prune } from './services/prune.service.js';
@@ -100,6 +101,15 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     health: { readiness },
     metrics,
     api: calculations && streams ? { config, calculations, streams, readiness } : undefined,
+    admin: runsApi
+      ? {
+          admin: new AdminService(db, messaging.queue),
+          backups,
+          maxIndex: config.MAX_INDEX,
+          webDir: config.WEB_DIR,
+          dashboardQueue: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueue : undefined,
+        }
+      : undefined,
     serveWeb: config.ROLE === 'all',
   });
   const url = await http.listen({ host: config.HOST, port: config.PORT });

@@ -150,4 +150,16 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(await queue.prune(10)).toBe(3);
     expect((await queue.counts()).completed).toBe(0);
   });
+
+  it('lists a working process with its concurrency and heartbeat, until it stops', async () => {
+    const queue = await newQueue();
+    expect(await queue.workers()).toEqual([]);
+    await queue.work(handlers(async () => {}), { concurrency: 3 });
+    const [worker, ...others] = await queue.workers();
+    expect(others).toEqual([]);
+    expect(worker).toMatchObject({ concurrency: 3, pid: process.pid });
+    expect(Date.now() - Date.parse(worker!.lastHeartbeat)).toBeLessThan(15_000);
+    await queue.stopWorking();
+    expect(await queue.workers()).toEqual([]);
+  });
 });

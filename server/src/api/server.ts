@@ -10,6 +10,7 @@ import { metricsRoute } from '../observability/metrics.routes.js';
 import { adminGuard } from './admin-auth.js';
 import type { ApiContext, HealthContext } from './context.js';
 import { body, registerErrorHandling } from './errors.js';
+import { adminRoutes, type AdminContext } from './routes/admin.js';
 import { calculationRoutes } from './routes/calculations.js';
 import { compatRoutes } from './routes/compat.js';
 import { configRoutes } from './routes/config.js';
@@ -28,11 +29,13 @@ export interface HttpOptions {
   metrics: Metrics;
   /** The API routes; absent in the worker role, which answers health checks only. */
   api?: ApiContext;
+  /** The admin API, page and queue dashboard; absent in the worker role. */
+  admin?: Omit<AdminContext, 'guard'>;
   /** Serve the built web client (the embedded default). */
   serveWeb?: boolean;
 }
 
-export async function buildHttpServer({ config, logger, health, metrics, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ config, logger, health, metrics, api, admin, serveWeb }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
@@ -72,6 +75,7 @@ export async function buildHttpServer({ config, logger, health, metrics, api, se
     compatRoutes(app, api);
     configRoutes(app, api);
   }
+  if (admin) await adminRoutes(app, { ...admin, guard });
   const web = serveWeb && (await registerWebClient(app, config.WEB_DIR, logger));
   app.setNotFoundHandler((request, reply) => {
     if (web && isPageRequest(request)) return reply.header('cache-control', 'no-cache').sendFile('index.html');

@@ -1,4 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
+import { describeWorker } from './heartbeat.js';
 import { runJob } from './run-job.js';
 import {
   jobId,
@@ -10,6 +11,7 @@ import {
   type JobQueue,
   type QueueOptions,
   type Schedules,
+  type WorkerInfo,
   type WorkerOptions,
 } from './types.js';
 
@@ -42,6 +44,7 @@ export class MemoryQueue implements JobQueue {
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
   private stopping = new AbortController();
+  private worker: (() => WorkerInfo) | undefined;
 
   constructor(private readonly options: QueueOptions) {}
 
@@ -60,6 +63,7 @@ export class MemoryQueue implements JobQueue {
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
     this.handlers = handlers;
     this.concurrency = concurrency;
+    this.worker = describeWorker(concurrency);
     this.stopping = new AbortController();
     this.pump();
   }
@@ -76,6 +80,11 @@ export class MemoryQueue implements JobQueue {
       this.schedules.delete(name);
       if (pattern !== 'off') this.scheduleNext(name, pattern);
     }
+  }
+
+  /** The one worker of the process, while it works: its heartbeat is now. */
+  async workers(): Promise<WorkerInfo[]> {
+    return this.worker ? [this.worker()] : [];
   }
 
   async prune(olderThanMs: number): Promise<number> {
@@ -95,6 +104,7 @@ export class MemoryQueue implements JobQueue {
 
   async stopWorking(): Promise<void> {
     this.handlers = undefined;
+    this.worker = undefined;
     this.stopping.abort();
     await Promise.allSettled([...this.running]);
   }

@@ -81,6 +81,19 @@ export interface WorkerOptions {
   concurrency: number;
 }
 
+/** A worker process consuming this queue, as its heartbeats tell. */
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  startedAt: string;
+  lastHeartbeat: string;
+}
+
+/** How often a working process says it is alive; one silent for three beats is no longer listed. */
+export const HEARTBEAT_MS = 10_000;
+
 /** The queue, as the services see it; BullMQ on Redis or in process. Both pass the same contract tests. */
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void>;
@@ -92,6 +105,8 @@ export interface JobQueue {
    * declare the same schedules; declaring again replaces the expression, and `off` removes the schedule.
    */
   schedule(schedules: Schedules): Promise<void>;
+  /** Worker processes heard from in the last three heartbeats. */
+  workers(): Promise<WorkerInfo[]>;
   /** Forgets finished (completed or failed) jobs older than this; returns how many. */
   prune(olderThanMs: number): Promise<number>;
   /** Resolves when the queue's backend answers. */
