@@ -89,10 +89,10 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     }
     const stats = await eventually(async () => {
       const current = (await call('/api/admin/stats', { headers: auth })).json();
-      return current.slowest.length === 2 ? current : undefined;
+      // The record is marked done a moment before the queue marks the job completed.
+      return current.slowest.length === 2 && current.queue.completed >= 2 ? current : undefined;
     });
     expect(stats.queue).toMatchObject({ waiting: 0, active: 0, failed: 0 });
-    expect(stats.queue.completed).toBeGreaterThanOrEqual(2);
     expect(stats.jobsPerMinute).toBeGreaterThan(0);
     expect(stats.failureRate).toBe(0);
     expect(stats.workers).toHaveLength(1);
