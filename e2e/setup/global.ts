@@ -2,6 +2,7 @@
  * Starts one distributed topology (nginx, 2 api, 2 workers) on a fresh database and Redis prefix for all
  * end-to-end tests, and tells them where it is.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,8 @@ declare module 'vitest' {
     /** Each api replica, directly. */
     apiUrls: string[];
     databaseUrl: string;
+    /** The admin's password (user `admin`) on every api replica. */
+    adminPassword: string;
   }
 }
 
@@ -24,7 +27,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const database = await createTestDatabase();
   const namespace = redisNamespace();
   const workDir = await mkdtemp(join(tmpdir(), 'fibstack-e2e-'));
-  const topology = new Topology({ databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir, env: { MAX_INDEX: '1000000' } });
+  const adminPassword = `e2e-${randomUUID()}`;
+  const env = { MAX_INDEX: '1000000', ADMIN_PASSWORD: adminPassword, BACKUP_DIR: join(workDir, 'backups') };
+  const topology = new Topology({ databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir, env });
   try {
     await topology.start();
   } catch (error) {
@@ -34,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('baseUrl', topology.url);
   project.provide('apiUrls', topology.apis.map((api) => api.url));
   project.provide('databaseUrl', database.url);
+  project.provide('adminPassword', adminPassword);
   return async () => {
     await topology.stop();
     await database.drop();
