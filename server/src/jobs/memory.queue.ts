@@ -26,6 +26,8 @@ interface MemoryJob {
 
 /** Finished jobs remembered (for de-duplication and counts), as BullMQ keeps a bounded number. */
 const KEEP_FINISHED = 1_000;
+/** The longest delay setTimeout keeps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The job queue of the embedded default: same semantics as the BullMQ queue (deterministic ids,
@@ -117,13 +119,19 @@ export class MemoryQueue implements JobQueue {
   }
 
   /** One job per tick, its id named after the tick as BullMQ's job schedulers name theirs. */
-  private scheduleNext(name: keyof Schedules, pattern: string): void {
-    const tick = CronExpressionParser.parse(pattern, { tz: 'UTC' }).next().getTime();
+  private scheduleNext(name: keyof Schedules, pattern: string, tick = this.nextTick(pattern)): void {
+    const wait = tick - Date.now();
+    // setTimeout fires at once past ~24.8 days: a tick further away is waited for in steps.
     const timer = setTimeout(() => {
+      if (wait > MAX_TIMER_MS) return this.scheduleNext(name, pattern, tick);
       this.add(`repeat:${name}:${tick}`, name, {});
       this.scheduleNext(name, pattern);
-    }, tick - Date.now());
+    }, Math.min(wait, MAX_TIMER_MS));
     this.schedules.set(name, timer);
+  }
+
+  private nextTick(pattern: string): number {
+    return CronExpressionParser.parse(pattern, { tz: 'UTC' }).next().getTime();
   }
 
   private pump(): void {
