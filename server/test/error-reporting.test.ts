@@ -48,8 +48,11 @@ describe('error reporting to a Sentry DSN', () => {
       env: { PATH: process.env.PATH, CRASH: crash, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging', SENTRY_RELEASE: 'fibstack@9.9.9', ROLE: 'worker' },
     }).catch((error: { code?: number }) => error);
 
+  /** The event whose exception is `message` (not one that merely shows it in a frame's source lines). */
   const eventWith = (message: string) =>
-    received.flatMap((envelope) => envelope.items).find((item) => JSON.stringify(item.exception ?? '').includes(message));
+    received
+      .flatMap((envelope) => envelope.items)
+      .find((item) => (item.exception as { values?: Array<{ value?: string }> } | undefined)?.values?.some((value) => value.value === message));
 
   it('reports an uncaught exception with the environment and release, then the process exits', async () => {
     const outcome = await run('exception');
@@ -62,5 +65,17 @@ describe('error reporting to a Sentry DSN', () => {
   it('reports an unhandled rejection', async () => {
     await run('rejection');
     expect(eventWith('an unhandled rejection')).toMatchObject({ environment: 'staging', release: 'fibstack@9.9.9' });
+  });
+
+  it('reports an HTTP request that ended in a 500, with its route', async () => {
+    await run('http');
+    expect(eventWith('a bug behind a 500')).toMatchObject({ environment: 'staging', extra: { route: '/boom' } });
+    // A client's mistake (a 4xx) is not an error of the service.
+    expect(eventWith('index must be at most 10')).toBeUndefined();
+  });
+
+  it('reports a job that failed its last attempt, with the job name', async () => {
+    await run('job');
+    expect(eventWith('a job failed for good')).toMatchObject({ release: 'fibstack@9.9.9', extra: { job: 'compute-fibonacci' } });
   });
 });

@@ -14,6 +14,9 @@ export function startErrorReporting(config: Pick<Config, 'SENTRY_DSN' | 'SENTRY_
     environment: config.SENTRY_ENVIRONMENT ?? config.NODE_ENV,
     release: config.SENTRY_RELEASE,
     initialScope: { tags: { role: config.ROLE } },
+    // Sentry's own Fastify hook sees every error a route throws, validation errors included, before
+    // their status is known; our error handler reports the ones that are bugs (the 500s) instead.
+    integrations: (defaults) => defaults.filter((integration) => integration.name !== 'Fastify'),
     // Errors only: no tracing, and no request bodies, cookies or IP addresses.
     tracesSampleRate: 0,
     sendDefaultPii: false,
