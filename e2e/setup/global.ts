@@ -17,6 +17,8 @@ declare module 'vitest' {
     baseUrl: string;
     /** Each api replica, directly. */
     apiUrls: string[];
+    /** Each worker's health endpoint. */
+    workerUrls: string[];
     databaseUrl: string;
     /** The admin's password (user `admin`) on every api replica. */
     adminPassword: string;
@@ -38,6 +40,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('baseUrl', topology.url);
   project.provide('apiUrls', topology.apis.map((api) => api.url));
+  project.provide('workerUrls', topology.workers.map((worker) => worker.url));
   project.provide('databaseUrl', database.url);
   project.provide('adminPassword', adminPassword);
   return async () => {

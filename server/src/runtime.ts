@@ -47,6 +47,8 @@ export interface Runtime {
 }
 
 interface Messaging {
+  /** The command connection, when Redis is used. */
+  redis?: Redis;
   queue: JobQueue;
   events: EventBus;
   cache: CalculationCache;
@@ -67,18 +69,43 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
   const backups = createBackupService(config, logger, db);
+  let draining = false;
 
   let streams: EventStreamHub | undefined;
+  let calculations: CalculationService | undefined;
   const metrics = new Metrics(
     { role: config.ROLE },
     { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
   );
-  let calculations: CalculationService | undefined;
   if (runsApi) {
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache);
-    streams = new EventStreamHub(messaging.events);
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, {
+      fromIndex: config.EXPENSIVE_INDEX,
+      maxPending: config.MAX_PENDING_PER_CLIENT,
+    });
+    streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
   }
+
+  const http = await buildHttpServer({
+    config,
+    logger,
+    redis: messaging.redis,
+    health: { readiness, draining: () => draining },
+    metrics,
+    api: calculations && streams ? { config, calculations, streams, readiness, draining: () => draining } : undefined,
+    admin: runsApi
+      ? {
+          admin: new AdminService(db, messaging.queue),
+          backups,
+          maxIndex: config.MAX_INDEX,
+          webDir: config.WEB_DIR,
+          dashboardQueue: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueue : undefined,
+        }
+      : undefined,
+    serveWeb: config.ROLE === 'all',
+  });
+  const url = await http.listen({ host: config.HOST, port: config.PORT });
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.HOST, config.METRICS_PORT);
 
   let pool: FibPool | undefined;
   if (runsWorker) {
@@ -94,32 +121,15 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     assertHandlers(handlers);
     await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
     await queue.schedule({ [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
-    await reconcile(db, queue, logger);
-    // Redis may have come back empty (restarted without persistence): send the record's unfinished work again.
-    messaging.onReconnect(() => {
+    // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
+    // comes back (it may have restarted empty).
+    const resend = () => {
       reconcile(db, queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
-    });
+    };
+    resend();
+    messaging.onReconnect(resend);
   }
 
-  const http = await buildHttpServer({
-    config,
-    logger,
-    health: { readiness },
-    metrics,
-    api: calculations && streams ? { config, calculations, streams, readiness } : undefined,
-    admin: runsApi
-      ? {
-          admin: new AdminService(db, messaging.queue),
-          backups,
-          maxIndex: config.MAX_INDEX,
-          webDir: config.WEB_DIR,
-          dashboardQueue: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueue : undefined,
-        }
-      : undefined,
-    serveWeb: config.ROLE === 'all',
-  });
-  const url = await http.listen({ host: config.HOST, port: config.PORT });
-  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.HOST, config.METRICS_PORT);
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory' }, 'started');
 
   return {
@@ -127,10 +137,16 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     url,
     metricsUrl: metricsServer && `http://${config.HOST}:${(metricsServer.server.address() as AddressInfo).port}`,
     async stop() {
-      // 1. Take no new work: end event streams, stop accepting requests (in-flight ones finish),
-      //    stop taking jobs (running ones finish, or are handed back past the timeout).
+      // 1. Take no new work. Jobs: stop taking them (running ones finish, or are handed back past the
+      //    timeout). HTTP: fail readiness and close each connection after its response for the drain
+      //    period, so the proxy moves on without a request ever meeting a closing connection; then stop.
+      draining = true;
       streams?.close();
-      await Promise.all([http.close(), metricsServer?.close(), messaging.queue.stopWorking()]);
+      const drainHttp = async () => {
+        if (runsApi) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+        await http.close();
+      };
+      await Promise.all([drainHttp(), metricsServer?.close(), messaging.queue.stopWorking()]);
       // 2. Then close what the work used.
       await pool?.close();
       await messaging.close();
@@ -173,6 +189,7 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
     lost = false;
   });
   return {
+    redis: commands,
     queue,
     events,
     cache,

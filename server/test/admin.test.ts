@@ -135,7 +135,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     try {
       const calculations = new CalculationRepository(db);
       // A calculation whose job failed for good, as onFailed leaves it.
-      await calculations.request(999);
+      await calculations.request(999, 'test');
       await calculations.fail(999, 1, 'The computation failed.');
       const stats = (await call('/api/admin/stats', { headers: auth })).json();
       expect(stats.failed).toMatchObject([{ index: 999, error: 'The computation failed.' }]);

@@ -18,8 +18,8 @@ async function record(db: Db, indexes: number[]): Promise<void> {
   const calculations = new CalculationRepository(db);
   const submissions = new SubmissionRepository(db);
   for (const index of indexes) {
-    await calculations.request(index);
-    await submissions.add(index);
+    await calculations.request(index, 'test');
+    await submissions.add(index, `request-${index}`);
     if (index % 2 === 0) {
       await calculations.start(index, 1);
       await calculations.complete(index, { value: String(index * 1_000_003), digits: 7, head: 'h', tail: 't', durationMs: 1 });

@@ -18,8 +18,8 @@ describe('pruning', () => {
     const { db } = database;
     const submissions = new SubmissionRepository(db);
     for (const index of [1, 2, 3]) {
-      await new CalculationRepository(db).request(index);
-      await submissions.add(index);
+      await new CalculationRepository(db).request(index, 'test');
+      await submissions.add(index, `request-${index}`);
     }
     await sql`UPDATE submissions SET created_at = now() - interval '40 days' WHERE index IN (1, 2)`.execute(db);
     const queue = new MemoryQueue({ attempts: 1 });

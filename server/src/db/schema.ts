@@ -20,6 +20,8 @@ export interface CalculationsTable {
   created_at: ColumnType<Date, never, never>;
   started_at: Date | null;
   completed_at: Date | null;
+  /** The client (address) that first asked for it. */
+  requested_by: string | null;
 }
 
 export interface CalculationValuesTable {
@@ -31,6 +33,8 @@ export interface CalculationValuesTable {
 export interface SubmissionsTable {
   id: Generated<number>;
   index: number;
+  /** The request that made it: a request sent again is recorded once. */
+  request_id: string | null;
   created_at: ColumnType<Date, never, never>;
 }
 

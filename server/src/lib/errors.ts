@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_PENDING'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -35,6 +37,8 @@ const statusByCode: Record<ErrorCode, number> = {
   NOT_READY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  TOO_MANY_PENDING: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -45,6 +49,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Sent as Retry-After: when trying again makes sense. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -54,11 +60,8 @@ export class AppError extends Error {
 
 /** A dependency (Postgres, Redis) did not answer: the client should try again shortly. */
 export class UnavailableError extends AppError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 5,
-  ) {
-    super('SERVICE_UNAVAILABLE', message);
+  constructor(message: string) {
+    super('SERVICE_UNAVAILABLE', message, 5);
   }
 }
 
@@ -74,7 +77,7 @@ export function isTransientError(error: unknown): boolean {
     // Postgres: connection exceptions (class 08), and the server shutting down or starting (57P01–57P03).
     if (/^08...$/.test(code) || /^57P0[123]$/.test(code)) return true;
   }
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
+  return /Connection terminated|connection timeout|not queryable|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
     error.message,
   );
 }

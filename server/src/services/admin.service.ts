@@ -60,7 +60,8 @@ export class AdminService {
     const found = await this.calculations.find(index);
     if (!found) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
     if (found.status !== 'failed') throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
-    const { calculation } = await this.calculations.request(index);
+    // Requested by the operator, not a client: it counts against no client's limit of unfinished work.
+    const { calculation } = await this.calculations.request(index, 'admin');
     if (calculation.status === 'queued') await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
     return toCalculationView(calculation);
   }
