@@ -43,8 +43,16 @@ describe('the admin page in Chromium, through nginx', () => {
     await page.getByRole('button', { name: 'Back up now' }).click();
     await expect.poll(() => page.getByText(/^fibstack-.*\.pgdump/).count(), { timeout: 15_000 }).toBeGreaterThan(0);
 
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      // bull-board links a web font from Google: kept blocked (no third-party requests), system fonts serve.
+      if (/Content Security Policy/i.test(message.text()) && !message.text().includes('fonts.googleapis.com')) refused.push(message.text());
+    });
     const dashboard = await page.goto(`${baseUrl}/admin/queues`);
     expect(dashboard?.status()).toBe(200);
+    // The dashboard's own app renders the queue (its name is a link in the menu).
+    await expect.poll(() => page.getByText('calculations').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(refused).toEqual([]);
     await context.close();
   });
 });

@@ -23,6 +23,8 @@ export interface AdminContext {
 }
 
 const DASHBOARD_PATH = '/admin/queues';
+const DASHBOARD_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
 
 /** Everything under /admin and /api/admin, each route behind the admin credentials. */
 export async function adminRoutes(app: FastifyInstance, context: AdminContext): Promise<void> {
@@ -69,5 +71,9 @@ async function registerPage(app: FastifyInstance, { webDir, dashboardQueue }: Ad
   const board = new FastifyAdapter();
   board.setBasePath(DASHBOARD_PATH);
   createBullBoard({ queues: [new BullMQAdapter(dashboardQueue)], serverAdapter: board });
-  await app.register(board.registerPlugin(), { prefix: DASHBOARD_PATH });
+  await app.register(async (dashboard) => {
+    // bull-board's page carries inline styles; everything else keeps the strict policy.
+    dashboard.addHook('onSend', async (_request, reply) => void reply.header('content-security-policy', DASHBOARD_CSP));
+    await dashboard.register(board.registerPlugin(), { prefix: DASHBOARD_PATH });
+  });
 }
