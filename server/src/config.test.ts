@@ -42,3 +42,20 @@ describe('parseConfig', () => {
     expect(message).not.toContain('secret');
   });
 });
+
+describe('operations settings', () => {
+  it('reads a secret from its _FILE variant, and never echoes a secret in an error', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const file = `${mkdtempSync(`${tmpdir()}/fibstack-secret-`)}/password`;
+    writeFileSync(file, 'from-a-secret-file\n');
+    expect(parseConfig({ ADMIN_PASSWORD_FILE: file }).ADMIN_PASSWORD).toBe('from-a-secret-file');
+    expect(() => parseConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD: must be at least 8 characters$/m);
+    expect(() => parseConfig({ ADMIN_PASSWORD_FILE: `${file}.missing` })).toThrow(/ADMIN_PASSWORD_FILE: cannot read/);
+  });
+
+  it('takes cron expressions or off, and refuses anything else', () => {
+    expect(parseConfig({ BACKUP_CRON: '*/5 * * * *', PRUNE_CRON: 'off' })).toMatchObject({ BACKUP_CRON: '*/5 * * * *', PRUNE_CRON: 'off' });
+    expect(() => parseConfig({ RECONCILE_CRON: 'every day' })).toThrow(/RECONCILE_CRON: must be a cron expression/);
+  });
+});

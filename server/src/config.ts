@@ -2,9 +2,11 @@
  * The only module that reads process.env. Every setting is declared once here, validated once at start,
  * and a bad value stops the process with the whole list of problems.
  */
+import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 const MAX_SAFE_INDEX = Number.MAX_SAFE_INTEGER;
@@ -19,6 +21,20 @@ const url = (protocols: string[]) =>
   z.url().refine((value) => protocols.includes(new URL(value).protocol), {
     message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
   });
+
+/** A cron expression (5 fields, or 6 with seconds), or `off` to turn the schedule off. */
+const cron = z.string().refine(
+  (value) => {
+    if (value === 'off') return true;
+    try {
+      CronExpressionParser.parse(value);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be a cron expression such as "0 3 * * *", or off' },
+);
 
 /** Keys are the environment variable names; the example env files under deploy/ list the same keys. */
 export const configSchema = z.object({
@@ -86,7 +102,52 @@ export const configSchema = z.object({
   SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(5_000),
   /** How long a SIGTERM may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: integer(1_000, 600_000).default(25_000),
+
+  // --- operating it ---------------------------------------------------------------------------------
+  /** Serve /metrics on this port of its own, unauthenticated, for an internal scraper; unset: /metrics on PORT behind the admin credentials. */
+  METRICS_PORT: integer(0, 65_535).optional(),
+  /** The admin's user name (/admin, /api/admin, /metrics on PORT). */
+  ADMIN_USER: z.string().min(1).default('admin'),
+  /** The admin's password; unset: every admin route answers 401. */
+  ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Unhandled errors of the api and worker go to this Sentry DSN; unset: reported nowhere but the logs. */
+  SENTRY_DSN: z.url().optional(),
+  /** The environment name errors are reported under; NODE_ENV when unset. */
+  SENTRY_ENVIRONMENT: z.string().min(1).optional(),
+  /** The release errors are reported under. */
+  SENTRY_RELEASE: z.string().min(1).default(`fibstack@${packageVersion()}`),
+  /** When the database is backed up (UTC); `off` for never. */
+  BACKUP_CRON: cron.default('0 3 * * *'),
+  /** When finished jobs and old records are pruned (UTC); `off` for never. */
+  PRUNE_CRON: cron.default('17 * * * *'),
+  /** When calculations recorded but missing from the queue are queued again (UTC); `off` for never. */
+  RECONCILE_CRON: cron.default('*/10 * * * *'),
+  /** Finished jobs older than this are removed from the queue by the pruning job. */
+  PRUNE_JOBS_AFTER_HOURS: integer(1, 24 * 365).default(24),
+  /** Submissions (the request history) older than this are deleted by the pruning job; calculations stay. */
+  PRUNE_SUBMISSIONS_AFTER_DAYS: integer(1, 36_500).default(90),
+  /** Where backups are written when no bucket is configured. */
+  BACKUP_DIR: z.string().min(1).default('./backups'),
+  /** Backups kept; older ones are deleted after each new one. */
+  BACKUP_KEEP: integer(1, 1_000).default(7),
+  /** Write backups to this S3-compatible bucket instead of BACKUP_DIR. */
+  BACKUP_S3_BUCKET: z.string().min(1).optional(),
+  /** Key prefix of the backups in the bucket. */
+  BACKUP_S3_PREFIX: z.string().default('backups/'),
+  /** The S3 API endpoint (MinIO, R2, …); unset: AWS. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  /** Address the bucket as a path (`endpoint/bucket/key`), as most self-hosted S3 servers need. */
+  S3_FORCE_PATH_STYLE: boolean.default(true),
 });
+
+/** Secrets may come from a file (`ADMIN_PASSWORD_FILE=/run/secrets/admin`), as container secrets do. */
+const FILE_VARIANTS = ['ADMIN_USER', 'ADMIN_PASSWORD', 'SENTRY_DSN', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
+
+/** Keys whose values never appear in an error message. */
+const SECRET = /_URL$|PASSWORD|SECRET|DSN|ACCESS_KEY/;
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -99,18 +160,38 @@ export class ConfigError extends Error {
 
 /** Validates an environment; unset and empty variables take their defaults. */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = readFileVariants(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')));
   const result = configSchema.safeParse(present);
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const key = issue.path.join('.');
-        const value = key.endsWith('_URL') ? '' : ` (got ${JSON.stringify(present[key])})`;
+        const value = SECRET.test(key) ? '' : ` (got ${JSON.stringify(present[key])})`;
         return `${key}: ${issue.message}${value}`;
       }),
     );
   }
-  return { ...result.data, DATA_DIR: resolve(result.data.DATA_DIR), WEB_DIR: resolve(result.data.WEB_DIR) };
+  const { DATA_DIR, WEB_DIR, BACKUP_DIR } = result.data;
+  return { ...result.data, DATA_DIR: resolve(DATA_DIR), WEB_DIR: resolve(WEB_DIR), BACKUP_DIR: resolve(BACKUP_DIR) };
+}
+
+function readFileVariants(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const read = { ...env };
+  for (const key of FILE_VARIANTS) {
+    const file = env[`${key}_FILE`];
+    if (!file || env[key] !== undefined) continue;
+    try {
+      read[key] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError([`${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+    }
+  }
+  return read;
+}
+
+function packageVersion(): string {
+  const manifest = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }
 
 /** The configuration of this process, read once. */

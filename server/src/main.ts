@@ -1,11 +1,13 @@
 /** Starts one fibstack process in the role its configuration names, and stops it gracefully on SIGTERM. */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './lib/logger.js';
+import { flushErrorReports, reportError, startErrorReporting } from './observability/error-reporting.js';
 import { startRuntime } from './runtime.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  if (startErrorReporting(config)) logger.info('error reporting on');
   const runtime = await startRuntime(config, logger);
 
   let stopping = false;
@@ -18,7 +20,8 @@ async function main(): Promise<void> {
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
     runtime.stop().then(
-      () => {
+      async () => {
+        await flushErrorReports();
         clearTimeout(deadline);
         process.exit(0);
       },
@@ -33,11 +36,13 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (error) => logger.error({ err: error }, 'unhandled rejection'));
 }
 
-main().catch((error: unknown) => {
+main().catch(async (error: unknown) => {
   if (error instanceof ConfigError) {
     console.error(error.message);
   } else {
     console.error('fibstack failed to start:', error);
+    reportError(error);
+    await flushErrorReports();
   }
   process.exit(1);
 });

@@ -3,6 +3,7 @@
  * which services, and whether it serves HTTP API routes, runs jobs, or both. Also knows the order in
  * which to take it all down.
  */
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { EventStreamHub } from './api/event-stream.js';
@@ -18,13 +19,20 @@ import type { EventBus } from './events/bus.js';
 import { MemoryEventBus } from './events/memory.bus.js';
 import { RedisEventBus } from './events/redis.bus.js';
 import { FibPool } from './fib/pool.js';
+import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
+import { reportingFinalFailures } from './observability/error-reporting.js';
+import { instrumentComputer, instrumentHandlers } from './observability/instrument.js';
+import { Metrics } from './observability/metrics.js';
+import { startMetricsServer } from './observability/metrics.routes.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
+import { AdminService } from './services/admin.service.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
+import { prune } from './services/prune.service.js';
 import { reconcile } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -33,6 +41,8 @@ export interface Runtime {
   http: FastifyInstance;
   /** Listening address, once started. */
   url: string;
+  /** Where /metrics listens when METRICS_PORT is set. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
@@ -58,10 +68,15 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   }
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
+  const backups = createBackupService(config, logger, db);
   let draining = false;
 
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
+  const metrics = new Metrics(
+    { role: config.ROLE },
+    { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
+  );
   if (runsApi) {
     calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, {
       fromIndex: config.EXPENSIVE_INDEX,
@@ -76,21 +91,40 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     logger,
     redis: messaging.redis,
     health: { readiness, draining: () => draining },
+    metrics,
     api: calculations && streams ? { config, calculations, streams, readiness, draining: () => draining } : undefined,
+    admin: runsApi
+      ? {
+          admin: new AdminService(db, messaging.queue),
+          backups,
+          maxIndex: config.MAX_INDEX,
+          webDir: config.WEB_DIR,
+          dashboardQueue: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueue : undefined,
+        }
+      : undefined,
     serveWeb: config.ROLE === 'all',
   });
   const url = await http.listen({ host: config.HOST, port: config.PORT });
+  const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.HOST, config.METRICS_PORT);
 
   let pool: FibPool | undefined;
   if (runsWorker) {
     pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
-    const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, pool, messaging.events, messaging.cache, logger) };
+    const computer = instrumentComputer(pool, metrics);
+    const { queue } = messaging;
+    const handlers = {
+      [JobName.Backup]: { handle: async () => void (await backups.create()) },
+      [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger),
+      [JobName.Prune]: { handle: async () => void (await prune(db, queue, config, logger)) },
+      [JobName.Reconcile]: { handle: async () => void (await reconcile(db, queue, logger)) },
+    };
     assertHandlers(handlers);
-    await messaging.queue.work(handlers, { concurrency: config.WORKER_CONCURRENCY });
+    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
+    await queue.schedule({ [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
     // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
     // comes back (it may have restarted empty).
     const resend = () => {
-      reconcile(db, messaging.queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
+      reconcile(db, queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
     };
     resend();
     messaging.onReconnect(resend);
@@ -101,6 +135,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   return {
     http,
     url,
+    metricsUrl: metricsServer && `http://${config.HOST}:${(metricsServer.server.address() as AddressInfo).port}`,
     async stop() {
       // 1. Take no new work. Jobs: stop taking them (running ones finish, or are handed back past the
       //    timeout). HTTP: fail readiness and close each connection after its response for the drain
@@ -111,7 +146,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
         if (runsApi) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
         await http.close();
       };
-      await Promise.all([drainHttp(), messaging.queue.stopWorking()]);
+      await Promise.all([drainHttp(), metricsServer?.close(), messaging.queue.stopWorking()]);
       // 2. Then close what the work used.
       await pool?.close();
       await messaging.close();

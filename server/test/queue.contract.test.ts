@@ -18,6 +18,9 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
 
   const handlers = (handle: (payload: Payload) => Promise<void>, onFailed?: (payload: Payload, error: Error) => Promise<void>): JobHandlers => ({
     [JobName.ComputeFibonacci]: { handle, onFailed },
+    [JobName.Backup]: { handle: async () => {} },
+    [JobName.Prune]: { handle: async () => {} },
+    [JobName.Reconcile]: { handle: async () => {} },
   });
 
   afterEach(async () => {
@@ -130,5 +133,52 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await eventually(() => (started ? true : undefined));
     await queue.stopWorking();
     expect(finished).toBe(true);
+  });
+
+  it('runs a scheduled job once per tick, however often the schedule is declared', async () => {
+    // Two declarations of one schedule, as two worker replicas (or a restarted worker) make them.
+    const [first, second] = [await newQueue(), kind === 'redis' ? await newQueue() : undefined];
+    const ticks: string[] = [];
+    const scheduled: JobHandlers = {
+      ...handlers(async () => {}),
+      [JobName.Reconcile]: { handle: async (_payload, context) => void ticks.push(context.id) },
+    };
+    const everySecond = { [JobName.Reconcile]: '* * * * * *', [JobName.Prune]: 'off', [JobName.Backup]: 'off' };
+    await first.schedule(everySecond);
+    await (second ?? first).schedule(everySecond);
+    await first.work(scheduled, { concurrency: 2 });
+    await second?.work(scheduled, { concurrency: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    await first.schedule({ [JobName.Reconcile]: 'off', [JobName.Prune]: 'off', [JobName.Backup]: 'off' });
+    const seen = ticks.length;
+    expect(seen).toBeGreaterThanOrEqual(2);
+    expect(seen).toBeLessThanOrEqual(4);
+    expect(new Set(ticks).size).toBe(seen);
+    // Turned off: no more ticks.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(ticks.length).toBeLessThanOrEqual(seen + 1);
+  });
+
+  it('prunes finished jobs older than asked, and only those', async () => {
+    const queue = await newQueue();
+    await queue.work(handlers(async () => {}), { concurrency: 2 });
+    for (let index = 0; index < 3; index++) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt: 1 });
+    await eventually(async () => ((await queue.counts()).completed === 3 ? true : undefined));
+    expect(await queue.prune(60_000)).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await queue.prune(10)).toBe(3);
+    expect((await queue.counts()).completed).toBe(0);
+  });
+
+  it('lists a working process with its concurrency and heartbeat, until it stops', async () => {
+    const queue = await newQueue();
+    expect(await queue.workers()).toEqual([]);
+    await queue.work(handlers(async () => {}), { concurrency: 3 });
+    const [worker, ...others] = await queue.workers();
+    expect(others).toEqual([]);
+    expect(worker).toMatchObject({ concurrency: 3, pid: process.pid });
+    expect(Date.now() - Date.parse(worker!.lastHeartbeat)).toBeLessThan(15_000);
+    await queue.stopWorking();
+    expect(await queue.workers()).toEqual([]);
   });
 });

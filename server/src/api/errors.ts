@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { AppError, isTransientError, UnavailableError, type ErrorCode } from '../lib/errors.js';
+import { reportError } from '../observability/error-reporting.js';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
@@ -29,6 +30,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return reply.status(known.status).send(body(known.code, known.message));
     }
     request.log.error({ err: error }, 'unhandled error');
+    reportError(error, { route: request.routeOptions.url ?? 'unmatched', reqId: request.id });
     return reply.status(500).send(body('INTERNAL', 'Something went wrong; it has been logged.'));
   });
 }

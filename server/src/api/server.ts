@@ -5,8 +5,13 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
+import { instrumentHttp } from '../observability/instrument.js';
+import type { Metrics } from '../observability/metrics.js';
+import { metricsRoute } from '../observability/metrics.routes.js';
+import { adminGuard } from './admin-auth.js';
 import type { ApiContext, HealthContext } from './context.js';
 import { body, registerErrorHandling } from './errors.js';
+import { adminRoutes, type AdminContext } from './routes/admin.js';
 import { registerProtection } from './protection.js';
 import { calculationRoutes } from './routes/calculations.js';
 import { compatRoutes } from './routes/compat.js';
@@ -25,13 +30,16 @@ export interface HttpOptions {
   /** Where rate-limit counts are kept across replicas; in process without it. */
   redis?: Redis;
   health: HealthContext;
+  metrics: Metrics;
   /** The API routes; absent in the worker role, which answers health checks only. */
   api?: ApiContext;
+  /** The admin API, page and queue dashboard; absent in the worker role. */
+  admin?: Omit<AdminContext, 'guard'>;
   /** Serve the built web client (the embedded default). */
   serveWeb?: boolean;
 }
 
-export async function buildHttpServer({ config, logger, redis, health, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ config, logger, redis, health, metrics, api, admin, serveWeb }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
@@ -62,7 +70,11 @@ export async function buildHttpServer({ config, logger, redis, health, api, serv
     else request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
   });
 
+  instrumentHttp(app, metrics);
+  const guard = adminGuard(config);
+
   healthRoutes(app, health);
+  if (config.METRICS_PORT === undefined) metricsRoute(app, metrics, guard);
   if (api) {
     calculationRoutes(app, api);
     submissionRoutes(app, api);
@@ -70,6 +82,7 @@ export async function buildHttpServer({ config, logger, redis, health, api, serv
     compatRoutes(app, api);
     configRoutes(app, api);
   }
+  if (admin) await adminRoutes(app, { ...admin, guard });
   const web = serveWeb && (await registerWebClient(app, config.WEB_DIR, logger));
   app.setNotFoundHandler((request, reply) => {
     if (web && isPageRequest(request)) return reply.header('cache-control', 'no-cache').sendFile('index.html');

@@ -32,8 +32,23 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABA
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   await mkdir(config.DATA_DIR, { recursive: true });
-  const pglite = await PGlite.create(`${config.DATA_DIR}/pglite`, { parsers: { [INT8]: Number } });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
+  const pglite = await PGlite.create(embeddedDataDir(config.DATA_DIR), { parsers: { [INT8]: Number } });
+  const pool = new PGlitePool(pglite);
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  embedded.set(db, pool);
+  return db;
+}
+
+/** Where PGlite keeps its files inside DATA_DIR. */
+export function embeddedDataDir(dataDir: string): string {
+  return `${dataDir}/pglite`;
+}
+
+const embedded = new WeakMap<Db, PGlitePool>();
+
+/** The embedded database behind `db`, for what needs PGlite itself (a consistent dump); undefined on Postgres. */
+export function embeddedPool(db: Db): PGlitePool | undefined {
+  return embedded.get(db);
 }
 
 export async function pingDatabase(db: Db): Promise<void> {

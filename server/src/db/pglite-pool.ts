@@ -23,6 +23,16 @@ export class PGlitePool implements PostgresPool {
     return { query: query as PostgresPoolClient['query'], release };
   }
 
+  /** Runs `work` with the database to itself: no transaction is open meanwhile, nor starts. */
+  async exclusive<T>(work: (pglite: PGlite) => Promise<T>): Promise<T> {
+    const { release } = await this.connect();
+    try {
+      return await work(this.pglite);
+    } finally {
+      release();
+    }
+  }
+
   async end(): Promise<void> {
     await this.tail;
     await this.pglite.close();

@@ -1,5 +1,6 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
 import {
   jobId,
@@ -10,10 +11,14 @@ import {
   type JobPayloads,
   type JobQueue,
   type QueueOptions,
+  HEARTBEAT_MS,
+  type Schedules,
+  type WorkerInfo,
   type WorkerOptions,
 } from './types.js';
 
 const QUEUE_NAME = 'calculations';
+const PRUNE_BATCH = 1_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** Used by the queue and for commands; fails fast when Redis is away. */
@@ -31,6 +36,8 @@ export interface BullmqQueueOptions extends QueueOptions {
 export class BullmqQueue implements JobQueue {
   private readonly queue: Queue;
   private worker: Worker | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private workerId: string | undefined;
 
   constructor(private readonly options: BullmqQueueOptions) {
     this.queue = new Queue(QUEUE_NAME, {
@@ -45,6 +52,11 @@ export class BullmqQueue implements JobQueue {
       },
     });
     this.queue.on('error', () => {});
+  }
+
+  /** The BullMQ queue itself, for the dashboard at /admin/queues. */
+  get dashboardQueue(): Queue {
+    return this.queue;
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
@@ -77,6 +89,30 @@ export class BullmqQueue implements JobQueue {
     );
     this.worker.on('error', () => {});
     await this.worker.waitUntilReady();
+    await this.startHeartbeat(concurrency);
+  }
+
+  /** Each worker process keeps its description fresh in one Redis hash, read by the admin page. */
+  private async startHeartbeat(concurrency: number): Promise<void> {
+    const describe = describeWorker(concurrency);
+    this.workerId = describe().id;
+    const beat = () => this.options.connection.hset(this.workersKey, this.workerId!, JSON.stringify(describe()));
+    await beat();
+    this.heartbeat = setInterval(() => void beat().catch(() => {}), HEARTBEAT_MS).unref();
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    const entries = await this.options.connection.hgetall(this.workersKey);
+    const cutoff = Date.now() - 3 * HEARTBEAT_MS;
+    const workers = Object.values(entries).map((entry) => JSON.parse(entry) as WorkerInfo);
+    const silent = Object.keys(entries).filter((_, i) => Date.parse(workers[i]!.lastHeartbeat) < cutoff);
+    // Workers that died without saying so are forgotten once they have been silent for three beats.
+    if (silent.length > 0) await this.options.connection.hdel(this.workersKey, ...silent);
+    return workers.filter((worker) => Date.parse(worker.lastHeartbeat) >= cutoff);
+  }
+
+  private get workersKey(): string {
+    return `${this.options.prefix}:${QUEUE_NAME}:fibstack-workers`;
   }
 
   async counts(): Promise<JobCounts> {
@@ -90,6 +126,27 @@ export class BullmqQueue implements JobQueue {
     };
   }
 
+  async schedule(schedules: Schedules): Promise<void> {
+    for (const [name, pattern] of Object.entries(schedules)) {
+      // A job scheduler lives in Redis under its name: every worker upserting it leaves one scheduler,
+      // which adds one job per tick.
+      if (pattern === 'off') await this.queue.removeJobScheduler(name);
+      else await this.queue.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
+    }
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    let removed = 0;
+    for (const state of ['completed', 'failed'] as const) {
+      for (;;) {
+        const batch = await this.queue.clean(olderThanMs, PRUNE_BATCH, state);
+        removed += batch.length;
+        if (batch.length < PRUNE_BATCH) break;
+      }
+    }
+    return removed;
+  }
+
   async ping(): Promise<void> {
     await this.options.connection.ping();
   }
@@ -97,6 +154,8 @@ export class BullmqQueue implements JobQueue {
   async stopWorking(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    clearInterval(this.heartbeat);
+    if (this.workerId) await this.options.connection.hdel(this.workersKey, this.workerId).catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs, 'timeout')));
     // Running jobs may finish; past the timeout they are left for their locks to expire and run elsewhere.

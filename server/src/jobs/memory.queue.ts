@@ -1,3 +1,5 @@
+import { CronExpressionParser } from 'cron-parser';
+import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
 import {
   jobId,
@@ -8,6 +10,8 @@ import {
   type JobPayloads,
   type JobQueue,
   type QueueOptions,
+  type Schedules,
+  type WorkerInfo,
   type WorkerOptions,
 } from './types.js';
 
@@ -17,10 +21,13 @@ interface MemoryJob {
   payload: JobPayloads[JobName];
   attemptsMade: number;
   state: 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+  finishedAt?: number;
 }
 
 /** Finished jobs remembered (for de-duplication and counts), as BullMQ keeps a bounded number. */
 const KEEP_FINISHED = 1_000;
+/** The longest delay setTimeout keeps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * The job queue of the embedded default: same semantics as the BullMQ queue (deterministic ids,
@@ -33,15 +40,21 @@ export class MemoryQueue implements JobQueue {
   /** Ids of finished jobs, oldest first. */
   private readonly finished: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The next tick of each periodic job. */
+  private readonly schedules = new Map<string, NodeJS.Timeout>();
   private readonly running = new Set<Promise<void>>();
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
   private stopping = new AbortController();
+  private worker: (() => WorkerInfo) | undefined;
 
   constructor(private readonly options: QueueOptions) {}
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
-    const id = jobId(name, payload);
+    this.add(jobId(name, payload), name, payload);
+  }
+
+  private add<N extends JobName>(id: string, name: N, payload: JobPayloads[N]): void {
     if (this.jobs.has(id)) return;
     const job: MemoryJob = { id, name, payload, attemptsMade: 0, state: 'waiting' };
     this.jobs.set(id, job);
@@ -52,6 +65,7 @@ export class MemoryQueue implements JobQueue {
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
     this.handlers = handlers;
     this.concurrency = concurrency;
+    this.worker = describeWorker(concurrency);
     this.stopping = new AbortController();
     this.pump();
   }
@@ -62,18 +76,62 @@ export class MemoryQueue implements JobQueue {
     return counts;
   }
 
+  async schedule(schedules: Schedules): Promise<void> {
+    for (const [name, pattern] of Object.entries(schedules) as Array<[keyof Schedules, string]>) {
+      clearTimeout(this.schedules.get(name));
+      this.schedules.delete(name);
+      if (pattern !== 'off') this.scheduleNext(name, pattern);
+    }
+  }
+
+  /** The one worker of the process, while it works: its heartbeat is now. */
+  async workers(): Promise<WorkerInfo[]> {
+    return this.worker ? [this.worker()] : [];
+  }
+
+  async prune(olderThanMs: number): Promise<number> {
+    const cutoff = Date.now() - olderThanMs;
+    let removed = 0;
+    for (const [id, job] of this.jobs) {
+      if (job.finishedAt !== undefined && job.finishedAt <= cutoff) {
+        this.jobs.delete(id);
+        removed++;
+      }
+    }
+    if (removed > 0) this.finished.splice(0, this.finished.length, ...this.finished.filter((id) => this.jobs.has(id)));
+    return removed;
+  }
+
   async ping(): Promise<void> {}
 
   async stopWorking(): Promise<void> {
     this.handlers = undefined;
+    this.worker = undefined;
     this.stopping.abort();
     await Promise.allSettled([...this.running]);
   }
 
   async close(): Promise<void> {
     await this.stopWorking();
-    for (const timer of this.timers) clearTimeout(timer);
+    for (const timer of [...this.timers, ...this.schedules.values()]) clearTimeout(timer);
     this.timers.clear();
+    this.schedules.clear();
+  }
+
+  /** One job per tick, its id named after the tick as BullMQ's job schedulers name theirs. */
+  private scheduleNext(name: keyof Schedules, pattern: string, tick = this.nextTick(pattern)): void {
+    const wait = tick - Date.now();
+    // setTimeout fires at once past ~24.8 days: a tick further away is waited for in steps.
+    const timer = setTimeout(() => {
+      if (wait > MAX_TIMER_MS) return this.scheduleNext(name, pattern, tick);
+      this.add(`repeat:${name}:${tick}`, name, {});
+      this.scheduleNext(name, pattern);
+    }, Math.min(wait, MAX_TIMER_MS));
+    this.schedules.set(name, timer);
+  }
+
+  private nextTick(pattern: string): number {
+    return CronExpressionParser.parse(pattern, { tz: 'UTC' }).next().getTime();
   }
 
   private pump(): void {
@@ -124,6 +182,7 @@ export class MemoryQueue implements JobQueue {
 
   private finish(job: MemoryJob, state: 'completed' | 'failed'): void {
     job.state = state;
+    job.finishedAt = Date.now();
     this.finished.push(job.id);
     if (this.finished.length > KEEP_FINISHED) this.jobs.delete(this.finished.shift()!);
   }

@@ -4,10 +4,26 @@
  */
 export enum JobName {
   ComputeFibonacci = 'compute-fibonacci',
+  /** Periodic: backs the database up to BACKUP_DIR or the bucket. */
+  Backup = 'backup',
+  /** Periodic: removes finished jobs and old submissions. */
+  Prune = 'prune',
+  /** Periodic: re-queues calculations recorded in Postgres but missing from the queue. */
+  Reconcile = 'reconcile',
 }
 
+/** Jobs that run on a cron schedule rather than being enqueued by a service. */
+export const scheduledJobs = [JobName.Backup, JobName.Prune, JobName.Reconcile] as const;
+export type ScheduledJobName = (typeof scheduledJobs)[number];
+/** A cron expression (UTC) per periodic job, or `off`. */
+export type Schedules = Record<ScheduledJobName, string>;
+
 export interface JobPayloads {
-  [JobName.ComputeFibonacci]: { index: number; attempt: number };
+  /** `requestId`: the HTTP request that queued it, so the worker's logs carry the same id. */
+  [JobName.ComputeFibonacci]: { index: number; attempt: number; requestId?: string };
+  [JobName.Backup]: Record<string, never>;
+  [JobName.Prune]: Record<string, never>;
+  [JobName.Reconcile]: Record<string, never>;
 }
 
 export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
@@ -15,6 +31,10 @@ export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
 /** Deterministic ids: the same work enqueued twice is one job. */
 export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.ComputeFibonacci]: ({ index, attempt }) => `fib-${index}-${attempt}`,
+  // Periodic jobs get their ids from the scheduler (one per tick); enqueued by hand, one runs at a time.
+  [JobName.Backup]: () => JobName.Backup,
+  [JobName.Prune]: () => JobName.Prune,
+  [JobName.Reconcile]: () => JobName.Reconcile,
 };
 
 export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): string {
@@ -64,12 +84,34 @@ export interface WorkerOptions {
   concurrency: number;
 }
 
+/** A worker process consuming this queue, as its heartbeats tell. */
+export interface WorkerInfo {
+  id: string;
+  host: string;
+  pid: number;
+  concurrency: number;
+  startedAt: string;
+  lastHeartbeat: string;
+}
+
+/** How often a working process says it is alive; one silent for three beats is no longer listed. */
+export const HEARTBEAT_MS = 10_000;
+
 /** The queue, as the services see it; BullMQ on Redis or in process. Both pass the same contract tests. */
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void>;
   /** Starts consuming jobs in this process. */
   work(handlers: JobHandlers, options: WorkerOptions): Promise<void>;
   counts(): Promise<JobCounts>;
+  /**
+   * Declares the periodic jobs. Each runs once per tick of its cron expression however many processes
+   * declare the same schedules; declaring again replaces the expression, and `off` removes the schedule.
+   */
+  schedule(schedules: Schedules): Promise<void>;
+  /** Worker processes heard from in the last three heartbeats. */
+  workers(): Promise<WorkerInfo[]>;
+  /** Forgets finished (completed or failed) jobs older than this; returns how many. */
+  prune(olderThanMs: number): Promise<number>;
   /** Resolves when the queue's backend answers. */
   ping(): Promise<void>;
   /** Stops taking jobs and waits for the running ones to finish. */

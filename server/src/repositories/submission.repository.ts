@@ -20,4 +20,10 @@ export class SubmissionRepository {
     if (page.before !== undefined) query = query.where('id', '<', page.before);
     return toPage(await query.execute(), page.limit, (row) => row.id);
   }
+
+  /** Deletes submissions made before `date`; returns how many. */
+  async deleteBefore(date: Date): Promise<number> {
+    const result = await this.db.deleteFrom('submissions').where('created_at', '<', date).executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
 }

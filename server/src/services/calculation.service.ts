@@ -57,7 +57,7 @@ export class CalculationService {
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
     if (calculation.status === 'queued') {
-      await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
+      await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt, requestId });
     }
     const view = toCalculationView(calculation);
     if (!submission) return view;

@@ -27,7 +27,7 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     this.calculations = new CalculationRepository(db);
   }
 
-  async handle({ index, attempt }: Payload, context: JobContext): Promise<void> {
+  async handle({ index, attempt, requestId }: Payload, context: JobContext): Promise<void> {
     // Re-read the record: a job delivered twice, or one for an older attempt, finds nothing to do.
     const claimed = await this.calculations.start(index, attempt);
     if (!claimed) return;
@@ -39,11 +39,11 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     const view = toCalculationView(done);
     await this.cache.set(view);
     await this.announce(view);
-    this.logger.info({ index, digits: result.digits, durationMs: Math.round(result.durationMs), job: context.id }, 'computed');
+    this.logger.info({ index, digits: result.digits, durationMs: Math.round(result.durationMs), job: context.id, reqId: requestId }, 'computed');
   }
 
-  async onFailed({ index, attempt }: Payload, error: Error): Promise<void> {
-    this.logger.error({ err: error, index, attempt }, 'calculation failed');
+  async onFailed({ index, attempt, requestId }: Payload, error: Error): Promise<void> {
+    this.logger.error({ err: error, index, attempt, reqId: requestId }, 'calculation failed');
     const failed = await this.calculations.fail(index, attempt, describeFailure(error));
     if (failed) await this.announce(toCalculationView(failed));
   }

@@ -1,0 +1,58 @@
+import pg from 'pg';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { launchBrowser } from '../support/browser.js';
+
+const baseUrl = inject('baseUrl');
+const databaseUrl = inject('databaseUrl');
+const adminPassword = inject('adminPassword');
+
+describe('the admin page in Chromium, through nginx', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  });
+  afterAll(() => browser?.close());
+
+  it('is refused without the credentials, through nginx', async () => {
+    for (const path of ['/admin', '/admin/queues', '/api/admin/stats']) {
+      const response = await fetch(`${baseUrl}${path}`);
+      expect(response.status, path).toBe(401);
+      expect(await response.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'credentials required' } });
+    }
+  });
+
+  it('shows the workers and the queue, retries a failed calculation, makes a backup', async () => {
+    // A calculation whose job failed for good, as a worker's onFailed leaves it.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.query(`INSERT INTO calculations (index, status, error, completed_at) VALUES (4242, 'failed', 'The computation failed.', now())`);
+    await db.end();
+
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: adminPassword } });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/admin`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Workers online: 2' }).count(), { timeout: 15_000 }).toBe(1);
+    const retry = page.getByRole('button', { name: 'Retry F(4242)' });
+    await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(1);
+    await retry.click();
+    await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(0);
+    // Computed by a worker (other tests add their own completed jobs; this one is among them).
+    await expect.poll(() => page.getByTestId('queue-completed').textContent(), { timeout: 15_000 }).not.toBe('0');
+
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    await expect.poll(() => page.getByText(/^fibstack-.*\.pgdump/).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      // bull-board links a web font from Google: kept blocked (no third-party requests), system fonts serve.
+      if (/Content Security Policy/i.test(message.text()) && !message.text().includes('fonts.googleapis.com')) refused.push(message.text());
+    });
+    const dashboard = await page.goto(`${baseUrl}/admin/queues`);
+    expect(dashboard?.status()).toBe(200);
+    // The dashboard's own app renders the queue (its name is a link in the menu).
+    await expect.poll(() => page.getByText('calculations').count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    expect(refused).toEqual([]);
+    await context.close();
+  });
+});

@@ -1,0 +1,37 @@
+import type { Config } from '../config.js';
+import { embeddedPool, type Db } from '../db/database.js';
+import type { Logger } from '../lib/logger.js';
+import { BackupService } from './backup.service.js';
+import { DirectoryStore } from './directory.store.js';
+import { PGliteDumper, PostgresDumper } from './dumpers.js';
+import { S3Store } from './s3.store.js';
+import type { BackupStore } from './store.js';
+
+export type BackupConfig = Pick<
+  Config,
+  | 'DATABASE_URL'
+  | 'DATA_DIR'
+  | 'BACKUP_DIR'
+  | 'BACKUP_KEEP'
+  | 'BACKUP_S3_BUCKET'
+  | 'BACKUP_S3_PREFIX'
+  | 'S3_ENDPOINT'
+  | 'S3_REGION'
+  | 'S3_ACCESS_KEY_ID'
+  | 'S3_SECRET_ACCESS_KEY'
+  | 'S3_FORCE_PATH_STYLE'
+>;
+
+/**
+ * The backup service for this deployment's database and store. `db`: the open database, needed to dump
+ * the embedded one; without it (the restore command) the embedded database is restored offline.
+ */
+export function createBackupService(config: BackupConfig, logger: Logger, db?: Db): BackupService {
+  const dumper = config.DATABASE_URL
+    ? new PostgresDumper(config.DATABASE_URL)
+    : new PGliteDumper(config.DATA_DIR, db && embeddedPool(db));
+  const store: BackupStore = config.BACKUP_S3_BUCKET
+    ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET })
+    : new DirectoryStore(config.BACKUP_DIR);
+  return new BackupService(dumper, store, config.BACKUP_KEEP, logger);
+}

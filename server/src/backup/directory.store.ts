@@ -1,0 +1,47 @@
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BACKUP_NAME, MANIFEST_SUFFIX, newestFirst, type BackupInfo, type BackupStore } from './store.js';
+
+/** Backups in a local directory (a mounted volume in containers). */
+export class DirectoryStore implements BackupStore {
+  constructor(readonly location: string) {}
+
+  async put(file: string, info: BackupInfo): Promise<void> {
+    await mkdir(this.location, { recursive: true });
+    // A crash mid-copy leaves only a dot-file, which nothing lists; rename makes it whole at once.
+    const partial = join(this.location, `.${info.name}.partial`);
+    await copyFile(file, partial);
+    await rename(partial, join(this.location, info.name));
+    await writeFile(`${partial}${MANIFEST_SUFFIX}`, JSON.stringify(info, null, 2));
+    await rename(`${partial}${MANIFEST_SUFFIX}`, join(this.location, `${info.name}${MANIFEST_SUFFIX}`));
+  }
+
+  async list(): Promise<BackupInfo[]> {
+    const names = await readdir(this.location).catch(() => []);
+    const manifests = names.filter((name) => name.endsWith(MANIFEST_SUFFIX) && BACKUP_NAME.test(name.slice(0, -MANIFEST_SUFFIX.length)));
+    const infos = await Promise.all(manifests.map((name) => this.manifest(name.slice(0, -MANIFEST_SUFFIX.length))));
+    return newestFirst(infos.filter((info): info is BackupInfo => info !== undefined));
+  }
+
+  async fetch(name: string, file: string): Promise<BackupInfo | undefined> {
+    const info = await this.manifest(name);
+    if (!info) return undefined;
+    await copyFile(join(this.location, name), file);
+    return info;
+  }
+
+  async remove(name: string): Promise<void> {
+    // The manifest first: a backup half removed is no longer listed.
+    await rm(join(this.location, `${name}${MANIFEST_SUFFIX}`), { force: true });
+    await rm(join(this.location, name), { force: true });
+  }
+
+  private async manifest(name: string): Promise<BackupInfo | undefined> {
+    if (!BACKUP_NAME.test(name)) return undefined;
+    try {
+      return JSON.parse(await readFile(join(this.location, `${name}${MANIFEST_SUFFIX}`), 'utf8')) as BackupInfo;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,35 @@
+/** Where backups are kept: a directory or an S3-compatible bucket, behind one interface. */
+
+export interface BackupInfo {
+  name: string;
+  /** What made it, and so what can restore it. */
+  kind: 'postgres' | 'pglite';
+  bytes: number;
+  /** Hex SHA-256 of the backup file: a truncated or altered backup is refused before anything is touched. */
+  sha256: string;
+  createdAt: string;
+}
+
+export interface BackupStore {
+  /** Where, for logs and the admin page (never with credentials). */
+  readonly location: string;
+  /**
+   * Stores a finished backup file. It is listed only once complete: the data is written under a
+   * temporary name and renamed (or, in a bucket, appears whole), and the manifest goes last.
+   */
+  put(file: string, info: BackupInfo): Promise<void>;
+  /** Complete backups, newest first. */
+  list(): Promise<BackupInfo[]>;
+  /** Copies a backup to a local file; undefined when there is no complete backup of that name. */
+  fetch(name: string, file: string): Promise<BackupInfo | undefined>;
+  remove(name: string): Promise<void>;
+}
+
+/** Backup names are generated, and checked again wherever a name comes from outside. */
+export const BACKUP_NAME = /^fibstack-[0-9TZ-]+\.(pgdump|tar\.gz)$/;
+
+export const MANIFEST_SUFFIX = '.json';
+
+export function newestFirst(backups: BackupInfo[]): BackupInfo[] {
+  return backups.sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.name.localeCompare(a.name));
+}

@@ -1,0 +1,50 @@
+/** Wrappers that time the work where it happens, without the services knowing about metrics. */
+import type { FastifyInstance } from 'fastify';
+import type { FibComputer } from '../services/compute.service.js';
+import { JobName, type JobHandler, type JobHandlers } from '../jobs/types.js';
+import { sizeBucket, type Metrics } from './metrics.js';
+
+/** Every response, labelled by its route template (`/api/calculations/:index`), never the raw URL. */
+export function instrumentHttp(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1_000,
+    );
+  });
+}
+
+/** The same handlers, each run timed and counted by outcome. */
+export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): JobHandlers {
+  const timed: Partial<Record<JobName, JobHandler<JobName>>> = {};
+  for (const name of Object.values(JobName)) {
+    const handler = handlers[name] as JobHandler<JobName>;
+    timed[name] = {
+      async handle(payload, context) {
+        const stop = metrics.jobDuration.startTimer({ job: name });
+        try {
+          await handler.handle(payload, context);
+          stop({ outcome: 'completed' });
+          metrics.jobsFinished.inc({ job: name, outcome: 'completed' });
+        } catch (error) {
+          stop({ outcome: 'failed' });
+          metrics.jobsFinished.inc({ job: name, outcome: 'failed' });
+          throw error;
+        }
+      },
+      onFailed: handler.onFailed?.bind(handler),
+    };
+  }
+  return timed as JobHandlers;
+}
+
+/** The F(n) engine, each computation's own measured time recorded by size of n. */
+export function instrumentComputer(fib: FibComputer, metrics: Metrics): FibComputer {
+  return {
+    async compute(index, signal) {
+      const result = await fib.compute(index, signal);
+      metrics.computeDuration.observe({ size: sizeBucket(index) }, result.durationMs / 1_000);
+      return result;
+    },
+  };
+}

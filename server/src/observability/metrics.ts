@@ -1,0 +1,92 @@
+/**
+ * The process's Prometheus metrics, in one registry. Counters and histograms are fed where the work
+ * happens (HTTP hooks, job and compute wrappers); gauges of state (queue depth, SSE clients) are read
+ * when Prometheus scrapes, so they cost nothing between scrapes.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobCounts } from '../jobs/types.js';
+
+export interface MetricSources {
+  /** Queue depth by state; absent where no queue is reachable. */
+  queueCounts?: () => Promise<JobCounts>;
+  /** Server-sent event clients of this process. */
+  sseClients?: () => number;
+}
+
+/** F(n) sizes are bucketed by index so the label set stays small whatever clients submit. */
+export function sizeBucket(index: number): string {
+  if (index < 1_000) return '<1e3';
+  if (index < 10_000) return '<1e4';
+  if (index < 100_000) return '<1e5';
+  if (index < 1_000_000) return '<1e6';
+  return '>=1e6';
+}
+
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly jobDuration: Histogram<'job' | 'outcome'>;
+  readonly jobsFinished: Counter<'job' | 'outcome'>;
+  readonly computeDuration: Histogram<'size'>;
+
+  constructor(labels: { role: string }, private readonly sources: MetricSources = {}) {
+    this.registry.setDefaultLabels(labels);
+    collectDefaultMetrics({ register: this.registry });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP requests by route template and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.jobDuration = new Histogram({
+      name: 'job_duration_seconds',
+      help: 'Job runs by job name and outcome',
+      labelNames: ['job', 'outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+      registers: [this.registry],
+    });
+    this.jobsFinished = new Counter({
+      name: 'jobs_finished_total',
+      help: 'Job runs by job name and outcome (completed, failed)',
+      labelNames: ['job', 'outcome'],
+      registers: [this.registry],
+    });
+    this.computeDuration = new Histogram({
+      name: 'fib_compute_duration_seconds',
+      help: 'Time to compute F(n) and its decimal form, by size of n',
+      labelNames: ['size'],
+      buckets: [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120],
+      registers: [this.registry],
+    });
+    const { queueCounts, sseClients } = this.sources;
+    if (queueCounts) {
+      new Gauge({
+        name: 'queue_jobs',
+        help: 'Jobs in the queue by state',
+        labelNames: ['state'],
+        registers: [this.registry],
+        async collect() {
+          // A scrape while Redis is away shows no depth rather than failing the whole scrape.
+          const counts = await queueCounts().catch(() => undefined);
+          this.reset();
+          if (counts) for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        },
+      });
+    }
+    if (sseClients) {
+      new Gauge({
+        name: 'sse_clients',
+        help: 'Server-sent event streams open on this process',
+        registers: [this.registry],
+        collect() {
+          this.set(sseClients());
+        },
+      });
+    }
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -1,0 +1,72 @@
+import type { Db } from '../db/database.js';
+import { AppError } from '../lib/errors.js';
+import { JobName, type JobCounts, type JobQueue, type WorkerInfo } from '../jobs/types.js';
+import { CalculationRepository } from '../repositories/calculation.repository.js';
+import { StatsRepository } from '../repositories/stats.repository.js';
+import { toCalculationView, type CalculationView } from './calculation.view.js';
+
+/** Throughput is averaged over this window. */
+const WINDOW_MINUTES = 15;
+const SLOWEST_HOURS = 24;
+const LIST_LIMIT = 10;
+
+export interface AdminStats {
+  queue: JobCounts;
+  /** Calculations finished per minute over the last WINDOW_MINUTES. */
+  jobsPerMinute: number;
+  /** Share of calculations finished in the window that failed, 0–1. */
+  failureRate: number;
+  windowMinutes: number;
+  workers: WorkerInfo[];
+  slowest: CalculationView[];
+  failed: CalculationView[];
+}
+
+/** What an operator checks first, from the queue and the record alike, embedded or distributed. */
+export class AdminService {
+  private readonly stats: StatsRepository;
+  private readonly calculations: CalculationRepository;
+
+  constructor(
+    db: Db,
+    private readonly queue: JobQueue,
+  ) {
+    this.stats = new StatsRepository(db);
+    this.calculations = new CalculationRepository(db);
+  }
+
+  async overview(): Promise<AdminStats> {
+    const [queue, workers, finished, slowest, failed] = await Promise.all([
+      this.queue.counts(),
+      this.queue.workers(),
+      this.stats.finishedSince(WINDOW_MINUTES),
+      this.stats.slowest(SLOWEST_HOURS, LIST_LIMIT),
+      this.stats.failed(LIST_LIMIT),
+    ]);
+    const total = finished.done + finished.failed;
+    return {
+      queue,
+      jobsPerMinute: round(total / WINDOW_MINUTES),
+      failureRate: total === 0 ? 0 : round(finished.failed / total),
+      windowMinutes: WINDOW_MINUTES,
+      workers,
+      slowest: slowest.map(toCalculationView),
+      failed: failed.map(toCalculationView),
+    };
+  }
+
+  /** Queues a failed calculation again as a new attempt. */
+  async retry(index: number): Promise<CalculationView> {
+    const found = await this.calculations.find(index);
+    if (!found) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
+    if (found.status !== 'failed') throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
+    // Requested by the operator, not a client: it counts against no client's limit of unfinished work.
+    const { calculation } = await this.calculations.request(index, 'admin');
+    if (calculation.status === 'queued') await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
+    return toCalculationView(calculation);
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1_000) / 1_000;
+}

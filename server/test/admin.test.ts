@@ -1,0 +1,149 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { CalculationRepository } from '../src/repositories/calculation.repository.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { silentLogger } from './support/adapters.js';
+import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
+
+const PASSWORD = 'admin-password-1';
+const auth = { authorization: `Basic ${Buffer.from(`ops:${PASSWORD}`).toString('base64')}` };
+
+const modes = {
+  embedded: async (dir: string) => ({ env: { DATA_DIR: dir }, cleanup: async () => {} }),
+  distributed: async () => {
+    const database: TestDatabase = await createTestDatabase();
+    const namespace = redisNamespace();
+    return {
+      env: { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '4', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix },
+      cleanup: async () => {
+        await database.drop();
+        await namespace.clean();
+      },
+    };
+  },
+};
+
+describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
+  let runtime: Runtime;
+  let dir: string;
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+
+  const call = async (path: string, init: RequestInit = {}) => {
+    const response = await fetch(`${runtime.url}${path}`, init);
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-admin-'));
+    await writeFile(join(dir, 'admin.html'), '<!doctype html><title>fibstack admin</title>');
+    ({ env, cleanup } = await modes[mode](dir));
+    const config = parseConfig({
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      WEB_DIR: dir,
+      BACKUP_DIR: join(dir, 'backups'),
+      ADMIN_USER: 'ops',
+      ADMIN_PASSWORD: PASSWORD,
+      FIB_THREADS: '1',
+      WORKER_CONCURRENCY: '4',
+    });
+    runtime = await startRuntime(config, silentLogger);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await cleanup?.();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers 401 and nothing more without the credentials', async () => {
+    const attempts: Array<[string, RequestInit]> = [
+      ['/api/admin/stats', {}],
+      ['/api/admin/backups', {}],
+      ['/api/admin/backups', { method: 'POST' }],
+      ['/api/admin/backups/fibstack-2020-01-01T00-00-00-000Z.pgdump/restore', { method: 'POST' }],
+      ['/api/admin/calculations/5/retry', { method: 'POST' }],
+      ['/admin', {}],
+      ['/admin/queues', {}],
+      ['/admin/queues/api/queues', {}],
+      ['/api/admin/stats', { headers: { authorization: `Basic ${Buffer.from(`ops:${PASSWORD}x`).toString('base64')}` } }],
+      ['/api/admin/stats', { headers: { authorization: `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}` } }],
+    ];
+    for (const [path, init] of attempts) {
+      const response = await call(path, init);
+      expect(response.status, path).toBe(401);
+      expect(response.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'credentials required' } });
+      expect(response.headers.get('www-authenticate')).toMatch(/^Basic /);
+    }
+  });
+
+  it('reports queue depth, throughput, workers and the slowest calculations', async () => {
+    for (const index of [300, 5_000]) {
+      await call('/api/calculations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+    }
+    const stats = await eventually(async () => {
+      const current = (await call('/api/admin/stats', { headers: auth })).json();
+      // The record is marked done a moment before the queue marks the job completed.
+      return current.slowest.length === 2 && current.queue.completed >= 2 ? current : undefined;
+    });
+    expect(stats.queue).toMatchObject({ waiting: 0, active: 0, failed: 0 });
+    expect(stats.jobsPerMinute).toBeGreaterThan(0);
+    expect(stats.failureRate).toBe(0);
+    expect(stats.workers).toHaveLength(1);
+    expect(stats.workers[0]).toMatchObject({ concurrency: 4 });
+    expect(stats.slowest.map((calculation: { index: number }) => calculation.index).sort()).toEqual([300, 5_000]);
+    expect(stats.failed).toEqual([]);
+  });
+
+  it('retries only failed calculations', async () => {
+    expect((await call('/api/admin/calculations/300/retry', { method: 'POST', headers: auth })).json().error.code).toBe('CONFLICT');
+    expect((await call('/api/admin/calculations/301/retry', { method: 'POST', headers: auth })).status).toBe(404);
+  });
+
+  it('makes and lists backups', async () => {
+    const made = await call('/api/admin/backups', { method: 'POST', headers: auth });
+    expect(made.status).toBe(201);
+    const { name } = made.json();
+    const listed = (await call('/api/admin/backups', { headers: auth })).json();
+    expect(listed.items.map((backup: { name: string }) => backup.name)).toEqual([name]);
+    const restored = await call(`/api/admin/backups/${name}/restore`, { method: 'POST', headers: auth });
+    // The embedded database cannot be replaced under the running process; Postgres can, in one transaction.
+    expect(restored.status).toBe(mode === 'embedded' ? 409 : 200);
+  });
+
+  it('serves the admin page, and the queue dashboard where the queue is BullMQ', async () => {
+    const page = await call('/admin', { headers: auth });
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('fibstack admin');
+    const dashboard = await call('/admin/queues', { headers: auth });
+    expect(dashboard.status).toBe(mode === 'distributed' ? 200 : 404);
+    if (mode === 'distributed') {
+      const queues = (await call('/admin/queues/api/queues', { headers: auth })).json();
+      expect(queues.queues[0].name).toBe('calculations');
+    }
+  });
+
+  // Only here can the test reach the database the runtime uses, to leave a calculation failed.
+  if (mode === 'distributed') it('re-queues a failed calculation on retry', async () => {
+    const db = await openDatabase({ DATABASE_URL: env.DATABASE_URL!, DATABASE_POOL_SIZE: 1, DATA_DIR: dir });
+    try {
+      const calculations = new CalculationRepository(db);
+      // A calculation whose job failed for good, as onFailed leaves it.
+      await calculations.request(999, 'test');
+      await calculations.fail(999, 1, 'The computation failed.');
+      const stats = (await call('/api/admin/stats', { headers: auth })).json();
+      expect(stats.failed).toMatchObject([{ index: 999, error: 'The computation failed.' }]);
+      const retried = await call('/api/admin/calculations/999/retry', { method: 'POST', headers: auth });
+      expect(retried.status).toBe(202);
+      await eventually(async () => ((await calculations.find(999))?.status === 'done' ? true : undefined));
+    } finally {
+      await db.destroy();
+    }
+  });
+});

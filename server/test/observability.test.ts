@@ -1,0 +1,110 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { eventually } from './support/services.js';
+
+const PASSWORD = 'metrics-secret-1';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+/** The value of the one sample of `name` carrying every label given (and role="all"), in any order. */
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries({ ...labels, role: 'all' }).map(([key, value]) => `${key}="${value}"`);
+  const line = text.split('\n').find((candidate) => {
+    const match = /^(\w+)\{(.*)\} /.exec(candidate);
+    return match?.[1] === name && wanted.every((pair) => match[2]!.split(',').includes(pair));
+  });
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
+
+/** A logger whose JSON lines the test can read back. */
+function capturingLogger() {
+  const lines: Array<Record<string, unknown>> = [];
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  return { logger: pino({ level: 'info' }, stream), lines };
+}
+
+describe('metrics and logs, embedded', () => {
+  let runtime: Runtime;
+  let dir: string;
+  const { logger, lines } = capturingLogger();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-obs-'));
+    const config = parseConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', ADMIN_PASSWORD: PASSWORD, FIB_THREADS: '1' });
+    runtime = await startRuntime(config, logger);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('carries the request id from the HTTP request into the worker’s log of its job', async () => {
+    const response = await fetch(`${runtime.url}/api/calculations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-42' },
+      body: JSON.stringify({ index: 321 }),
+    });
+    await response.body?.cancel();
+    const computed = await eventually(() => lines.find((line) => line.msg === 'computed' && line.index === 321));
+    expect(computed).toMatchObject({ reqId: 'trace-me-42', job: 'fib-321-1' });
+  });
+
+  it('refuses /metrics without the admin credentials, and says nothing else', async () => {
+    for (const authorization of [undefined, basic('admin', 'wrong-password'), 'Bearer x']) {
+      const response = await fetch(`${runtime.url}/metrics`, { headers: authorization ? { authorization } : {} });
+      expect(response.status).toBe(401);
+      expect(await response.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'credentials required' } });
+    }
+  });
+
+  it('exposes HTTP, queue, job, compute, SSE and process metrics', async () => {
+    await eventually(() => lines.find((line) => line.msg === 'computed'));
+    const response = await fetch(`${runtime.url}/metrics`, { headers: { authorization: basic('admin', PASSWORD) } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(sample(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/calculations', status: '202' })).toBe(1);
+    expect(sample(text, 'queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
+    expect(sample(text, 'job_duration_seconds_count', { job: 'compute-fibonacci', outcome: 'completed' })).toBeGreaterThan(0);
+    expect(sample(text, 'fib_compute_duration_seconds_count', { size: '<1e3' })).toBe(1);
+    expect(sample(text, 'sse_clients', {})).toBe(0);
+    expect(sample(text, 'process_resident_memory_bytes', {})).toBeGreaterThan(0);
+  });
+
+  it('logs no credentials', () => {
+    expect(JSON.stringify(lines)).not.toContain(PASSWORD);
+  });
+});
+
+describe('metrics on a port of their own', () => {
+  let runtime: Runtime;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-obs-'));
+    const config = parseConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', METRICS_PORT: '0', ROLE: 'worker' });
+    runtime = await startRuntime(config, pino({ level: 'silent' }));
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('serves them there without credentials, and not on the main port', async () => {
+    const scraped = await fetch(`${runtime.metricsUrl}/metrics`);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toContain('queue_jobs{state="waiting",role="worker"} 0');
+    const main = await fetch(`${runtime.url}/metrics`);
+    await main.body?.cancel();
+    expect(main.status).toBe(404);
+  });
+});

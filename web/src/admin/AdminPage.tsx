@@ -1,0 +1,145 @@
+import { useCallback, useEffect, useState } from 'react';
+import { adminApi, type Backup, type Stats } from './api';
+import { ago, bytes, duration, percent } from './format';
+
+/** The page refreshes itself this often. */
+const REFRESH_MS = 5_000;
+
+/** What an operator checks first: the queue, throughput, workers, slow and failed calculations, backups. */
+export function AdminPage() {
+  const [stats, setStats] = useState<Stats>();
+  const [backups, setBackups] = useState<Backup[]>([]);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+
+  const refresh = useCallback(async () => {
+    try {
+      const [current, stored] = await Promise.all([adminApi.stats(), adminApi.backups()]);
+      setStats(current);
+      setBackups(stored.items);
+      setError('');
+    } catch (failure) {
+      setError((failure as Error).message);
+    }
+  }, []);
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  const act = async (action: () => Promise<unknown>) => {
+    setBusy(true);
+    try {
+      await action();
+      await refresh();
+    } catch (failure) {
+      setError((failure as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 960, margin: '0 auto', padding: 16 }}>
+      <h1>fibstack admin</h1>
+      <p>
+        <a href="/admin/queues">Queue dashboard</a>
+      </p>
+      {error && <p role="alert">{error}</p>}
+      {stats && (
+        <>
+          <section aria-label="Queue">
+            <h2>Queue</h2>
+            <dl>
+              {Object.entries(stats.queue).map(([state, count]) => (
+                <div key={state}>
+                  <dt>{state}</dt>
+                  <dd data-testid={`queue-${state}`}>{count}</dd>
+                </div>
+              ))}
+              <dt>jobs per minute ({stats.windowMinutes} min)</dt>
+              <dd data-testid="jobs-per-minute">{stats.jobsPerMinute}</dd>
+              <dt>failure rate</dt>
+              <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
+            </dl>
+          </section>
+
+          <section aria-label="Workers">
+            <h2>Workers online: {stats.workers.length}</h2>
+            <table>
+              <thead>
+                <tr>
+                  <th>host</th>
+                  <th>pid</th>
+                  <th>concurrency</th>
+                  <th>last heartbeat</th>
+                </tr>
+              </thead>
+              <tbody>
+                {stats.workers.map((worker) => (
+                  <tr key={worker.id}>
+                    <td>{worker.host}</td>
+                    <td>{worker.pid}</td>
+                    <td>{worker.concurrency}</td>
+                    <td>{ago(worker.lastHeartbeat)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+
+          <section aria-label="Slowest calculations">
+            <h2>Slowest calculations (24 h)</h2>
+            <table>
+              <tbody>
+                {stats.slowest.map((calculation) => (
+                  <tr key={calculation.index}>
+                    <td>F({calculation.index})</td>
+                    <td>{calculation.digits} digits</td>
+                    <td>{duration(calculation.durationMs)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+
+          <section aria-label="Failed calculations">
+            <h2>Failed calculations</h2>
+            {stats.failed.length === 0 && <p>None.</p>}
+            <table>
+              <tbody>
+                {stats.failed.map((calculation) => (
+                  <tr key={calculation.index}>
+                    <td>F({calculation.index})</td>
+                    <td>{calculation.error}</td>
+                    <td>
+                      <button disabled={busy} onClick={() => void act(() => adminApi.retry(calculation.index))}>
+                        Retry F({calculation.index})
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </section>
+        </>
+      )}
+
+      <section aria-label="Backups">
+        <h2>Backups</h2>
+        <button disabled={busy} onClick={() => void act(adminApi.backupNow)}>
+          Back up now
+        </button>
+        <ul>
+          {backups.map((backup) => (
+            <li key={backup.name}>
+              {backup.name} — {bytes(backup.bytes)}
+            </li>
+          ))}
+        </ul>
+      </section>
+    </main>
+  );
+}

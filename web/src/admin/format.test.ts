@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { ago, bytes, duration, percent } from './format';
+
+describe('admin formatting', () => {
+  it('writes rates, durations, ages and sizes for people', () => {
+    expect(percent(0.125)).toBe('12.5%');
+    expect(duration(null)).toBe('—');
+    expect(duration(250)).toBe('250 ms');
+    expect(duration(1_500)).toBe('1.50 s');
+    const now = Date.parse('2026-01-01T00:10:00Z');
+    expect(ago('2026-01-01T00:09:48Z', now)).toBe('12 s ago');
+    expect(ago('2026-01-01T00:00:00Z', now)).toBe('10 min ago');
+    expect(bytes(512)).toBe('512 B');
+    expect(bytes(2_048)).toBe('2.0 kB');
+  });
+});

@@ -1,0 +1,24 @@
+/** How the admin page writes numbers and times. */
+
+export function percent(rate: number): string {
+  return `${(rate * 100).toFixed(1)}%`;
+}
+
+export function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  return ms < 1_000 ? `${ms} ms` : `${(ms / 1_000).toFixed(2)} s`;
+}
+
+/** "12 s ago", from an ISO time and now. */
+export function ago(iso: string, now = Date.now()): string {
+  const seconds = Math.max(0, Math.round((now - Date.parse(iso)) / 1_000));
+  if (seconds < 60) return `${seconds} s ago`;
+  if (seconds < 3_600) return `${Math.round(seconds / 60)} min ago`;
+  return `${Math.round(seconds / 3_600)} h ago`;
+}
+
+export function bytes(count: number): string {
+  if (count < 1_024) return `${count} B`;
+  if (count < 1_024 ** 2) return `${(count / 1_024).toFixed(1)} kB`;
+  return `${(count / 1_024 ** 2).toFixed(1)} MB`;
+}
