@@ -51,7 +51,8 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
     },
     // One line per request at 5,000 requests a second is noise: failures are logged in onResponse.
     logController: new LogController({ disableRequestLogging: true }),
-    return503OnClosing: true,
+    // Closing comes after the drain: a late request is still answered (with Connection: close), not refused.
+    return503OnClosing: false,
     connectionTimeout: 60_000,
     requestTimeout: 30_000,
   });
