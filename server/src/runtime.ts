@@ -25,6 +25,7 @@ import type { Logger } from './lib/logger.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
+import { DecimalService } from './services/decimal.service.js';
 import { reconcile } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -55,17 +56,20 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
 
+  // Both roles use threads: the worker to compute, the API to convert a value to decimal on first
+  // download. They start on first use.
+  const pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS, maxMemoryMb: config.FIB_MAX_MEMORY_MB });
+
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
   if (runsApi) {
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache);
+    const decimals = new DecimalService(db, pool);
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, decimals, config.MAX_EXACT_INDEX);
     streams = new EventStreamHub(messaging.events);
     await streams.start();
   }
 
-  let pool: FibPool | undefined;
   if (runsWorker) {
-    pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
     const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, pool, messaging.events, messaging.cache, logger) };
     assertHandlers(handlers);
     await messaging.queue.work(handlers, { concurrency: config.WORKER_CONCURRENCY });
@@ -91,7 +95,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       streams?.close();
       await Promise.all([http.close(), messaging.queue.stopWorking()]);
       // 2. Then close what the work used.
-      await pool?.close();
+      await pool.close();
       await messaging.close();
       await db.destroy();
       logger.info('stopped');

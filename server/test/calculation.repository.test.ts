@@ -4,7 +4,12 @@ import { CalculationRepository } from '../src/repositories/calculation.repositor
 import { SubmissionRepository } from '../src/repositories/submission.repository.js';
 import { openMigratedDatabase } from './support/services.js';
 
-const result = (value: string) => ({ value, digits: value.length, head: value.slice(0, 20), tail: value.slice(-20), durationMs: 1 });
+import { toBytes } from '../src/fib/codec.js';
+import { summarize } from '../src/fib/summary.js';
+
+/** What the service records with a request: the summary, and whether an exact value will follow. */
+const summary = (index: number, exact = true) => ({ ...summarize(index), exact, durationMs: 0.01 });
+const result = (value: bigint, decimal: string | null = value.toString()) => ({ bytes: toBytes(value), decimal, durationMs: 1 });
 
 describe('CalculationRepository on Postgres', () => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -19,31 +24,50 @@ describe('CalculationRepository on Postgres', () => {
   afterAll(() => database.close());
 
   it('creates a queued calculation on the first request and leaves it alone on the next', async () => {
-    const first = await calculations.request(10);
+    const first = await calculations.request(10, summary(10));
     expect(first.changed).toBe(true);
     expect(first.calculation).toMatchObject({ index: 10, status: 'queued', attempt: 1, runs: 0 });
-    const second = await calculations.request(10);
+    const second = await calculations.request(10, summary(10));
     expect(second.changed).toBe(false);
     expect(second.calculation.seq).toBe(first.calculation.seq);
   });
 
   it('claims, completes once, and ignores a second completion', async () => {
-    await calculations.request(11);
+    await calculations.request(11, summary(11));
     const claimed = await calculations.start(11, 1);
     expect(claimed).toMatchObject({ status: 'running', runs: 1 });
-    expect(await calculations.complete(11, result('89'))).toMatchObject({ status: 'done', digits: 2, head: '89' });
-    expect(await calculations.complete(11, result('89'))).toBeUndefined();
+    expect(await calculations.complete(11, result(89n))).toMatchObject({ status: 'done', digits: 2, head: '89', tail: '89' });
+    expect(await calculations.complete(11, result(89n))).toBeUndefined();
     expect(await calculations.start(11, 1)).toBeUndefined();
     const chunks: string[] = [];
     for await (const chunk of calculations.valueChunks(11, 1)) chunks.push(chunk);
     expect(chunks).toEqual(['8', '9']);
   });
 
+  it('records a summary-only calculation as done at once, with no value', async () => {
+    const { calculation } = await calculations.request(2 ** 40, summary(2 ** 40, false));
+    expect(calculation).toMatchObject({ status: 'done', exact: false, digits: 229_784_340_516, tail: '76088411936388674107' });
+    expect(calculation.completed_at).toBeInstanceOf(Date);
+    expect(await calculations.start(2 ** 40, 1)).toBeUndefined();
+  });
+
+  it('stores bytes alone for a large value and keeps its decimal once converted', async () => {
+    await calculations.request(14, summary(14));
+    await calculations.start(14, 1);
+    await calculations.complete(14, result(377n, null));
+    expect([...(await calculations.uncachedBytes(14))!]).toEqual([1, 121]); // 377 = 0x0179
+    await calculations.cacheDecimal(14, '377');
+    expect(await calculations.uncachedBytes(14)).toBeUndefined();
+    const chunks: string[] = [];
+    for await (const chunk of calculations.valueChunks(14, 2)) chunks.push(chunk);
+    expect(chunks).toEqual(['37', '7']);
+  });
+
   it('queues a failed calculation again as a new attempt, and ignores jobs of the old one', async () => {
-    await calculations.request(12);
+    await calculations.request(12, summary(12));
     await calculations.start(12, 1);
     expect(await calculations.fail(12, 1, 'The computation failed.')).toMatchObject({ status: 'failed' });
-    const again = await calculations.request(12);
+    const again = await calculations.request(12, summary(12));
     expect(again).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2, error: null } });
     expect(await calculations.start(12, 1)).toBeUndefined();
     expect(await calculations.start(12, 2)).toMatchObject({ status: 'running', runs: 2 });
@@ -53,7 +77,7 @@ describe('CalculationRepository on Postgres', () => {
     const requests = await Promise.all(
       Array.from({ length: 20 }, () =>
         db.transaction().execute(async (trx) => {
-          const request = await new CalculationRepository(trx).request(13);
+          const request = await new CalculationRepository(trx).request(13, summary(13));
           await new SubmissionRepository(trx).add(13);
           return request;
         }),
@@ -65,7 +89,7 @@ describe('CalculationRepository on Postgres', () => {
   });
 
   it('pages newest first with a cursor, without gaps or repeats', async () => {
-    for (const index of [100, 101, 102, 103, 104]) await calculations.request(index);
+    for (const index of [100, 101, 102, 103, 104]) await calculations.request(index, summary(index));
     const seen: number[] = [];
     let before: number | undefined;
     for (;;) {

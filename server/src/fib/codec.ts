@@ -23,3 +23,8 @@ export function asciiBytes(text: string): Uint8Array {
   Buffer.from(bytes.buffer).write(text, 'latin1');
   return bytes;
 }
+
+/** A string of ASCII digits from its bytes. */
+export function asciiText(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}

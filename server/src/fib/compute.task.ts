@@ -13,6 +13,9 @@ export interface ComputeRequest {
 export interface ComputeResult {
   /** F(index) as big-endian bytes (see codec.ts). */
   value: Uint8Array;
+  /** The decimal digits (ASCII) of a small value, where they cost next to nothing; `null` otherwise. */
+  decimal: Uint8Array | null;
+  /** Time spent computing the value (not its decimal). */
   durationMs: number;
   /** Which arithmetic computed it: `gmp` or `bigint`. */
   engine: string;
@@ -22,19 +25,27 @@ export interface DecimalRequest {
   value: Uint8Array;
 }
 
+/**
+ * Values up to this many bytes (about 9,800 digits) come with their decimal: converting costs well
+ * under a millisecond, and lists show values this small inline. Larger ones are converted on demand.
+ */
+export const EAGER_DECIMAL_BYTES = 4096;
+
 const engine = bigintEngine;
 
 export function compute({ index }: ComputeRequest): ComputeResult {
   const started = performance.now();
   const value = engine.fibonacci(index);
-  return transfer({ value, durationMs: performance.now() - started, engine: engine.name }, value);
+  const durationMs = performance.now() - started;
+  const decimal = value.length <= EAGER_DECIMAL_BYTES ? engine.decimal(value) : null;
+  return transfer({ value, decimal, durationMs, engine: engine.name }, decimal ? [value, decimal] : [value]);
 }
 
 export function decimal({ value }: DecimalRequest): Uint8Array {
   return move(engine.decimal(value)) as Uint8Array;
 }
 
-/** Piscina's protocol for a result that carries a transferable buffer inside a plain object. */
-function transfer<T extends object>(result: T, bytes: Uint8Array): T {
-  return move({ [transferableSymbol]: bytes.buffer, [valueSymbol]: result }) as T;
+/** Piscina's protocol for a result that carries transferable buffers inside a plain object. */
+function transfer<T extends object>(result: T, views: Uint8Array[]): T {
+  return move({ [transferableSymbol]: views.map((view) => view.buffer), [valueSymbol]: result }) as T;
 }

@@ -11,12 +11,18 @@ const ascii = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
 describe('FibPool', () => {
   it('computes F(n) as bytes and converts it to decimal on its threads', async () => {
-    const { value, durationMs, engine } = await pool.compute(1000);
-    expect(fromBytes(value)).toBe(fibonacci(1000));
+    const { value, durationMs, engine } = await pool.compute(100_000);
+    expect(fromBytes(value)).toBe(fibonacci(100_000));
     expect(durationMs).toBeGreaterThanOrEqual(0);
     expect(engine).toMatch(/^(gmp|bigint)$/);
-    expect(ascii(await pool.decimal(value))).toBe(fibonacci(1000).toString());
+    expect(ascii(await pool.decimal(value))).toBe(fibonacci(100_000).toString());
     expect(ascii(await pool.decimal((await pool.compute(0)).value))).toBe('0');
+  });
+
+  it('sends the decimal along only for values small enough to convert at no cost', async () => {
+    const small = await pool.compute(1000);
+    expect(ascii(small.decimal!)).toBe(fibonacci(1000).toString());
+    expect((await pool.compute(100_000)).decimal).toBeNull();
   });
 
   it('keeps the event loop free while a long computation runs', async () => {

@@ -4,8 +4,19 @@ import type { CalculationRow } from '../db/schema.js';
 import type { FibSummary } from '../fib/summary.js';
 import { toPage, type Page, type PageRequest } from './page.js';
 
-export interface CompletedCalculation extends FibSummary {
-  value: string;
+/** What a request knows before any computing: the summary, and whether an exact value will follow. */
+export interface RequestedCalculation extends FibSummary {
+  /** `false`: the summary is all there will be, so the calculation is done at once. */
+  exact: boolean;
+  /** Time the summary took, recorded as the computing time of a summary-only calculation. */
+  durationMs: number;
+}
+
+export interface CompletedCalculation {
+  /** The exact value as big-endian bytes. */
+  bytes: Uint8Array;
+  /** Its decimal digits when they came along (small values), else `null`: converted on first download. */
+  decimal: string | null;
   durationMs: number;
 }
 
@@ -24,13 +35,20 @@ export class CalculationRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a request for F(index): a new calculation is queued; a failed one is queued again as a new
-   * attempt; any other is left as it is.
+   * Records a request for F(index) with its summary: a new calculation is queued (or done at once when
+   * it is summary-only); a failed one is queued again as a new attempt; any other is left as it is.
    */
-  async request(index: number): Promise<CalculationRequest> {
+  async request(index: number, { digits, head, tail, exact, durationMs }: RequestedCalculation): Promise<CalculationRequest> {
     const upserted = await this.db
       .insertInto('calculations')
-      .values({ index })
+      .values({
+        index,
+        digits,
+        head,
+        tail,
+        exact,
+        ...(exact ? {} : { status: 'done', duration_ms: durationMs, completed_at: sql<Date>`now()` }),
+      })
       .onConflict((conflict) =>
         conflict
           .column('index')
@@ -68,7 +86,7 @@ export class CalculationRepository {
         join.onRef('v.index', '=', 'c.index').on('c.digits', '<=', maxDigits),
       )
       .selectAll('c')
-      .select('v.value')
+      .select('v.decimal as value')
       .orderBy('c.seq', 'desc')
       .limit(limit)
       .execute();
@@ -92,14 +110,15 @@ export class CalculationRepository {
   /** Stores the value and marks the calculation done, once: a second completion changes nothing. */
   async complete(index: number, result: CompletedCalculation): Promise<CalculationRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('calculation_values').values({ index, value: result.value }).onConflict((c) => c.doNothing()).execute();
+      await trx
+        .insertInto('calculation_values')
+        .values({ index, bytes: result.bytes, decimal: result.decimal })
+        .onConflict((c) => c.doNothing())
+        .execute();
       return trx
         .updateTable('calculations')
         .set({
           status: 'done',
-          digits: result.digits,
-          head: result.head,
-          tail: result.tail,
           duration_ms: result.durationMs,
           error: null,
           completed_at: sql`now()`,
@@ -134,12 +153,28 @@ export class CalculationRepository {
       .execute();
   }
 
+  /** The stored bytes of a value whose decimal is not cached yet; `undefined` once it is (or with no value). */
+  async uncachedBytes(index: number): Promise<Uint8Array | undefined> {
+    const row = await this.db
+      .selectFrom('calculation_values')
+      .select('bytes')
+      .where('index', '=', index)
+      .where('decimal', 'is', null)
+      .executeTakeFirst();
+    return row?.bytes ?? undefined;
+  }
+
+  /** Keeps the decimal of a value, converted once, for every later download. */
+  async cacheDecimal(index: number, decimal: string): Promise<void> {
+    await this.db.updateTable('calculation_values').set({ decimal }).where('index', '=', index).where('decimal', 'is', null).execute();
+  }
+
   /** The decimal value in slices of `size` characters, so a value of millions of digits is never read whole. */
   async *valueChunks(index: number, size: number): AsyncGenerator<string> {
     for (let offset = 1; ; offset += size) {
       const row = await this.db
         .selectFrom('calculation_values')
-        .select(sql<string>`substr(value, ${offset}, ${size})`.as('chunk'))
+        .select(sql<string>`substr(decimal, ${offset}, ${size})`.as('chunk'))
         .where('index', '=', index)
         .executeTakeFirst();
       if (!row?.chunk) return;

@@ -1,12 +1,14 @@
 import type { CalculationCache } from '../cache/cache.js';
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
+import { summarize } from '../fib/summary.js';
 import { AppError } from '../lib/errors.js';
 import { JobName, type JobQueue } from '../jobs/types.js';
-import { CalculationRepository } from '../repositories/calculation.repository.js';
+import { CalculationRepository, type RequestedCalculation } from '../repositories/calculation.repository.js';
 import type { Page, PageRequest } from '../repositories/page.js';
 import { SubmissionRepository } from '../repositories/submission.repository.js';
 import { toCalculationView, toSubmissionView, type CalculationView, type SubmissionView } from './calculation.view.js';
+import type { DecimalService } from './decimal.service.js';
 
 export interface Submitted {
   calculation: CalculationView;
@@ -22,18 +24,22 @@ export class CalculationService {
     private readonly queue: JobQueue,
     private readonly events: EventBus,
     private readonly cache: CalculationCache,
+    private readonly decimals: DecimalService,
+    /** Above this index a calculation is its summary alone, done at once. */
+    private readonly maxExactIndex: number,
   ) {
     this.calculations = new CalculationRepository(db);
     this.submissions = new SubmissionRepository(db);
   }
 
   /**
-   * Records the submission and the calculation in one transaction, and only once it has committed
-   * queues the job: a job never names a row that a rolled-back transaction took away.
+   * Records the submission and the calculation, with its summary, in one transaction, and only once it
+   * has committed queues the job: a job never names a row that a rolled-back transaction took away.
    */
   async submit(index: number): Promise<CalculationView> {
+    const summary = this.summarize(index);
     const { request, submission } = await this.db.transaction().execute(async (trx) => ({
-      request: await new CalculationRepository(trx).request(index),
+      request: await new CalculationRepository(trx).request(index, summary),
       submission: await new SubmissionRepository(trx).add(index),
     }));
     const { calculation, changed } = request;
@@ -68,13 +74,24 @@ export class CalculationService {
     return { items: items.map(toSubmissionView), next };
   }
 
-  /** The decimal value in slices; the calculation must be done. */
+  /** The decimal value in slices; the calculation must be done and exact. */
   async value(index: number): Promise<{ calculation: CalculationView; chunks: AsyncIterable<string> }> {
     const calculation = await this.get(index);
+    if (!calculation.exact) {
+      throw new AppError('NO_EXACT_VALUE', `F(${index}) is above the exact limit: only its summary is known`);
+    }
     if (calculation.status !== 'done') {
       throw new AppError('NOT_READY', `F(${index}) is ${calculation.status}, not done yet`);
     }
+    await this.decimals.ensure(index);
     return { calculation, chunks: this.calculations.valueChunks(index, VALUE_CHUNK) };
+  }
+
+  /** Digit count, head and tail take microseconds for any index (fib/summary.ts): known before any computing. */
+  private summarize(index: number): RequestedCalculation {
+    const started = performance.now();
+    const summary = summarize(index);
+    return { ...summary, exact: index <= this.maxExactIndex, durationMs: performance.now() - started };
   }
 
   /** The most recent calculations with small values, for the original app's "current values". */
