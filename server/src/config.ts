@@ -49,6 +49,8 @@ export const configSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 256).default(8),
   /** Threads computing F(n) in a worker process. */
   FIB_THREADS: integer(1, 64).default(Math.max(1, availableParallelism() - 1)),
+  /** The arithmetic: auto (GMP when the native addon is built, else BigInt), gmp (fail without it), or bigint. */
+  FIB_ENGINE: z.enum(['auto', 'gmp', 'bigint']).default('auto'),
   /** Heap limit of each of those threads in MiB: a computation that needs more fails instead of the process. */
   FIB_MAX_MEMORY_MB: integer(32, 65_536).default(1_024),
   /** A computation running longer than this is abandoned and retried. */

@@ -58,7 +58,12 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
 
   // Both roles use threads: the worker to compute, the API to convert a value to decimal on first
   // download. They start on first use.
-  const pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS, maxMemoryMb: config.FIB_MAX_MEMORY_MB });
+  const pool = new FibPool({
+    threads: config.FIB_THREADS,
+    timeoutMs: config.JOB_TIMEOUT_MS,
+    maxMemoryMb: config.FIB_MAX_MEMORY_MB,
+    engine: config.FIB_ENGINE,
+  });
 
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;

@@ -3,8 +3,13 @@
  * decimal. Results are moved to the calling thread, not copied: F(10^8) is 8.7 MB of bytes and 21 MB
  * of digits.
  */
-import { move, transferableSymbol, valueSymbol } from 'piscina';
-import { bigintEngine } from './engine.js';
+import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
+import { selectEngine, type EngineChoice } from './engine.js';
+
+/** What every thread of a pool is started with. */
+export interface TaskData {
+  engine: EngineChoice;
+}
 
 export interface ComputeRequest {
   index: number;
@@ -31,7 +36,7 @@ export interface DecimalRequest {
  */
 export const EAGER_DECIMAL_BYTES = 4096;
 
-const engine = bigintEngine;
+const engine = selectEngine((workerData as TaskData).engine);
 
 export function compute({ index }: ComputeRequest): ComputeResult {
   const started = performance.now();

@@ -2,9 +2,12 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromBytes } from './codec.js';
 import { fibonacci } from './fibonacci.js';
+import { loadNativeEngine } from './native.js';
 import { ComputeTimeLimitError, FibPool } from './pool.js';
 
-const pool = new FibPool({ threads: 2, timeoutMs: 20_000, maxMemoryMb: 256 });
+// Time limits, cancellation and the heap limit are shown on the BigInt engine: GMP allocates outside
+// the heap and cannot be interrupted mid-call (see FibPoolOptions.engine).
+const pool = new FibPool({ threads: 2, timeoutMs: 20_000, maxMemoryMb: 256, engine: 'bigint' });
 afterAll(() => pool.close());
 
 const ascii = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
@@ -53,7 +56,7 @@ describe('FibPool', () => {
   });
 
   it('abandons a task that runs past its time limit', async () => {
-    const hurried = new FibPool({ threads: 1, timeoutMs: 100, maxMemoryMb: 256 });
+    const hurried = new FibPool({ threads: 1, timeoutMs: 100, maxMemoryMb: 256, engine: 'bigint' });
     try {
       await expect(hurried.compute(200_000_000)).rejects.toBeInstanceOf(ComputeTimeLimitError);
     } finally {
@@ -62,12 +65,26 @@ describe('FibPool', () => {
   });
 
   it('fails a task that needs more memory than a thread may use, not the process', async () => {
-    const small = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 16 });
+    const small = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 16, engine: 'bigint' });
     try {
       await expect(small.compute(150_000_000)).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
       expect(fromBytes((await small.compute(90)).value)).toBe(2880067194370816120n);
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('FibPool on the default engine', () => {
+  it('uses GMP when the addon is built, and gets the same answers', async () => {
+    const auto = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 256 });
+    try {
+      const { value, engine } = await auto.compute(50_000);
+      expect(engine).toBe(loadNativeEngine() ? 'gmp' : 'bigint');
+      expect(fromBytes(value)).toBe(fibonacci(50_000));
+      expect(ascii(await auto.decimal(value))).toBe(fibonacci(50_000).toString());
+    } finally {
+      await auto.close();
     }
   });
 });

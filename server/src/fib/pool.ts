@@ -1,7 +1,8 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ComputeRequest, ComputeResult, DecimalRequest } from './compute.task.js';
+import type { ComputeRequest, ComputeResult, DecimalRequest, TaskData } from './compute.task.js';
+import type { EngineChoice } from './engine.js';
 
 export type { ComputeResult } from './compute.task.js';
 
@@ -15,6 +16,12 @@ export interface FibPoolOptions {
    * instead of taking the process down; F(10^8) needs about 100.
    */
   maxMemoryMb: number;
+  /**
+   * The arithmetic: `auto` (the default) is GMP when the addon is built, else BigInt. GMP allocates
+   * outside the JavaScript heap, so `maxMemoryMb` does not bound it, and a running GMP call finishes
+   * before its cancelled thread ends; MAX_EXACT_INDEX is what bounds both.
+   */
+  engine?: EngineChoice;
 }
 
 /** A task ran past `timeoutMs`. */
@@ -38,6 +45,7 @@ export class FibPool {
       maxThreads: options.threads,
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb },
+      workerData: { engine: options.engine ?? 'auto' } satisfies TaskData,
     });
   }
 
