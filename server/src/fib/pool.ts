@@ -4,8 +4,6 @@ import { Piscina } from 'piscina';
 import type { ComputeRequest, ComputeResult, DecimalRequest, TaskData } from './compute.task.js';
 import type { EngineChoice } from './engine.js';
 
-export type { ComputeResult } from './compute.task.js';
-
 export interface FibPoolOptions {
   /** Worker threads computing at once; each holds at most one value in memory. */
   threads: number;
