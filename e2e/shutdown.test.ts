@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from '../server/test/support/services.js';
 import { getJson, postIndex } from './support/api.js';
+import { LONG_INDEX, SLOW_ENGINE } from './support/slow-engine.js';
 import { SseClient } from './support/sse.js';
 import { Topology } from './topology/topology.js';
 
@@ -17,7 +18,7 @@ describe('graceful shutdown on SIGTERM', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const workDir = await mkdtemp(join(tmpdir(), 'fibstack-shutdown-'));
-    topology = await new Topology({ databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir, apis: 1, workers: 1 }).start();
+    topology = await new Topology({ databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir, apis: 1, workers: 1, env: SLOW_ENGINE }).start();
   });
   afterAll(async () => {
     await topology?.stop();
@@ -27,13 +28,13 @@ describe('graceful shutdown on SIGTERM', () => {
 
   it('a worker finishes the calculation it is running, then exits 0', async () => {
     const [worker] = topology.workers;
-    expect((await postIndex(topology.url, { index: 1_000_000 })).status).toBe(202);
-    await expect.poll(async () => (await getJson(`${topology.url}/api/calculations/1000000`)).status, { timeout: 10_000 }).toBe('running');
+    expect((await postIndex(topology.url, { index: LONG_INDEX })).status).toBe(202);
+    await expect.poll(async () => (await getJson(`${topology.url}/api/calculations/${LONG_INDEX}`)).status, { timeout: 10_000 }).toBe('running');
     expect(await worker!.stop('SIGTERM')).toBe(0);
 
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const { rows } = await client.query('SELECT status, runs FROM calculations WHERE index = 1000000');
+    const { rows } = await client.query('SELECT status, runs FROM calculations WHERE index = $1', [LONG_INDEX]);
     await client.end();
     expect(rows[0]).toEqual({ status: 'done', runs: 1 });
   });
