@@ -68,7 +68,9 @@ static napi_value decimal(napi_env env, napi_callback_info info) {
   size_t room = mpz_sizeinbase(value, 10) + 1;
   char *digits;
   napi_value buffer, result = NULL;
-  if (napi_create_arraybuffer(env, room, (void **)&digits, &buffer) == napi_ok) {
+  if (napi_create_arraybuffer(env, room, (void **)&digits, &buffer) != napi_ok) {
+    napi_throw_error(env, NULL, "fibgmp: cannot allocate the digits");
+  } else {
     mpz_get_str(digits, 10, value);
     if (napi_create_typedarray(env, napi_uint8_array, strlen(digits), buffer, 0, &result) != napi_ok) {
       napi_throw_error(env, NULL, "fibgmp: cannot create the result");
