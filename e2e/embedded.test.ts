@@ -65,7 +65,7 @@ describe('the embedded default', () => {
 
   it('finishes work queued before a stop when it starts again', async () => {
     const first = await start();
-    // F(4·10^7) takes over a second to compute: the kill comes while it is queued or running.
+    // F(2·10^7) takes a while to compute (see slow-engine.ts): the kill comes while it is queued or running.
     expect((await postIndex(base, { index: LONG_INDEX })).status).toBe(202);
     await first.stop('SIGKILL');
     const second = await start();
