@@ -74,7 +74,8 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   let calculations: CalculationService | undefined;
   if (runsApi) {
     const decimals = new DecimalService(db, pool);
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, decimals, config.MAX_EXACT_INDEX);
+    const expensive = { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT };
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, expensive, decimals, config.MAX_EXACT_INDEX);
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
   }

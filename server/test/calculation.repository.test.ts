@@ -24,16 +24,16 @@ describe('CalculationRepository on Postgres', () => {
   afterAll(() => database.close());
 
   it('creates a queued calculation on the first request and leaves it alone on the next', async () => {
-    const first = await calculations.request(10, summary(10));
+    const first = await calculations.request(10, 'client-a', summary(10));
     expect(first.changed).toBe(true);
     expect(first.calculation).toMatchObject({ index: 10, status: 'queued', attempt: 1, runs: 0 });
-    const second = await calculations.request(10, summary(10));
+    const second = await calculations.request(10, 'client-a', summary(10));
     expect(second.changed).toBe(false);
     expect(second.calculation.seq).toBe(first.calculation.seq);
   });
 
   it('claims, completes once, and ignores a second completion', async () => {
-    await calculations.request(11, summary(11));
+    await calculations.request(11, 'client-a', summary(11));
     const claimed = await calculations.start(11, 1);
     expect(claimed).toMatchObject({ status: 'running', runs: 1 });
     expect(await calculations.complete(11, result(89n))).toMatchObject({ status: 'done', digits: 2, head: '89', tail: '89' });
@@ -45,14 +45,14 @@ describe('CalculationRepository on Postgres', () => {
   });
 
   it('records a summary-only calculation as done at once, with no value', async () => {
-    const { calculation } = await calculations.request(2 ** 40, summary(2 ** 40, false));
+    const { calculation } = await calculations.request(2 ** 40, 'client-a', summary(2 ** 40, false));
     expect(calculation).toMatchObject({ status: 'done', exact: false, digits: 229_784_340_516, tail: '76088411936388674107' });
     expect(calculation.completed_at).toBeInstanceOf(Date);
     expect(await calculations.start(2 ** 40, 1)).toBeUndefined();
   });
 
   it('stores bytes alone for a large value and keeps its decimal once converted', async () => {
-    await calculations.request(14, summary(14));
+    await calculations.request(14, 'client-a', summary(14));
     await calculations.start(14, 1);
     await calculations.complete(14, result(377n, null));
     expect([...(await calculations.uncachedBytes(14))!]).toEqual([1, 121]); // 377 = 0x0179
@@ -64,10 +64,10 @@ describe('CalculationRepository on Postgres', () => {
   });
 
   it('queues a failed calculation again as a new attempt, and ignores jobs of the old one', async () => {
-    await calculations.request(12, summary(12));
+    await calculations.request(12, 'client-a', summary(12));
     await calculations.start(12, 1);
     expect(await calculations.fail(12, 1, 'The computation failed.')).toMatchObject({ status: 'failed' });
-    const again = await calculations.request(12, summary(12));
+    const again = await calculations.request(12, 'client-a', summary(12));
     expect(again).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2, error: null } });
     expect(await calculations.start(12, 1)).toBeUndefined();
     expect(await calculations.start(12, 2)).toMatchObject({ status: 'running', runs: 2 });
@@ -77,7 +77,7 @@ describe('CalculationRepository on Postgres', () => {
     const requests = await Promise.all(
       Array.from({ length: 20 }, () =>
         db.transaction().execute(async (trx) => {
-          const request = await new CalculationRepository(trx).request(13, summary(13));
+          const request = await new CalculationRepository(trx).request(13, 'client-a', summary(13));
           await new SubmissionRepository(trx).add(13, `request-${Math.random()}`);
           return request;
         }),
@@ -89,7 +89,7 @@ describe('CalculationRepository on Postgres', () => {
   });
 
   it('pages newest first with a cursor, without gaps or repeats', async () => {
-    for (const index of [100, 101, 102, 103, 104]) await calculations.request(index, summary(index));
+    for (const index of [100, 101, 102, 103, 104]) await calculations.request(index, 'client-a', summary(index));
     const seen: number[] = [];
     let before: number | undefined;
     for (;;) {
@@ -100,6 +100,17 @@ describe('CalculationRepository on Postgres', () => {
     }
     expect(seen.slice(0, 5)).toEqual([104, 103, 102, 101, 100]);
     expect(new Set(seen).size).toBe(seen.length);
+  });
+
+  it('counts a client’s unfinished calculations from an index up', async () => {
+    await calculations.request(5_000, 'client-b', summary(5_000));
+    await calculations.request(6_000, 'client-b', summary(6_000));
+    await calculations.request(7_000, 'client-b', summary(7_000));
+    await calculations.start(7_000, 1);
+    await calculations.complete(7_000, result(1n));
+    expect(await calculations.countPending('client-b', 5_500)).toBe(1);
+    expect(await calculations.countPending('client-b', 0)).toBe(2);
+    expect(await calculations.countPending('client-c', 0)).toBe(0);
   });
 
   it('lists unfinished calculations in batches', async () => {

@@ -29,7 +29,7 @@ describe('DecimalService on Postgres', () => {
 
   it('converts a stored value once, however many downloads ask at once or later', async () => {
     const index = 60_000;
-    await calculations.request(index, { ...summarize(index), exact: true, durationMs: 0.01 });
+    await calculations.request(index, 'client-a', { ...summarize(index), exact: true, durationMs: 0.01 });
     await calculations.start(index, 1);
     await calculations.complete(index, { bytes: toBytes(fibonacci(index)), decimal: null, durationMs: 1 });
 

@@ -38,11 +38,12 @@ export class CalculationRepository {
    * Records a request for F(index) with its summary: a new calculation is queued (or done at once when
    * it is summary-only); a failed one is queued again as a new attempt; any other is left as it is.
    */
-  async request(index: number, { digits, head, tail, exact, durationMs }: RequestedCalculation): Promise<CalculationRequest> {
+  async request(index: number, client: string, { digits, head, tail, exact, durationMs }: RequestedCalculation): Promise<CalculationRequest> {
     const upserted = await this.db
       .insertInto('calculations')
       .values({
         index,
+        requested_by: client,
         digits,
         head,
         tail,
@@ -66,6 +67,18 @@ export class CalculationRepository {
     if (upserted) return { calculation: upserted, changed: true };
     const existing = await this.db.selectFrom('calculations').selectAll().where('index', '=', index).executeTakeFirstOrThrow();
     return { calculation: existing, changed: false };
+  }
+
+  /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
+  async countPending(client: string, minIndex: number): Promise<number> {
+    const { count } = await this.db
+      .selectFrom('calculations')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('requested_by', '=', client)
+      .where('index', '>=', minIndex)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(count);
   }
 
   async find(index: number): Promise<CalculationRow | undefined> {

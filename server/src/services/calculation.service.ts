@@ -10,8 +10,19 @@ import { SubmissionRepository } from '../repositories/submission.repository.js';
 import { toCalculationView, toSubmissionView, type CalculationView, type SubmissionView } from './calculation.view.js';
 import type { DecimalService } from './decimal.service.js';
 
-export interface Submitted {
-  calculation: CalculationView;
+/** Who asked, as the cap on expensive work sees them. */
+export interface Requester {
+  /** The request id: a request sent again with the same id is recorded once. */
+  requestId: string;
+  /** The client's address. */
+  client: string;
+}
+
+export interface ExpensiveWorkLimit {
+  /** Indexes from this one up are expensive. */
+  fromIndex: number;
+  /** Expensive calculations one client may have unfinished at once. */
+  maxPending: number;
 }
 
 /** What the API does with calculations: record requests, queue work, and read back what is known. */
@@ -24,6 +35,7 @@ export class CalculationService {
     private readonly queue: JobQueue,
     private readonly events: EventBus,
     private readonly cache: CalculationCache,
+    private readonly expensive: ExpensiveWorkLimit,
     private readonly decimals: DecimalService,
     /** Above this index a calculation is its summary alone, done at once. */
     private readonly maxExactIndex: number,
@@ -37,12 +49,17 @@ export class CalculationService {
    * has committed queues the job: a job never names a row that a rolled-back transaction took away. A
    * request id seen before (the proxy retrying a request) changes nothing and answers the same.
    */
-  async submit(index: number, requestId: string): Promise<CalculationView> {
+  async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
     const summary = this.summarize(index);
-    const { request, submission } = await this.db.transaction().execute(async (trx) => ({
-      request: await new CalculationRepository(trx).request(index, summary),
-      submission: await new SubmissionRepository(trx).add(index, requestId),
-    }));
+    const { request, submission } = await this.db.transaction().execute(async (trx) => {
+      const calculations = new CalculationRepository(trx);
+      // A summary-only calculation is done at once: it is never expensive.
+      if (index >= this.expensive.fromIndex && summary.exact) await this.checkPending(calculations, index, client);
+      return {
+        request: await calculations.request(index, client, summary),
+        submission: await new SubmissionRepository(trx).add(index, requestId),
+      };
+    });
     const { calculation, changed } = request;
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
@@ -54,6 +71,15 @@ export class CalculationService {
     await this.events.publish({ type: 'submission', data: toSubmissionView(submission) });
     if (changed) await this.events.publish({ type: 'calculation', data: view });
     return view;
+  }
+
+  /** New expensive work is refused while the client already has its fill of it unfinished. */
+  private async checkPending(calculations: CalculationRepository, index: number, client: string): Promise<void> {
+    const existing = await calculations.find(index);
+    if (existing && existing.status !== 'failed') return;
+    if ((await calculations.countPending(client, this.expensive.fromIndex)) >= this.expensive.maxPending) {
+      throw new AppError('TOO_MANY_PENDING', `you have ${this.expensive.maxPending} large calculations unfinished; wait for one to finish`, 10);
+    }
   }
 
   async get(index: number): Promise<CalculationView> {
