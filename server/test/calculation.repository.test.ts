@@ -88,6 +88,30 @@ describe('CalculationRepository on Postgres', () => {
     expect(Number(count)).toBe(20);
   });
 
+  it('submits in one statement: creates once, records each request id once, queues a failed one again', async () => {
+    const first = await calculations.submit(40, 'client-a', 'request-40-a', summary(40));
+    expect(first).toMatchObject({ changed: true, calculation: { index: 40, status: 'queued', attempt: 1 }, submission: { index: 40 } });
+    expect(await calculations.submit(40, 'client-a', 'request-40-b', summary(40))).toMatchObject({ changed: false, submission: { index: 40 } });
+    expect((await calculations.submit(40, 'client-a', 'request-40-b', summary(40))).submission).toBeUndefined();
+    await calculations.start(40, 1);
+    await calculations.fail(40, 1, 'The computation failed.');
+    expect(await calculations.submit(40, 'client-a', 'request-40-c', summary(40))).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2 } });
+  });
+
+  it('submits a summary-only index in one statement as done, with its summary', async () => {
+    const { calculation, changed } = await calculations.submit(2 ** 41, 'client-a', 'request-2^41', summary(2 ** 41, false));
+    expect(changed).toBe(true);
+    expect(calculation).toMatchObject({ status: 'done', exact: false, digits: summarize(2 ** 41).digits });
+    expect(calculation.completed_at).toBeInstanceOf(Date);
+  });
+
+  it('submits one index concurrently as one calculation, every submission recorded', async () => {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => calculations.submit(41, 'client-a', `request-41-${i}`, summary(41))));
+    expect(results.filter((result) => result.changed)).toHaveLength(1);
+    expect(results.every((result) => result.calculation.index === 41 && result.submission?.index === 41)).toBe(true);
+    expect(new Set(results.map((result) => result.submission!.id)).size).toBe(20);
+  });
+
   it('pages newest first with a cursor, without gaps or repeats', async () => {
     for (const index of [100, 101, 102, 103, 104]) await calculations.request(index, 'client-a', summary(index));
     const seen: number[] = [];

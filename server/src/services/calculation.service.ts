@@ -51,16 +51,16 @@ export class CalculationService {
    */
   async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
     const summary = this.summarize(index);
-    const { request, submission } = await this.db.transaction().execute(async (trx) => {
-      const calculations = new CalculationRepository(trx);
-      // A summary-only calculation is done at once: it is never expensive.
-      if (index >= this.expensive.fromIndex && summary.exact) await this.checkPending(calculations, index, client);
-      return {
-        request: await calculations.request(index, client, summary),
-        submission: await new SubmissionRepository(trx).add(index, requestId),
-      };
-    });
-    const { calculation, changed } = request;
+    // A summary-only calculation is done at once: it is never expensive.
+    const cheap = index < this.expensive.fromIndex || !summary.exact;
+    const { calculation, changed, submission } = cheap
+      ? await this.calculations.submit(index, client, requestId, summary)
+      : await this.db.transaction().execute(async (trx) => {
+          const calculations = new CalculationRepository(trx);
+          await this.checkPending(calculations, index, client);
+          const request = await calculations.request(index, client, summary);
+          return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
+        });
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
     if (calculation.status === 'queued') {
