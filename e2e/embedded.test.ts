@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postIndex } from './support/api.js';
 import { freePort, waitForOk } from './support/ports.js';
+import { LONG_INDEX, SLOW_ENGINE } from './support/slow-engine.js';
 import { ManagedProcess } from './topology/process.js';
 
 const serverMain = resolve(import.meta.dirname, '../server/dist/main.js');
@@ -18,7 +19,7 @@ describe('the embedded default', () => {
   let port: number;
 
   const start = async () => {
-    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '500' };
+    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '500', ...SLOW_ENGINE };
     const server = new ManagedProcess('embedded', process.execPath, [serverMain], env, join(dataDir, 'server.log'));
     await waitForOk(`${base}/api/ready`, 60_000);
     return server;
@@ -64,13 +65,13 @@ describe('the embedded default', () => {
 
   it('finishes work queued before a stop when it starts again', async () => {
     const first = await start();
-    // F(10^6) takes over a second to compute: the kill comes while it is queued or running.
-    expect((await postIndex(base, { index: 1_000_000 })).status).toBe(202);
+    // F(2·10^7) takes a while to compute (see slow-engine.ts): the kill comes while it is queued or running.
+    expect((await postIndex(base, { index: LONG_INDEX })).status).toBe(202);
     await first.stop('SIGKILL');
     const second = await start();
     try {
       await expect
-        .poll(async () => (await getJson(`${base}/api/calculations/1000000`)).status, { timeout: 60_000 })
+        .poll(async () => (await getJson(`${base}/api/calculations/${LONG_INDEX}`)).status, { timeout: 60_000 })
         .toBe('done');
     } finally {
       await second.stop('SIGTERM');

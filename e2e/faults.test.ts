@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson } from './support/api.js';
 import { runLoad, tally, type Outcome } from './support/load.js';
 import { PrivatePostgres, PrivateRedis } from './support/private-services.js';
+import { LONG_INDEX, SLOW_ENGINE } from './support/slow-engine.js';
 import { Topology } from './topology/topology.js';
 
 const report: Record<string, Record<string, unknown>> = {};
@@ -27,7 +28,7 @@ beforeAll(async () => {
     redisUrl: redis.url,
     prefix: 'faults',
     workDir,
-    env: { JOB_LOCK_MS: '2000', MAX_INDEX: '10000000', SHUTDOWN_TIMEOUT_MS: '20000' },
+    env: { JOB_LOCK_MS: '2000', MAX_INDEX: String(LONG_INDEX), SHUTDOWN_TIMEOUT_MS: '20000', ...SLOW_ENGINE },
   }).start();
   db = new pg.Pool({ connectionString: postgres.url, max: 2 });
   db.on('error', () => {});
@@ -118,7 +119,7 @@ describe('faults', () => {
     const [first, second] = topology.workers;
     await second!.stop('SIGTERM');
     topology.workers.splice(topology.workers.indexOf(second!), 1);
-    const index = 5_000_000;
+    const index = LONG_INDEX;
     await fetch(post(index).url, post(index).init);
     await expect.poll(async () => (await getJson(`${topology.url}/api/calculations/${index}`)).status, { timeout: 10_000, interval: 20 }).toBe('running');
 
@@ -130,10 +131,10 @@ describe('faults', () => {
     const recoveryMs = Date.now() - killedAt;
 
     const { rows } = await db.query(
-      'SELECT c.runs, c.digits::int, length(v.value) AS stored FROM calculations c JOIN calculation_values v USING (index) WHERE index = $1',
+      'SELECT c.runs, c.digits::int, v.bytes IS NOT NULL AS stored FROM calculations c JOIN calculation_values v USING (index) WHERE index = $1',
       [index],
     );
-    expect(rows).toEqual([{ runs: 2, digits: 1_044_938, stored: 1_044_938 }]);
+    expect(rows).toEqual([{ runs: 2, digits: 4_179_753, stored: true }]);
     await topology.startServer('worker');
     report.workerKilled = { index, recoveryMs, results: rows.length, runs: rows[0].runs, lockMs: 2000 };
   });

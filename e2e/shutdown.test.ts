@@ -2,6 +2,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postIndex } from './support/api.js';
+import { LONG_INDEX, SLOW_ENGINE } from './support/slow-engine.js';
 import { SseClient } from './support/sse.js';
 import { startTestTopology, type TestTopology } from './support/test-topology.js';
 import type { Topology } from './topology/topology.js';
@@ -11,20 +12,20 @@ describe('graceful shutdown on SIGTERM', () => {
   let topology: Topology;
 
   beforeAll(async () => {
-    test = await startTestTopology({ apis: 1, workers: 1 });
+    test = await startTestTopology({ apis: 1, workers: 1, env: SLOW_ENGINE });
     topology = test.topology;
   });
   afterAll(() => test?.destroy());
 
   it('a worker finishes the calculation it is running, then exits 0', async () => {
     const [worker] = topology.workers;
-    expect((await postIndex(topology.url, { index: 1_000_000 })).status).toBe(202);
-    await expect.poll(async () => (await getJson(`${topology.url}/api/calculations/1000000`)).status, { timeout: 10_000 }).toBe('running');
+    expect((await postIndex(topology.url, { index: LONG_INDEX })).status).toBe(202);
+    await expect.poll(async () => (await getJson(`${topology.url}/api/calculations/${LONG_INDEX}`)).status, { timeout: 10_000 }).toBe('running');
     expect(await worker!.stop('SIGTERM')).toBe(0);
 
     const client = new pg.Client({ connectionString: test.databaseUrl });
     await client.connect();
-    const { rows } = await client.query('SELECT status, runs FROM calculations WHERE index = 1000000');
+    const { rows } = await client.query('SELECT status, runs FROM calculations WHERE index = $1', [LONG_INDEX]);
     await client.end();
     expect(rows[0]).toEqual({ status: 'done', runs: 1 });
   });

@@ -57,12 +57,18 @@ export const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'may hold only letters, digits, _ and -')
     .default('fibstack'),
-  /** The largest index a client may submit. */
-  MAX_INDEX: integer(0, MAX_SAFE_INDEX).default(1_000_000),
+  /** The largest index a client may submit. Above MAX_EXACT_INDEX a calculation is its summary alone. */
+  MAX_INDEX: integer(0, MAX_SAFE_INDEX).default(MAX_SAFE_INDEX),
+  /** The largest index whose exact value is computed and stored (F(10^7) has 2,089,877 digits). */
+  MAX_EXACT_INDEX: integer(0, MAX_SAFE_INDEX).default(10_000_000),
   /** Jobs a worker process runs at once. */
   WORKER_CONCURRENCY: integer(1, 256).default(8),
   /** Threads computing F(n) in a worker process. */
   FIB_THREADS: integer(1, 64).default(Math.max(1, availableParallelism() - 1)),
+  /** The arithmetic: auto (GMP when the native addon is built, else BigInt), gmp (fail without it), or bigint. */
+  FIB_ENGINE: z.enum(['auto', 'gmp', 'bigint']).default('auto'),
+  /** Heap limit of each of those threads in MiB: a computation that needs more fails instead of the process. */
+  FIB_MAX_MEMORY_MB: integer(32, 65_536).default(1_024),
   /** A computation running longer than this is abandoned and retried. */
   JOB_TIMEOUT_MS: integer(1_000, 3_600_000).default(300_000),
   /**

@@ -33,6 +33,7 @@ import { AdminService } from './services/admin.service.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
 import { prune } from './services/prune.service.js';
+import { DecimalService } from './services/decimal.service.js';
 import { reconcile } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -71,6 +72,15 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const backups = createBackupService(config, logger, db);
   let draining = false;
 
+  // Both roles use threads: the worker to compute, the API to convert a value to decimal on first
+  // download. They start on first use.
+  const pool = new FibPool({
+    threads: config.FIB_THREADS,
+    timeoutMs: config.JOB_TIMEOUT_MS,
+    maxMemoryMb: config.FIB_MAX_MEMORY_MB,
+    engine: config.FIB_ENGINE,
+  });
+
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
   const metrics = new Metrics(
@@ -78,10 +88,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
   );
   if (runsApi) {
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, {
-      fromIndex: config.EXPENSIVE_INDEX,
-      maxPending: config.MAX_PENDING_PER_CLIENT,
-    });
+    const decimals = new DecimalService(db, pool);
+    const expensive = { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT };
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, expensive, decimals, config.MAX_EXACT_INDEX);
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
   }
@@ -107,9 +116,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const url = await http.listen({ host: config.HOST, port: config.PORT });
   const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.HOST, config.METRICS_PORT);
 
-  let pool: FibPool | undefined;
   if (runsWorker) {
-    pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
     const computer = instrumentComputer(pool, metrics);
     const { queue } = messaging;
     const handlers = {
@@ -148,7 +155,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       };
       await Promise.all([drainHttp(), metricsServer?.close(), messaging.queue.stopWorking()]);
       // 2. Then close what the work used.
-      await pool?.close();
+      await pool.close();
       await messaging.close();
       await db.destroy();
       logger.info('stopped');

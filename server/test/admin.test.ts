@@ -8,6 +8,7 @@ import { CalculationRepository } from '../src/repositories/calculation.repositor
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
 import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
+import { summary } from './support/records.js';
 
 const PASSWORD = 'admin-password-1';
 const auth = { authorization: `Basic ${Buffer.from(`ops:${PASSWORD}`).toString('base64')}` };
@@ -135,7 +136,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     try {
       const calculations = new CalculationRepository(db);
       // A calculation whose job failed for good, as onFailed leaves it.
-      await calculations.request(999, 'test');
+      await calculations.request(999, 'test', summary(999));
       await calculations.fail(999, 1, 'The computation failed.');
       const stats = (await call('/api/admin/stats', { headers: auth })).json();
       expect(stats.failed).toMatchObject([{ index: 999, error: 'The computation failed.' }]);

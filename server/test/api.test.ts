@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { fibonacci } from '../src/fib/fibonacci.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
 import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
 
 const MAX_INDEX = 100_000;
+const MAX_EXACT_INDEX = 50_000;
 
 interface Mode {
   env(): Promise<Record<string, string>>;
@@ -55,7 +57,16 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     });
 
   beforeAll(async () => {
-    const config = parseConfig({ ...(await mode.env()), PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0', RATE_LIMIT_MAX: '0', MAX_INDEX: String(MAX_INDEX), WEB_DIR: '/nonexistent' });
+    const config = parseConfig({
+      ...(await mode.env()),
+      PORT: '0',
+      HOST: '127.0.0.1',
+      SHUTDOWN_DRAIN_MS: '0',
+      RATE_LIMIT_MAX: '0',
+      MAX_INDEX: String(MAX_INDEX),
+      MAX_EXACT_INDEX: String(MAX_EXACT_INDEX),
+      WEB_DIR: '/nonexistent',
+    });
     runtime = await startRuntime(config, silentLogger);
     base = runtime.url;
   });
@@ -87,6 +98,34 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     const missing = await fetch(`${base}/api/calculations/999/value`);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+  });
+
+  it('converts a large value to decimal on its first download only, and serves it whole', async () => {
+    const response = await post('{"index": 48000}');
+    // The summary is there from the start, before any computing.
+    expect(await response.json()).toMatchObject({ exact: true, digits: 10_032, head: '11408984676080243472', tail: '15243684107356736000' });
+    await done(48_000);
+    const expected = fibonacci(48_000).toString();
+    for (let download = 0; download < 2; download++) {
+      const value = await fetch(`${base}/api/calculations/48000/value`);
+      expect(value.headers.get('content-length')).toBe('10032');
+      expect(await value.text()).toBe(expected);
+    }
+  });
+
+  it('keeps only the summary above the exact limit, done at once', async () => {
+    const response = await post(`{"index": ${MAX_INDEX}}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      status: 'done',
+      exact: false,
+      digits: 20_899,
+      head: '25974069347221724166',
+      tail: '49895374653428746875',
+    });
+    const value = await fetch(`${base}/api/calculations/${MAX_INDEX}/value`);
+    expect(value.status).toBe(404);
+    expect(await value.json()).toEqual({ error: { code: 'NO_EXACT_VALUE', message: expect.any(String) } });
   });
 
   it('answers F(0) = 0 and F(1) = 1', async () => {
@@ -179,6 +218,6 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
   it('reports health, readiness and the client configuration', async () => {
     expect(await json('/api/health')).toEqual({ status: 'ok' });
     expect(await json('/api/ready')).toEqual({ status: 'ready', checks: { database: 'up', queue: 'up' } });
-    expect(await json('/api/config')).toEqual({ maxIndex: MAX_INDEX });
+    expect(await json('/api/config')).toEqual({ maxIndex: MAX_INDEX, maxExactIndex: MAX_EXACT_INDEX });
   });
 });

@@ -12,17 +12,18 @@ import { CalculationRepository } from '../src/repositories/calculation.repositor
 import { SubmissionRepository } from '../src/repositories/submission.repository.js';
 import { silentLogger } from './support/adapters.js';
 import { openMigratedDatabase } from './support/services.js';
+import { result, summary } from './support/records.js';
 
 /** Calculations as the service leaves them: requested, some done with values, each with a submission. */
 async function record(db: Db, indexes: number[]): Promise<void> {
   const calculations = new CalculationRepository(db);
   const submissions = new SubmissionRepository(db);
   for (const index of indexes) {
-    await calculations.request(index, 'test');
+    await calculations.request(index, 'test', summary(index));
     await submissions.add(index, `request-${index}`);
     if (index % 2 === 0) {
       await calculations.start(index, 1);
-      await calculations.complete(index, { value: String(index * 1_000_003), digits: 7, head: 'h', tail: 't', durationMs: 1 });
+      await calculations.complete(index, result(BigInt(index) * 1_000_003n));
     }
   }
 }

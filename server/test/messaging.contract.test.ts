@@ -7,6 +7,7 @@ import { eventually } from './support/services.js';
 const view = (index: number): CalculationView => ({
   index,
   status: 'done',
+  exact: true,
   digits: 1,
   head: '5',
   tail: '5',

@@ -72,6 +72,8 @@ describe('the cap on expensive work one client has unfinished', () => {
     // Work already queued, and cheap work, are still accepted.
     expect((await post(1_001)).status).toBe(202);
     expect((await post(999)).status).toBe(202);
+    // So is a summary-only index (above MAX_EXACT_INDEX): it is done at once, never expensive.
+    expect((await post(20_000_000)).status).toBe(200);
   });
 });
 

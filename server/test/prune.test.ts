@@ -6,6 +6,7 @@ import { SubmissionRepository } from '../src/repositories/submission.repository.
 import { prune } from '../src/services/prune.service.js';
 import { silentLogger } from './support/adapters.js';
 import { openMigratedDatabase } from './support/services.js';
+import { summary } from './support/records.js';
 
 describe('pruning', () => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -18,7 +19,7 @@ describe('pruning', () => {
     const { db } = database;
     const submissions = new SubmissionRepository(db);
     for (const index of [1, 2, 3]) {
-      await new CalculationRepository(db).request(index, 'test');
+      await new CalculationRepository(db).request(index, 'test', summary(index));
       await submissions.add(index, `request-${index}`);
     }
     await sql`UPDATE submissions SET created_at = now() - interval '40 days' WHERE index IN (1, 2)`.execute(db);

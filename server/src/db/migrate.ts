@@ -2,6 +2,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as calculations from '../migrations/0001_calculations.js';
 import * as submissionRequestId from '../migrations/0002_submission_request_id.js';
 import * as calculationRequestedBy from '../migrations/0003_calculation_requested_by.js';
+import * as exactValues from '../migrations/0004_exact_values.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -9,6 +10,7 @@ const migrations: Record<string, Migration> = {
   '0001_calculations': calculations,
   '0002_submission_request_id': submissionRequestId,
   '0003_calculation_requested_by': calculationRequestedBy,
+  '0004_exact_values': exactValues,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

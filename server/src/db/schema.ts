@@ -12,6 +12,8 @@ export interface CalculationsTable {
   attempt: Generated<number>;
   /** Computations started: 1 unless a worker died mid-way or a run failed and was retried. */
   runs: Generated<number>;
+  /** Whether the exact value is computed and stored; otherwise the summary (digits, head, tail) is all. */
+  exact: Generated<boolean>;
   digits: number | null;
   head: string | null;
   tail: string | null;
@@ -26,8 +28,10 @@ export interface CalculationsTable {
 
 export interface CalculationValuesTable {
   index: number;
-  /** The decimal value: computed once, off the event loop, and streamed from here on download. */
-  value: string;
+  /** The exact value as big-endian bytes: what the worker stores, without converting to decimal. */
+  bytes: Uint8Array | null;
+  /** The decimal value, converted once off the event loop (at once for small values, else on first download). */
+  decimal: string | null;
 }
 
 export interface SubmissionsTable {

@@ -1,41 +1,75 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ComputeRequest, ComputeResult } from './compute.task.js';
+import type { ComputeRequest, ComputeResult, DecimalRequest, TaskData } from './compute.task.js';
+import type { EngineChoice } from './engine.js';
 
 export interface FibPoolOptions {
   /** Worker threads computing at once; each holds at most one value in memory. */
   threads: number;
-  /** A computation still running after this long is abandoned and its thread replaced. */
+  /** A task still running after this long is abandoned and its thread replaced (ComputeTimeLimitError). */
   timeoutMs: number;
+  /**
+   * Heap limit of each thread in MiB. A task that needs more fails alone (its thread is replaced)
+   * instead of taking the process down; F(10^8) needs about 100.
+   */
+  maxMemoryMb: number;
+  /**
+   * The arithmetic: `auto` (the default) is GMP when the addon is built, else BigInt. GMP allocates
+   * outside the JavaScript heap, so `maxMemoryMb` does not bound it, and a running GMP call finishes
+   * before its cancelled thread ends; MAX_EXACT_INDEX is what bounds both.
+   */
+  engine?: EngineChoice;
+}
+
+/** A task ran past `timeoutMs`. */
+export class ComputeTimeLimitError extends Error {
+  override readonly name = 'ComputeTimeLimitError';
 }
 
 /**
- * Computes F(n) on worker threads so the event loop stays free to renew job locks and answer HTTP
- * while a large value is being computed.
+ * Computes F(n), and its decimal digits, on worker threads so that the event loop stays free to renew
+ * job locks and answer HTTP while a large value is being computed. A synchronous computation cannot be
+ * interrupted, so cancelling a running task (by its signal or the time limit) terminates its thread.
  */
 export class FibPool {
-  private readonly piscina: Piscina<ComputeRequest, ComputeResult>;
+  private readonly piscina: Piscina<ComputeRequest | DecimalRequest, ComputeResult | Uint8Array>;
 
   constructor(private readonly options: FibPoolOptions) {
-    const self = fileURLToPath(import.meta.url);
-    const extension = extname(self);
+    const fromSource = extname(fileURLToPath(import.meta.url)) === '.ts';
     this.piscina = new Piscina({
-      filename: new URL(`./compute.task${extension}`, import.meta.url).href,
+      filename: new URL(fromSource ? './compute.task.dev.mjs' : './compute.task.js', import.meta.url).href,
       minThreads: 0,
       maxThreads: options.threads,
       idleTimeout: 30_000,
-      // Running from source (tests, `npm run dev`): the thread needs the same TypeScript loader.
-      execArgv: extension === '.ts' ? ['--import', 'tsx'] : [],
+      resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb },
+      workerData: { engine: options.engine ?? 'auto' } satisfies TaskData,
     });
   }
 
+  /** F(index) as big-endian bytes, with the time the thread spent computing it. */
   compute(index: number, signal?: AbortSignal): Promise<ComputeResult> {
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    return this.piscina.run({ index }, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    return this.run({ index }, 'compute', signal) as Promise<ComputeResult>;
+  }
+
+  /** The decimal digits (ASCII) of a value given as big-endian bytes. */
+  decimal(value: Uint8Array, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.run({ value }, 'decimal', signal) as Promise<Uint8Array>;
   }
 
   async close(): Promise<void> {
     await this.piscina.close({ force: true });
+  }
+
+  private async run(task: ComputeRequest | DecimalRequest, name: string, signal?: AbortSignal) {
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    try {
+      return await this.piscina.run(task, { name, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    } catch (error) {
+      if (timeout.aborted && !signal?.aborted) {
+        throw new ComputeTimeLimitError(`${name} ran past ${this.options.timeoutMs} ms`, { cause: error });
+      }
+      throw error;
+    }
   }
 }

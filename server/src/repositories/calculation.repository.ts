@@ -4,8 +4,19 @@ import type { CalculationRow, SubmissionRow } from '../db/schema.js';
 import type { FibSummary } from '../fib/summary.js';
 import { toPage, type Page, type PageRequest } from './page.js';
 
-export interface CompletedCalculation extends FibSummary {
-  value: string;
+/** What a request knows before any computing: the summary, and whether an exact value will follow. */
+export interface RequestedCalculation extends FibSummary {
+  /** `false`: the summary is all there will be, so the calculation is done at once. */
+  exact: boolean;
+  /** Time the summary took, recorded as the computing time of a summary-only calculation. */
+  durationMs: number;
+}
+
+export interface CompletedCalculation {
+  /** The exact value as big-endian bytes. */
+  bytes: Uint8Array;
+  /** Its decimal digits when they came along (small values), else `null`: converted on first download. */
+  decimal: string | null;
   durationMs: number;
 }
 
@@ -24,13 +35,21 @@ export class CalculationRepository {
   constructor(private readonly db: Db) {}
 
   /**
-   * Records a request for F(index): a new calculation is queued; a failed one is queued again as a new
-   * attempt; any other is left as it is.
+   * Records a request for F(index) with its summary: a new calculation is queued (or done at once when
+   * it is summary-only); a failed one is queued again as a new attempt; any other is left as it is.
    */
-  async request(index: number, client: string): Promise<CalculationRequest> {
+  async request(index: number, client: string, { digits, head, tail, exact, durationMs }: RequestedCalculation): Promise<CalculationRequest> {
     const upserted = await this.db
       .insertInto('calculations')
-      .values({ index, requested_by: client })
+      .values({
+        index,
+        requested_by: client,
+        digits,
+        head,
+        tail,
+        exact,
+        ...(exact ? {} : { status: 'done', duration_ms: durationMs, completed_at: sql<Date>`now()` }),
+      })
       .onConflict((conflict) =>
         conflict
           .column('index')
@@ -52,12 +71,20 @@ export class CalculationRepository {
 
   /**
    * The whole of a cheap submission in one statement (one round trip, one commit): records the request
-   * for F(index) as `request` does, and the submission unless this request id was recorded already.
+   * for F(index) with its summary as `request` does, and the submission unless this request id was
+   * recorded already.
    */
-  async submit(index: number, client: string, requestId: string): Promise<CalculationRequest & { submission: SubmissionRow | undefined }> {
+  async submit(
+    index: number,
+    client: string,
+    requestId: string,
+    { digits, head, tail, exact, durationMs }: RequestedCalculation,
+  ): Promise<CalculationRequest & { submission: SubmissionRow | undefined }> {
     const { rows } = await sql<CalculationRow & { changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
       WITH upserted AS (
-        INSERT INTO calculations (index, requested_by) VALUES (${index}, ${client})
+        INSERT INTO calculations (index, requested_by, digits, head, tail, exact, status, duration_ms, completed_at)
+        VALUES (${index}, ${client}, ${digits}, ${head}, ${tail}, ${exact}, ${exact ? 'queued' : 'done'},
+                ${exact ? null : durationMs}, ${exact ? null : sql`now()`})
         ON CONFLICT (index) DO UPDATE
           SET status = 'queued', attempt = calculations.attempt + 1, error = NULL, started_at = NULL, completed_at = NULL
           WHERE calculations.status = 'failed'
@@ -78,6 +105,17 @@ export class CalculationRepository {
     if (changed !== null) return { calculation, changed, submission };
     // Another transaction created the calculation while this statement ran: its row is visible now.
     return { calculation: (await this.find(index))!, changed: false, submission };
+  }
+
+  /** Queues a failed calculation again as a new attempt; undefined when it is not failed. */
+  async requeueFailed(index: number): Promise<CalculationRow | undefined> {
+    return this.db
+      .updateTable('calculations')
+      .set({ status: 'queued', attempt: sql`attempt + 1`, error: null, started_at: null, completed_at: null })
+      .where('index', '=', index)
+      .where('status', '=', 'failed')
+      .returningAll()
+      .executeTakeFirst();
   }
 
   /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
@@ -110,7 +148,7 @@ export class CalculationRepository {
         join.onRef('v.index', '=', 'c.index').on('c.digits', '<=', maxDigits),
       )
       .selectAll('c')
-      .select('v.value')
+      .select('v.decimal as value')
       .orderBy('c.seq', 'desc')
       .limit(limit)
       .execute();
@@ -134,14 +172,15 @@ export class CalculationRepository {
   /** Stores the value and marks the calculation done, once: a second completion changes nothing. */
   async complete(index: number, result: CompletedCalculation): Promise<CalculationRow | undefined> {
     return this.db.transaction().execute(async (trx) => {
-      await trx.insertInto('calculation_values').values({ index, value: result.value }).onConflict((c) => c.doNothing()).execute();
+      await trx
+        .insertInto('calculation_values')
+        .values({ index, bytes: result.bytes, decimal: result.decimal })
+        .onConflict((c) => c.doNothing())
+        .execute();
       return trx
         .updateTable('calculations')
         .set({
           status: 'done',
-          digits: result.digits,
-          head: result.head,
-          tail: result.tail,
           duration_ms: result.durationMs,
           error: null,
           completed_at: sql`now()`,
@@ -176,12 +215,28 @@ export class CalculationRepository {
       .execute();
   }
 
+  /** The stored bytes of a value whose decimal is not cached yet; `undefined` once it is (or with no value). */
+  async uncachedBytes(index: number): Promise<Uint8Array | undefined> {
+    const row = await this.db
+      .selectFrom('calculation_values')
+      .select('bytes')
+      .where('index', '=', index)
+      .where('decimal', 'is', null)
+      .executeTakeFirst();
+    return row?.bytes ?? undefined;
+  }
+
+  /** Keeps the decimal of a value, converted once, for every later download. */
+  async cacheDecimal(index: number, decimal: string): Promise<void> {
+    await this.db.updateTable('calculation_values').set({ decimal }).where('index', '=', index).where('decimal', 'is', null).execute();
+  }
+
   /** The decimal value in slices of `size` characters, so a value of millions of digits is never read whole. */
   async *valueChunks(index: number, size: number): AsyncGenerator<string> {
     for (let offset = 1; ; offset += size) {
       const row = await this.db
         .selectFrom('calculation_values')
-        .select(sql<string>`substr(value, ${offset}, ${size})`.as('chunk'))
+        .select(sql<string>`substr(decimal, ${offset}, ${size})`.as('chunk'))
         .where('index', '=', index)
         .executeTakeFirst();
       if (!row?.chunk) return;

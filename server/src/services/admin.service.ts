@@ -59,10 +59,9 @@ export class AdminService {
   async retry(index: number): Promise<CalculationView> {
     const found = await this.calculations.find(index);
     if (!found) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
-    if (found.status !== 'failed') throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
-    // Requested by the operator, not a client: it counts against no client's limit of unfinished work.
-    const { calculation } = await this.calculations.request(index, 'admin');
-    if (calculation.status === 'queued') await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
+    const calculation = await this.calculations.requeueFailed(index);
+    if (!calculation) throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
+    await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
     return toCalculationView(calculation);
   }
 }

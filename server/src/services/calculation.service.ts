@@ -1,12 +1,14 @@
 import type { CalculationCache } from '../cache/cache.js';
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
+import { summarize } from '../fib/summary.js';
 import { AppError } from '../lib/errors.js';
 import { JobName, type JobQueue } from '../jobs/types.js';
-import { CalculationRepository } from '../repositories/calculation.repository.js';
+import { CalculationRepository, type RequestedCalculation } from '../repositories/calculation.repository.js';
 import type { Page, PageRequest } from '../repositories/page.js';
 import { SubmissionRepository } from '../repositories/submission.repository.js';
 import { toCalculationView, toSubmissionView, type CalculationView, type SubmissionView } from './calculation.view.js';
+import type { DecimalService } from './decimal.service.js';
 
 /** Who asked, as the cap on expensive work sees them. */
 export interface Requester {
@@ -34,26 +36,31 @@ export class CalculationService {
     private readonly events: EventBus,
     private readonly cache: CalculationCache,
     private readonly expensive: ExpensiveWorkLimit,
+    private readonly decimals: DecimalService,
+    /** Above this index a calculation is its summary alone, done at once. */
+    private readonly maxExactIndex: number,
   ) {
     this.calculations = new CalculationRepository(db);
     this.submissions = new SubmissionRepository(db);
   }
 
   /**
-   * Records the submission and the calculation in one transaction, and only once it has committed
-   * queues the job: a job never names a row that a rolled-back transaction took away. A request id seen
-   * before (the proxy retrying a request) changes nothing and answers the same.
+   * Records the submission and the calculation, with its summary, in one transaction, and only once it
+   * has committed queues the job: a job never names a row that a rolled-back transaction took away. A
+   * request id seen before (the proxy retrying a request) changes nothing and answers the same.
    */
   async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
-    const { calculation, changed, submission } =
-      index < this.expensive.fromIndex
-        ? await this.calculations.submit(index, client, requestId)
-        : await this.db.transaction().execute(async (trx) => {
-            const calculations = new CalculationRepository(trx);
-            await this.checkPending(calculations, index, client);
-            const request = await calculations.request(index, client);
-            return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
-          });
+    const summary = this.summarize(index);
+    // A summary-only calculation is done at once: it is never expensive.
+    const cheap = index < this.expensive.fromIndex || !summary.exact;
+    const { calculation, changed, submission } = cheap
+      ? await this.calculations.submit(index, client, requestId, summary)
+      : await this.db.transaction().execute(async (trx) => {
+          const calculations = new CalculationRepository(trx);
+          await this.checkPending(calculations, index, client);
+          const request = await calculations.request(index, client, summary);
+          return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
+        });
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
     if (calculation.status === 'queued') {
@@ -95,13 +102,24 @@ export class CalculationService {
     return { items: items.map(toSubmissionView), next };
   }
 
-  /** The decimal value in slices; the calculation must be done. */
+  /** The decimal value in slices; the calculation must be done and exact. */
   async value(index: number): Promise<{ calculation: CalculationView; chunks: AsyncIterable<string> }> {
     const calculation = await this.get(index);
+    if (!calculation.exact) {
+      throw new AppError('NO_EXACT_VALUE', `F(${index}) is above the exact limit: only its summary is known`);
+    }
     if (calculation.status !== 'done') {
       throw new AppError('NOT_READY', `F(${index}) is ${calculation.status}, not done yet`);
     }
+    await this.decimals.ensure(index);
     return { calculation, chunks: this.calculations.valueChunks(index, VALUE_CHUNK) };
+  }
+
+  /** Digit count, head and tail take microseconds for any index (fib/summary.ts): known before any computing. */
+  private summarize(index: number): RequestedCalculation {
+    const started = performance.now();
+    const summary = summarize(index);
+    return { ...summary, exact: index <= this.maxExactIndex, durationMs: performance.now() - started };
   }
 
   /** The most recent calculations with small values, for the original app's "current values". */

@@ -4,6 +4,8 @@ import type { CalculationRow, CalculationStatus, SubmissionRow } from '../db/sch
 export interface CalculationView {
   index: number;
   status: CalculationStatus;
+  /** Whether an exact value is (or will be) available; `false` above the exact limit. */
+  exact: boolean;
   digits: number | null;
   head: string | null;
   tail: string | null;
@@ -23,6 +25,7 @@ export function toCalculationView(row: CalculationRow): CalculationView {
   return {
     index: row.index,
     status: row.status,
+    exact: row.exact,
     digits: row.digits,
     head: row.head,
     tail: row.tail,

@@ -1,6 +1,7 @@
 import type { CalculationCache } from '../cache/cache.js';
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
+import { asciiText } from '../fib/codec.js';
 import type { ComputeResult } from '../fib/compute.task.js';
 import type { JobContext, JobHandler, JobName, JobPayloads } from '../jobs/types.js';
 import type { Logger } from '../lib/logger.js';
@@ -34,12 +35,16 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     await this.announce(toCalculationView(claimed));
 
     const result = await this.fib.compute(index, context.signal);
-    const done = await this.calculations.complete(index, result);
+    const decimal = result.decimal && asciiText(result.decimal);
+    const done = await this.calculations.complete(index, { bytes: result.value, decimal, durationMs: result.durationMs });
     if (!done) return;
     const view = toCalculationView(done);
     await this.cache.set(view);
     await this.announce(view);
-    this.logger.info({ index, digits: result.digits, durationMs: Math.round(result.durationMs), job: context.id, reqId: requestId }, 'computed');
+    this.logger.info(
+      { index, digits: done.digits, engine: result.engine, durationMs: Math.round(result.durationMs), job: context.id, reqId: requestId },
+      'computed',
+    );
   }
 
   async onFailed({ index, attempt, requestId }: Payload, error: Error): Promise<void> {
@@ -55,7 +60,11 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
 
 /** What a client is told about a failure: the kind of failure, never internal details. */
 function describeFailure(error: Error): string {
-  if (error.name === 'TimeoutError' || error.name === 'AbortError') return 'The computation took longer than the time limit.';
-  if (error instanceof RangeError) return 'The value is too large to compute.';
+  if (['TimeoutError', 'AbortError', 'ComputeTimeLimitError'].includes(error.name)) {
+    return 'The computation took longer than the time limit.';
+  }
+  if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return 'The value is too large to compute.';
+  }
   return 'The computation failed.';
 }

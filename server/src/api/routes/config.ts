@@ -3,5 +3,5 @@ import type { ApiContext } from '../context.js';
 
 /** What a client needs to validate input before the round trip. */
 export function configRoutes(app: FastifyInstance, { config }: ApiContext): void {
-  app.get('/api/config', async () => ({ maxIndex: config.MAX_INDEX }));
+  app.get('/api/config', async () => ({ maxIndex: config.MAX_INDEX, maxExactIndex: config.MAX_EXACT_INDEX }));
 }

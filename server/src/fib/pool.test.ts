@@ -1,0 +1,90 @@
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fromBytes } from './codec.js';
+import { fibonacci } from './fibonacci.js';
+import { loadNativeEngine } from './native.js';
+import { ComputeTimeLimitError, FibPool } from './pool.js';
+
+// Time limits, cancellation and the heap limit are shown on the BigInt engine: GMP allocates outside
+// the heap and cannot be interrupted mid-call (see FibPoolOptions.engine).
+const pool = new FibPool({ threads: 2, timeoutMs: 20_000, maxMemoryMb: 256, engine: 'bigint' });
+afterAll(() => pool.close());
+
+const ascii = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
+
+describe('FibPool', () => {
+  it('computes F(n) as bytes and converts it to decimal on its threads', async () => {
+    const { value, durationMs, engine } = await pool.compute(100_000);
+    expect(fromBytes(value)).toBe(fibonacci(100_000));
+    expect(durationMs).toBeGreaterThanOrEqual(0);
+    expect(engine).toMatch(/^(gmp|bigint)$/);
+    expect(ascii(await pool.decimal(value))).toBe(fibonacci(100_000).toString());
+    expect(ascii(await pool.decimal((await pool.compute(0)).value))).toBe('0');
+  });
+
+  it('sends the decimal along only for values small enough to convert at no cost', async () => {
+    const small = await pool.compute(1000);
+    expect(ascii(small.decimal!)).toBe(fibonacci(1000).toString());
+    expect((await pool.compute(100_000)).decimal).toBeNull();
+  });
+
+  it('keeps the event loop free while a long computation runs', async () => {
+    await pool.compute(1); // the thread's start-up (loading TypeScript) is not what is measured
+    const delay = monitorEventLoopDelay({ resolution: 5 });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    delay.enable();
+    const started = performance.now();
+    const { value } = await pool.compute(40_000_000);
+    await pool.decimal(value.subarray(0, 250_000)); // about 600,000 digits
+    const elapsed = performance.now() - started;
+    delay.disable();
+    clearInterval(timer);
+    // Run on this thread, the work would delay one tick by all of `elapsed`; the machine's other load
+    // (parallel test files, shared cores) may delay a tick a little, never by a large share of it.
+    expect(elapsed).toBeGreaterThan(400);
+    expect(delay.max / 1e6).toBeLessThan(elapsed / 4);
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+  });
+
+  it('cancels a running computation by its signal and keeps serving', async () => {
+    const controller = new AbortController();
+    const running = pool.compute(200_000_000, controller.signal);
+    setTimeout(() => controller.abort(), 50);
+    await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+    expect(fromBytes((await pool.compute(90)).value)).toBe(2880067194370816120n);
+  });
+
+  it('abandons a task that runs past its time limit', async () => {
+    const hurried = new FibPool({ threads: 1, timeoutMs: 100, maxMemoryMb: 256, engine: 'bigint' });
+    try {
+      await expect(hurried.compute(200_000_000)).rejects.toBeInstanceOf(ComputeTimeLimitError);
+    } finally {
+      await hurried.close();
+    }
+  });
+
+  it('fails a task that needs more memory than a thread may use, not the process', async () => {
+    const small = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 16, engine: 'bigint' });
+    try {
+      await expect(small.compute(150_000_000)).rejects.toMatchObject({ code: 'ERR_WORKER_OUT_OF_MEMORY' });
+      expect(fromBytes((await small.compute(90)).value)).toBe(2880067194370816120n);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('FibPool on the default engine', () => {
+  it('uses GMP when the addon is built, and gets the same answers', async () => {
+    const auto = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 256 });
+    try {
+      const { value, engine } = await auto.compute(50_000);
+      expect(engine).toBe(loadNativeEngine() ? 'gmp' : 'bigint');
+      expect(fromBytes(value)).toBe(fibonacci(50_000));
+      expect(ascii(await auto.decimal(value))).toBe(fibonacci(50_000).toString());
+    } finally {
+      await auto.close();
+    }
+  });
+});

@@ -1,0 +1,9 @@
+/** Records as the services write them, for tests that set up the database through the repositories. */
+import { toBytes } from '../../src/fib/codec.js';
+import { summarize } from '../../src/fib/summary.js';
+
+/** What the service records with a request: the summary, and whether an exact value will follow. */
+export const summary = (index: number, exact = true) => ({ ...summarize(index), exact, durationMs: 0.01 });
+
+/** What a worker stores when it has computed a value. */
+export const result = (value: bigint, decimal: string | null = value.toString()) => ({ bytes: toBytes(value), decimal, durationMs: 1 });
