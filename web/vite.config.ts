@@ -1,0 +1,16 @@
+import react from '@vitejs/plugin-react';
+import { defineConfig } from 'vite';
+
+// The dev server forwards the API to a locally running server (`npm start` listens on 3050), so the
+// client always talks to a same-origin `/api`, exactly as it does behind nginx or the embedded server.
+export default defineConfig({
+  plugins: [react()],
+  server: {
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:3050', changeOrigin: false },
+    },
+  },
+  build: {
+    target: 'es2022',
+  },
+});
