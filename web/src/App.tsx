@@ -6,6 +6,7 @@ import { CalculationItem } from './components/CalculationItem';
 import { ConnectionStatus } from './components/ConnectionStatus';
 import { IndexForm } from './components/IndexForm';
 import { ListPanel } from './components/ListPanel';
+import { Spiral } from './components/Spiral';
 import { SubmissionItem } from './components/SubmissionItem';
 import { formatCount, formatDigitCount } from './format/numbers';
 import { useAnnouncer } from './state/useAnnouncer';
@@ -57,6 +58,7 @@ export function App() {
             the exact value and it appears here the moment it is ready, for everyone watching.
           </p>
           <IndexForm maxIndex={maxIndex} onSubmit={submit} />
+          <Spiral />
         </section>
         <ListPanel
           className="values"

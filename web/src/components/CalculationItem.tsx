@@ -1,5 +1,5 @@
 import type { Calculation } from '../api/types';
-import { formatDigitCount, formatDuration } from '../format/numbers';
+import { formatCount, formatDigitCount, formatDuration } from '../format/numbers';
 import { CalculationActions } from './CalculationActions';
 import { StatusBadge } from './StatusBadge';
 import { ValueView } from './ValueView';
@@ -16,7 +16,7 @@ export function CalculationItem({ calculation, onRetry, announce }: Props) {
     <li className={`calculation is-${status}`} data-index={index}>
       <div className="calculation-head">
         <h3 className="calculation-name">
-          F(<span className="calculation-index">{index}</span>)
+          F(<span className="calculation-index">{formatCount(index)}</span>)
         </h3>
         <StatusBadge status={status} />
       </div>

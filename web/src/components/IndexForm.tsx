@@ -81,11 +81,11 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
           {sending ? 'Sending…' : 'Calculate'}
         </button>
       </div>
-      <p id={`${id}-error`} className="field-error" aria-live="assertive">
-        {message}
-      </p>
       <p id={`${id}-hint`} className="field-hint">
         A whole number from 0{maxIndex === null ? '' : ` to ${formatCount(maxIndex)}`}. F(0) = 0, F(1) = 1.
+      </p>
+      <p id={`${id}-error`} className="field-error" aria-live="assertive">
+        {message}
       </p>
       <p className="examples">
         <span>Try</span>

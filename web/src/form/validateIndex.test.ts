@@ -28,8 +28,14 @@ describe('checking the index before it is sent', () => {
     expect(codeOf('5000000', null)).toBe(5_000_000);
   });
 
-  it('tells the limit in the message', () => {
-    const check = validateIndex('20000', 10_000);
-    expect(check.ok ? null : check.problem.message).toBe('The index must be at most 10,000.');
+  it('says what the server would say', () => {
+    const message = (raw: string) => {
+      const check = validateIndex(raw, 10_000);
+      return check.ok ? null : check.problem.message;
+    };
+    expect(message('20000')).toBe('index must be at most 10000');
+    expect(message('-1')).toBe('index must be 0 or more');
+    expect(message('x')).toBe('index must be a whole number');
+    expect(message('')).toBe('index is required');
   });
 });

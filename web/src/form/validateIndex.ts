@@ -7,19 +7,20 @@ export interface IndexProblem {
 export type IndexCheck = { ok: true; index: number } | { ok: false; problem: IndexProblem };
 
 /**
- * Checks the input before it is sent, so most mistakes are explained without a round trip. The server
- * checks again and its answer, when it differs (a limit changed since the page loaded), is shown instead.
+ * Checks the input before it is sent, so most mistakes are explained without a round trip, in the
+ * server's own words: the message reads the same before and after the round trip. The server checks
+ * again, and its answer is what is shown when the two disagree (a limit changed since the page loaded).
  */
 export function validateIndex(raw: string, maxIndex: number | null): IndexCheck {
   const text = raw.trim();
-  if (text === '') return fail('INDEX_REQUIRED', 'Enter an index, a whole number such as 42.');
+  if (text === '') return fail('INDEX_REQUIRED', 'index is required');
   if (/^-\d+$/.test(text) && /[1-9]/.test(text)) {
-    return fail('INDEX_NEGATIVE', 'The index cannot be negative: F(n) is defined here from F(0) = 0.');
+    return fail('INDEX_NEGATIVE', 'index must be 0 or more');
   }
-  if (!/^\+?\d+$/.test(text)) return fail('INDEX_NOT_INTEGER', 'The index must be a whole number, such as 42.');
+  if (!/^\+?\d+$/.test(text)) return fail('INDEX_NOT_INTEGER', 'index must be a whole number');
   const index = Number(text);
   if (maxIndex !== null && index > maxIndex) {
-    return fail('INDEX_TOO_LARGE', `The index must be at most ${maxIndex.toLocaleString('en-US')}.`);
+    return fail('INDEX_TOO_LARGE', `index must be at most ${maxIndex}`);
   }
   return { ok: true, index };
 }

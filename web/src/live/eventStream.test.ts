@@ -85,6 +85,7 @@ async function connect() {
   cleanup.push(server.close);
   const states: ConnectionState[] = [];
   const received: number[] = [];
+  const submitted: string[] = [];
   let ready = 0;
   const stream: EventStream = openEventStream({
     url: server.url,
@@ -92,17 +93,18 @@ async function connect() {
     random: () => 1,
     createSource: (url) => new EventSource(url) as unknown as EventSourceLike,
     onCalculation: (c) => received.push(c.index),
+    onSubmission: (s) => submitted.push(s.id),
     onReady: () => (ready += 1),
     onStateChange: (state) => states.push(state),
   });
   cleanup.push(() => stream.close());
   const live = () => states.at(-1)?.kind === 'live';
-  return { server, stream, states, received, live, ready: () => ready };
+  return { server, stream, states, received, submitted, live, ready: () => ready };
 }
 
 describe('the event stream', () => {
-  it('goes live on ready and delivers calculations', async () => {
-    const { server, states, received, live, ready } = await connect();
+  it('goes live on ready and delivers calculations and submissions', async () => {
+    const { server, states, received, submitted, live, ready } = await connect();
     await waitFor(live, 'the stream to go live');
     expect(states.map((s) => s.kind)).toEqual(['connecting', 'live']);
     expect(ready()).toBe(1);
@@ -113,6 +115,11 @@ describe('the event stream', () => {
     server.send('calculation', JSON.stringify(calculation(91)));
     await waitFor(() => received.length === 2, 'two calculations');
     expect(received).toEqual([90, 91]);
+
+    server.send('submission', JSON.stringify({ id: '17', index: 90 }));
+    server.send('submission', JSON.stringify({ id: '18', index: 90, createdAt: '2026-11-22T05:00:00.000Z' }));
+    await waitFor(() => submitted.length === 1, 'a submission');
+    expect(submitted).toEqual(['18']);
   });
 
   it('reconnects after the connection drops and asks for a catch-up', async () => {
@@ -160,6 +167,7 @@ describe('the event stream', () => {
       backoff: { initialMs: 60_000, maxMs: 60_000 },
       createSource: (url) => new EventSource(url) as unknown as EventSourceLike,
       onCalculation: () => undefined,
+      onSubmission: () => undefined,
       onReady: () => undefined,
       onStateChange: (state) => states.push(state),
     });

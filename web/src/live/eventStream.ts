@@ -1,5 +1,5 @@
-import type { Calculation } from '../api/types';
-import { parseCalculation } from './parseCalculation';
+import type { Calculation, Submission } from '../api/types';
+import { parseCalculation, parseSubmission } from './parse';
 import { type Backoff, backoffDelay, defaultBackoff } from './backoff';
 
 /** What the page tells people about its live connection. */
@@ -17,6 +17,7 @@ export interface EventSourceLike {
 export interface EventStreamOptions {
   url: string;
   onCalculation: (calculation: Calculation) => void;
+  onSubmission: (submission: Submission) => void;
   /** Called on every `ready`: the first page of each list is re-read, so nothing missed while away is lost. */
   onReady: () => void;
   onStateChange: (state: ConnectionState) => void;
@@ -59,6 +60,11 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       if (source !== current) return;
       const calculation = parseCalculation(event.data);
       if (calculation) options.onCalculation(calculation);
+    });
+    current.addEventListener('submission', (event) => {
+      if (source !== current) return;
+      const submission = parseSubmission(event.data);
+      if (submission) options.onSubmission(submission);
     });
     current.addEventListener('error', () => {
       if (source !== current) return;

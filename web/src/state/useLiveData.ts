@@ -22,8 +22,9 @@ export interface LiveData {
 }
 
 /**
- * Both lists, kept current: read on start, updated by each `calculation` event, and re-read from the
- * newest page whenever the event stream (re)opens, so nothing that happened while it was down is lost.
+ * Both lists, kept current: read on start, updated by each `calculation` and `submission` event, and
+ * re-read from the newest page whenever the event stream (re)opens, so nothing missed while it was
+ * down is lost.
  */
 export function useLiveData(onChange: (previous: Calculation | undefined, next: Calculation) => void): LiveData {
   const [calculations, dispatchCalculations] = useReducer(reduceCalculations, undefined, initialListState<Calculation>);
@@ -51,10 +52,8 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
       const previous = latest.current.calculations.items.find((c) => c.index === calculation.index);
       latest.current.onChange(previous, calculation);
       dispatchCalculations({ type: 'itemsReceived', items: [calculation] });
-      // Submissions have no event of their own: a calculation being queued is the sign of a new one.
-      if (calculation.status === 'queued' || previous === undefined) sync.submissions();
     },
-    [sync],
+    [],
   );
 
   useEffect(() => {
@@ -63,6 +62,7 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     const stream = openEventStream({
       url: api.eventsUrl,
       onCalculation: receive,
+      onSubmission: (submission) => dispatchSubmissions({ type: 'itemsReceived', items: [submission] }),
       onReady: () => {
         sync.calculations();
         sync.submissions();
