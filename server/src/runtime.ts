@@ -22,7 +22,7 @@ import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
-import { createBlockingRedis, createCommandRedis } from './lib/redis.js';
+import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
 import { reconcile } from './services/reconcile.service.js';
@@ -52,7 +52,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     const applied = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   }
-  const messaging = openMessaging(config, logger);
+  const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
 
   let streams: EventStreamHub | undefined;
@@ -99,7 +99,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   };
 }
 
-function openMessaging(config: Config, logger: Logger): Messaging {
+async function openMessaging(config: Config, logger: Logger): Promise<Messaging> {
   const attempts = config.JOB_ATTEMPTS;
   if (!config.REDIS_URL) {
     const [queue, events, cache] = [new MemoryQueue({ attempts }), new MemoryEventBus(), new MemoryCache()];
@@ -112,7 +112,8 @@ function openMessaging(config: Config, logger: Logger): Messaging {
     connections.push(redis);
     return redis;
   };
-  const commands = connect(createCommandRedis);
+  // Commands fail fast rather than queue while Redis is away, so wait for it once, at start.
+  const commands = await whenReady(connect(createCommandRedis));
   const queue = new BullmqQueue({
     attempts,
     connection: commands,

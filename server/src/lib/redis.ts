@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from './logger.js';
 
@@ -17,6 +18,12 @@ export function createCommandRedis(url: string, logger: Logger): Redis {
 /** For connections that block (BullMQ workers, pub/sub subscribers): wait for Redis to come back instead. */
 export function createBlockingRedis(url: string, logger: Logger): Redis {
   return watch(new Redis(url, { ...common, maxRetriesPerRequest: null }), logger);
+}
+
+/** Resolves once the connection is ready for commands (an offline-queue-less connection fails before). */
+export async function whenReady(redis: Redis): Promise<Redis> {
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  return redis;
 }
 
 /** Connection errors are logged once per outage; the commands that hit them report their own failure. */
