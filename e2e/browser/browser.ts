@@ -1,0 +1,69 @@
+import { mkdir } from 'node:fs/promises';
+import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import { inject } from 'vitest';
+
+/** nginx in front of the api replicas and the built client (e2e/setup/global.ts starts them). */
+export const baseUrl = inject('baseUrl');
+
+/** Screenshots and other things a person may want to look at after a run (gitignored). */
+export const artifactsDir = new URL('../artifacts/', import.meta.url);
+
+/** Debian's chromium, never a downloaded browser; flags that keep it quiet and offline. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
+  });
+}
+
+/** A fresh browser profile on the app, waiting until its event stream is live. */
+export async function openApp(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, ...options });
+  const page = await context.newPage();
+  await page.goto('/');
+  await waitUntilLive(page);
+  return { context, page };
+}
+
+export async function waitUntilLive(page: Page, timeout = 15_000): Promise<void> {
+  await page.locator('.connection.is-live').waitFor({ timeout });
+}
+
+/** The card of F(index) in "Calculated values". */
+export function calculationCard(page: Page, index: number) {
+  return page.locator(`li.calculation[data-index="${index}"]`);
+}
+
+/** An index no other test (nor an earlier run on the same database) is likely to have used. */
+export function freshIndex(from: number, span: number): number {
+  return from + Math.floor(Math.random() * span);
+}
+
+export async function saveScreenshot(page: Page, name: string): Promise<void> {
+  await mkdir(artifactsDir, { recursive: true });
+  await page.screenshot({ path: new URL(`${name}.png`, artifactsDir).pathname, fullPage: true });
+}
+
+export async function apiJson<T>(path: string, init?: RequestInit): Promise<{ status: number; body: T }> {
+  const response = await fetch(new URL(path, baseUrl), init);
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export function postIndex(index: unknown) {
+  return apiJson<unknown>('/api/calculations', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ index }),
+  });
+}

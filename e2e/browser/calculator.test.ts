@@ -1,0 +1,77 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const field = (page: Page) => page.getByLabel('Enter your index');
+
+describe('the calculator page', () => {
+  it('shows a submitted value without a reload', async () => {
+    const { context, page } = await openApp(browser);
+    const index = freshIndex(1_000, 9_000);
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+
+    await field(page).fill(String(index));
+    await page.getByRole('button', { name: 'Calculate' }).click();
+
+    const card = calculationCard(page, index);
+    await card.locator('.status-done').waitFor({ timeout: 30_000 });
+    const { body } = await apiJson<{ head: string; tail: string; digits: number }>(`/api/calculations/${index}`);
+    await expect(card.locator('.value').textContent()).resolves.toContain(body.head);
+    await expect(card.locator('.value').textContent()).resolves.toContain(body.tail);
+    await expect(card.locator('.meta').textContent()).resolves.toContain(`${body.digits.toLocaleString('en-US')} digits`);
+    expect(await field(page).inputValue()).toBe('');
+    expect(navigations).toEqual([]);
+    await context.close();
+  });
+
+  it('explains a bad index before sending it, and sends nothing', async () => {
+    const { context, page } = await openApp(browser);
+    const posts: string[] = [];
+    page.on('request', (request) => request.method() === 'POST' && posts.push(request.url()));
+
+    for (const [typed, message] of [
+      ['-4', 'index must be 0 or more'],
+      ['2.5', 'index must be a whole number'],
+      ['', 'index is required'],
+    ] as const) {
+      await field(page).fill(typed);
+      await field(page).press('Enter');
+      await expect(page.locator('.field-error').textContent()).resolves.toBe(message);
+      expect(await field(page).getAttribute('aria-invalid')).toBe('true');
+    }
+    expect(posts).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the server’s message for an index the server refuses, and stores nothing', async () => {
+    const { body: config } = await apiJson<{ maxIndex: number }>('/api/config');
+    const tooLarge = config.maxIndex + 1;
+    const { body: refusal } = await postIndex(tooLarge);
+    const serverMessage = (refusal as { error: { message: string } }).error.message;
+
+    // The page believes in a higher limit (as if the server's changed since it loaded), so only the
+    // server can refuse the index.
+    const { context, page } = await openApp(browser);
+    await page.route('**/api/config', (route) => route.fulfill({ json: { maxIndex: tooLarge * 10 } }));
+    await page.reload();
+    await field(page).fill(String(tooLarge));
+    const answer = page.waitForResponse((response) => response.url().endsWith('/api/calculations') && response.request().method() === 'POST');
+    await field(page).press('Enter');
+    expect((await answer).status()).toBe(400);
+
+    await expect(page.locator('.field-error').textContent()).resolves.toBe(serverMessage);
+    const { body: submissions } = await apiJson<{ items: { index: number }[] }>('/api/submissions?limit=100');
+    expect(submissions.items.map((s) => s.index)).not.toContain(tooLarge);
+    await expect(calculationCard(page, tooLarge).count()).resolves.toBe(0);
+    await context.close();
+  });
+});
