@@ -179,6 +179,15 @@ describe('the event stream', () => {
     await waitFor(() => states.at(-1)?.kind === 'live', 'the immediate reconnection');
   });
 
+  it('closes a stream that looks open when told the connection is lost, and retries it', async () => {
+    const { server, stream, states, live } = await connect();
+    await waitFor(live, 'the first connection');
+    stream.interrupt();
+    expect(states.at(-1)).toMatchObject({ kind: 'retrying', attempt: 1 });
+    await waitFor(() => server.connections === 2 && live(), 'the reconnection');
+    await waitFor(() => server.open === 1, 'the old stream to close');
+  });
+
   it('stops for good when closed', async () => {
     const { server, stream, live } = await connect();
     await waitFor(live, 'the first connection');

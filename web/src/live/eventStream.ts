@@ -29,6 +29,11 @@ export interface EventStreamOptions {
 export interface EventStream {
   /** Skip the wait and try now (the browser came back online, say). */
   reconnectNow(): void;
+  /**
+   * Treat the connection as lost (the browser went offline): an open stream can look healthy for
+   * minutes after its network is gone, so it is closed and retried like any other failure.
+   */
+  interrupt(): void;
   close(): void;
 }
 
@@ -67,11 +72,14 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       if (submission) options.onSubmission(submission);
     });
     current.addEventListener('error', () => {
-      if (source !== current) return;
-      current.close();
-      source = null;
-      scheduleRetry();
+      if (source === current) fail();
     });
+  }
+
+  function fail(): void {
+    source?.close();
+    source = null;
+    scheduleRetry();
   }
 
   function scheduleRetry(): void {
@@ -89,6 +97,9 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       if (closed || timer === null) return;
       clearTimeout(timer);
       connect();
+    },
+    interrupt() {
+      if (source !== null) fail();
     },
     close() {
       closed = true;

@@ -71,9 +71,12 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     });
     reconnect.current = () => stream.reconnectNow();
     const online = () => stream.reconnectNow();
+    const offline = () => stream.interrupt();
     window.addEventListener('online', online);
+    window.addEventListener('offline', offline);
     return () => {
       window.removeEventListener('online', online);
+      window.removeEventListener('offline', offline);
       stream.close();
     };
   }, [sync, receive]);

@@ -1,0 +1,71 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, waitUntilLive } from './browser';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('live updates', () => {
+  it('shows each page the other’s submissions as they happen', async () => {
+    const alice = await openApp(browser);
+    const bob = await openApp(browser);
+    const [first, second] = [freshIndex(10_000, 40_000), freshIndex(50_000, 40_000)];
+
+    await alice.page.getByLabel('Enter your index').fill(String(first));
+    await alice.page.getByLabel('Enter your index').press('Enter');
+    await calculationCard(bob.page, first).locator('.status-done').waitFor({ timeout: 30_000 });
+    await bob.page.locator('.submission', { hasText: first.toLocaleString('en-US') }).first().waitFor();
+
+    await bob.page.getByLabel('Enter your index').fill(String(second));
+    await bob.page.getByLabel('Enter your index').press('Enter');
+    await calculationCard(alice.page, second).locator('.status-done').waitFor({ timeout: 30_000 });
+    await alice.page.locator('.submission', { hasText: second.toLocaleString('en-US') }).first().waitFor();
+
+    // Each index is shown once, however many events and re-reads told of it.
+    for (const { page } of [alice, bob]) {
+      for (const index of [first, second]) expect(await calculationCard(page, index).count()).toBe(1);
+    }
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  it('says when the connection drops, reconnects when it is back, and catches up on what it missed', async () => {
+    const { context, page } = await openApp(browser);
+    await context.setOffline(true);
+    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.connection').textContent()).toContain('Offline');
+
+    const missed = freshIndex(100_000, 100_000);
+    const response = await postIndex(missed);
+    expect([200, 202]).toContain(response.status);
+    await expect.poll(() => fetchStatus(missed), { timeout: 30_000 }).toBe('done');
+    expect(await calculationCard(page, missed).count()).toBe(0);
+
+    // Coming back online reconnects at once rather than waiting out the backoff.
+    await context.setOffline(false);
+    await waitUntilLive(page, 5_000);
+    await calculationCard(page, missed).locator('.status-done').waitFor({ timeout: 10_000 });
+    await page.locator('.submission', { hasText: missed.toLocaleString('en-US') }).first().waitFor();
+    await context.close();
+  });
+
+  it('offers to reconnect at once while the event stream is refused', async () => {
+    const { context, page } = await openApp(browser);
+    await page.route('**/api/events', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    await page.unroute('**/api/events');
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await waitUntilLive(page, 5_000);
+    await context.close();
+  });
+});
+
+async function fetchStatus(index: number): Promise<string> {
+  return (await apiJson<{ status: string }>(`/api/calculations/${index}`)).body.status;
+}
