@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex } from './browser';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -72,6 +72,38 @@ describe('the calculator page', () => {
     const { body: submissions } = await apiJson<{ items: { index: number }[] }>('/api/submissions?limit=100');
     expect(submissions.items.map((s) => s.index)).not.toContain(tooLarge);
     await expect(calculationCard(page, tooLarge).count()).resolves.toBe(0);
+    await context.close();
+  });
+
+  it('shows why a calculation failed and computes it on retry', async () => {
+    const index = freshIndex(300_000, 50_000);
+    const { context, page } = await openApp(browser);
+    // The list reports F(index) failed, as it does once a worker's last attempt gives up.
+    const failed = {
+      index,
+      status: 'failed',
+      digits: null,
+      head: null,
+      tail: null,
+      durationMs: null,
+      createdAt: new Date().toISOString(),
+      completedAt: null,
+      error: 'the worker stopped before finishing',
+    };
+    const isList = (url: URL) => url.pathname === '/api/calculations';
+    await page.route(isList, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { items: unknown[] };
+      await route.fulfill({ response, json: { ...body, items: [failed, ...body.items] } });
+    });
+    await page.reload();
+    const card = calculationCard(page, index);
+    await card.locator('.status-failed').waitFor();
+    expect(await card.locator('.failure').textContent()).toBe('the worker stopped before finishing');
+
+    await page.unroute(isList);
+    await card.getByRole('button', { name: `Retry F(${index})` }).click();
+    await card.locator('.status-done').waitFor({ timeout: 30_000 });
     await context.close();
   });
 });

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calculationCard, freshIndex, launchBrowser, openApp } from './browser';
+import { calculationCard, freshIndex, launchBrowser, openApp } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {

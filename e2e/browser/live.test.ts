@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, waitUntilLive } from './browser';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, waitUntilLive } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseUrl, calculationCard, freshIndex, launchBrowser, openApp } from './browser';
+import { baseUrl, calculationCard, freshIndex, launchBrowser, openApp } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
