@@ -64,4 +64,16 @@ describe('how the page looks', () => {
       });
     }
   }
+
+  it('explains what to do while both lists are empty', async () => {
+    const { context, page } = await openApp(browser, { viewport: { width: 390, height: 844 } });
+    const isList = (url: URL) => url.pathname === '/api/calculations' || url.pathname === '/api/submissions';
+    await page.route(isList, (route) => route.fulfill({ json: { items: [], nextCursor: null } }));
+    await page.reload();
+    await page.getByText('No values yet').waitFor();
+    await page.getByText('Nothing submitted yet').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'calculator-empty-390-light');
+    await context.close();
+  });
 });

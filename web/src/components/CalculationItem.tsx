@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import type { Calculation } from '../api/types';
 import { formatCount, formatDigitCount, formatDuration } from '../format/numbers';
 import { CalculationActions } from './CalculationActions';
@@ -10,7 +11,8 @@ interface Props {
   announce: (text: string) => void;
 }
 
-export function CalculationItem({ calculation, onRetry, announce }: Props) {
+/** Memoised: a live list re-renders on every event, but only the item that changed needs to. */
+export const CalculationItem = memo(function CalculationItem({ calculation, onRetry, announce }: Props) {
   const { index, status, digits, durationMs, error } = calculation;
   return (
     <li className={`calculation is-${status}`} data-index={index}>
@@ -37,4 +39,4 @@ export function CalculationItem({ calculation, onRetry, announce }: Props) {
       </div>
     </li>
   );
-}
+});

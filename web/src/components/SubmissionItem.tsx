@@ -1,9 +1,11 @@
+import { memo } from 'react';
 import type { Submission } from '../api/types';
 import { formatCount } from '../format/numbers';
 
 const time = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
 
-export function SubmissionItem({ submission }: { submission: Submission }) {
+/** Memoised: a live list re-renders on every event, but only the item that changed needs to. */
+export const SubmissionItem = memo(function SubmissionItem({ submission }: { submission: Submission }) {
   return (
     <li className="submission">
       <span className="submission-index">{formatCount(submission.index)}</span>
@@ -12,4 +14,4 @@ export function SubmissionItem({ submission }: { submission: Submission }) {
       </time>
     </li>
   );
-}
+});

@@ -15,7 +15,7 @@ export function ValueView({ calculation }: { calculation: Calculation }) {
         <p className="value" aria-label={`begins ${preview.head}, ends ${preview.tail}`}>
           <span>{preview.head}</span>
           <span className="value-gap" title={`${formatCount(preview.hidden)} digits not shown`}>
-            …{formatCount(preview.hidden)} more…
+            …<span className="value-gap-count">{formatCount(preview.hidden)} more…</span>
           </span>
           <span>{preview.tail}</span>
         </p>
