@@ -1,28 +1,14 @@
 import { mkdir } from 'node:fs/promises';
-import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from 'playwright-core';
 import { inject } from 'vitest';
+
+export { launchBrowser } from '../support/browser.js';
 
 /** nginx in front of the api replicas and the built client (e2e/setup/global.ts starts them). */
 export const baseUrl = inject('baseUrl');
 
 /** Screenshots and other things a person may want to look at after a run (gitignored). */
 export const artifactsDir = new URL('../artifacts/', import.meta.url);
-
-/** Debian's chromium, never a downloaded browser; flags that keep it quiet and offline. */
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
 
 /** A fresh browser profile on the app, waiting until its event stream is live. */
 export async function openApp(
