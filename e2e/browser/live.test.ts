@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, waitUntilLive } from './browser.js';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, saveScreenshot, waitUntilLive } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -14,7 +14,7 @@ describe('live updates', () => {
   it('shows each page the other’s submissions as they happen', async () => {
     const alice = await openApp(browser);
     const bob = await openApp(browser);
-    const [first, second] = [freshIndex(10_000, 40_000), freshIndex(50_000, 40_000)];
+    const [first, second] = [freshIndex(30_000, 10_000), freshIndex(40_000, 10_000)];
 
     await alice.page.getByLabel('Enter your index').fill(String(first));
     await alice.page.getByLabel('Enter your index').press('Enter');
@@ -39,8 +39,9 @@ describe('live updates', () => {
     await context.setOffline(true);
     await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
     expect(await page.locator('.connection').textContent()).toContain('Offline');
+    await saveScreenshot(page, 'calculator-offline-1280-light');
 
-    const missed = freshIndex(100_000, 100_000);
+    const missed = freshIndex(110_000, 90_000);
     const response = await postIndex(missed);
     expect([200, 202]).toContain(response.status);
     await expect.poll(() => fetchStatus(missed), { timeout: 30_000 }).toBe('done');

@@ -43,7 +43,7 @@ describe('the values of done calculations', () => {
   it('copies a value to the clipboard', async () => {
     const { context, page } = await openApp(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
-    const index = freshIndex(3_000, 1_000);
+    const index = freshIndex(5_000, 5_000);
     await page.getByLabel('Enter your index').fill(String(index));
     await page.getByLabel('Enter your index').press('Enter');
     const card = calculationCard(page, index);

@@ -14,11 +14,11 @@ const successors: Record<CalculationStatus, ReadonlySet<CalculationStatus>> = {
   failed: new Set(['failed', 'queued', 'running', 'done']),
 };
 
-export function canFollow(current: CalculationStatus, next: CalculationStatus): boolean {
+function canFollow(current: CalculationStatus, next: CalculationStatus): boolean {
   return successors[current].has(next);
 }
 
-export const calculationRules: ListRules<Calculation> = {
+const calculationRules: ListRules<Calculation> = {
   keyOf: (calculation) => String(calculation.index),
   newestFirst: (a, b) => byTimeNewestFirst(a.createdAt, b.createdAt) || b.index - a.index,
   replaces: (current, next) => canFollow(current.status, next.status),

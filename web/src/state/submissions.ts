@@ -2,7 +2,7 @@ import type { Submission } from '../api/types';
 import { byIdNewestFirst, byTimeNewestFirst } from './order';
 import { createListReducer, type ListRules } from './listReducer';
 
-export const submissionRules: ListRules<Submission> = {
+const submissionRules: ListRules<Submission> = {
   keyOf: (submission) => submission.id,
   newestFirst: (a, b) => byTimeNewestFirst(a.createdAt, b.createdAt) || byIdNewestFirst(a.id, b.id),
   // A submission never changes once stored.

@@ -8,7 +8,7 @@ import { coalesce } from './coalesce';
 import { initialListState, type ListAction, type ListState } from './listReducer';
 import { reduceSubmissions } from './submissions';
 
-export const pageSize = 20;
+const pageSize = 20;
 
 export interface LiveData {
   calculations: ListState<Calculation>;
