@@ -55,11 +55,23 @@ describe('live updates', () => {
     await context.close();
   });
 
-  it('offers to reconnect at once while the event stream is refused', async () => {
+  it('backs off while the event stream is refused, and reconnects at once when asked', async () => {
     const { context, page } = await openApp(browser);
-    await page.route('**/api/events', (route) => route.abort('connectionrefused'));
+    let attempts = 0;
+    await page.route('**/api/events', (route) => {
+      attempts += 1;
+      return route.abort('connectionrefused');
+    });
     await page.reload();
-    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    // By the fourth refusal the wait has grown to at least 4 s (1 s doubling, half of it random), so an
+    // attempt within the next second can only be the button's doing.
+    await expect.poll(() => attempts, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+    await page.locator('.connection.is-retrying').waitFor();
+    const before = attempts;
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await expect.poll(() => attempts, { timeout: 1_000 }).toBe(before + 1);
+
+    await page.locator('.connection.is-retrying').waitFor();
     await page.unroute('**/api/events');
     await page.getByRole('button', { name: 'Reconnect now' }).click();
     await waitUntilLive(page, 5_000);
