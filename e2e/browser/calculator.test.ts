@@ -101,7 +101,8 @@ describe('the calculator page', () => {
     await card.locator('.status-failed').waitFor();
     expect(await card.locator('.failure').textContent()).toBe('the worker stopped before finishing');
 
-    await page.unroute(isList);
+    // Waits for a re-read still being rewritten, so it is not left half-handled.
+    await page.unrouteAll({ behavior: 'wait' });
     await card.getByRole('button', { name: `Retry F(${index})` }).click();
     await card.locator('.status-done').waitFor({ timeout: 30_000 });
     await context.close();
