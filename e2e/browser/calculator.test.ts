@@ -107,4 +107,20 @@ describe('the calculator page', () => {
     await card.locator('.status-done').waitFor({ timeout: 30_000 });
     await context.close();
   });
+
+  it('pages through older values with "Load more", never showing one twice', async () => {
+    // More than one page (20) of calculations, whatever else the run has stored.
+    const first = freshIndex(60_000, 10_000);
+    for (let i = 0; i < 25; i += 1) await postIndex(first + i);
+    const { context, page } = await openApp(browser);
+    const cards = page.locator('li.calculation');
+    await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(20);
+    const before = await cards.count();
+
+    await page.getByRole('button', { name: 'Load more' }).first().click();
+    await expect.poll(() => cards.count()).toBeGreaterThan(before);
+    const indexes = await cards.evaluateAll((items) => items.map((item) => item.getAttribute('data-index')));
+    expect(new Set(indexes).size).toBe(indexes.length);
+    await context.close();
+  });
 });

@@ -9,57 +9,68 @@ interface Props {
   announce: (text: string) => void;
 }
 
-/** Copy and download for a done value; retry for a failed one. */
+/** Copy and download for a done value; retry for a failed one. A failure is said beside the buttons. */
 export function CalculationActions({ calculation, onRetry, announce }: Props) {
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
   const name = `F(${calculation.index})`;
 
-  async function run(action: () => Promise<unknown>, success: string) {
+  async function run(action: () => Promise<unknown>, success: string): Promise<boolean> {
     setBusy(true);
+    setProblem(null);
     try {
       await action();
       announce(success);
       return true;
     } catch (error) {
-      announce(error instanceof Error ? error.message : String(error));
+      setProblem(error instanceof Error ? error.message : String(error));
       return false;
     } finally {
       setBusy(false);
     }
   }
 
-  if (calculation.status === 'failed') {
-    return (
-      <div className="actions">
-        <button type="button" className="button" disabled={busy} aria-label={`Retry ${name}`}
-          onClick={() => void run(() => onRetry(calculation.index), `${name} queued again.`)}>
-          Retry
-        </button>
-      </div>
-    );
+  async function copy() {
+    if (await run(() => copyValue(calculation.index), `${name} copied to the clipboard.`)) {
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2_000);
+    }
   }
-  if (calculation.status !== 'done') return <div className="actions" />;
+
   return (
     <div className="actions">
-      <button
-        type="button"
-        className="button"
-        disabled={busy}
-        aria-label={`Copy ${name}`}
-        onClick={async () => {
-          if (await run(() => copyValue(calculation.index), `${name} copied to the clipboard.`)) {
-            setCopied(true);
-            setTimeout(() => setCopied(false), 2_000);
-          }
-        }}
-      >
-        {copied ? 'Copied' : 'Copy'}
-      </button>
-      <a className="button" href={api.valueUrl(calculation.index)} download={`fibonacci-${calculation.index}.txt`}
-        aria-label={`Download ${name}`}>
-        Download
-      </a>
+      {problem && (
+        <p className="action-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      {calculation.status === 'failed' && (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          aria-label={`Retry ${name}`}
+          onClick={() => void run(() => onRetry(calculation.index), `${name} queued again.`)}
+        >
+          Retry
+        </button>
+      )}
+      {calculation.status === 'done' && (
+        <>
+          <button type="button" className="button" disabled={busy} aria-label={`Copy ${name}`} onClick={copy}>
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+          <a
+            className="button"
+            href={api.valueUrl(calculation.index)}
+            download={`fibonacci-${calculation.index}.txt`}
+            aria-label={`Download ${name}`}
+          >
+            Download
+          </a>
+        </>
+      )}
     </div>
   );
 }
