@@ -87,8 +87,8 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
       <p id={`${id}-error`} className="field-error" aria-live="assertive">
         {message}
       </p>
-      <p className="examples">
-        <span>Try</span>
+      <div className="examples" role="group" aria-labelledby={`${id}-examples`}>
+        <span id={`${id}-examples`}>Try</span>
         {examples.filter((example) => maxIndex === null || example <= maxIndex).map((example) => (
           <button
             key={example}
@@ -103,7 +103,7 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
             {formatCount(example)}
           </button>
         ))}
-      </p>
+      </div>
     </form>
   );
 }
