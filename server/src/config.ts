@@ -61,8 +61,25 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The built web client, served by the `all` role (nginx serves it in the distributed topology). */
   WEB_DIR: z.string().min(1).default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
+  /** Requests one client (by IP) may make to the API per RATE_LIMIT_WINDOW_MS; 0 turns the limit off. */
+  RATE_LIMIT_MAX: integer(0, 1_000_000).default(600),
+  RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).default(60_000),
+  /** Event streams one client (by IP) may hold open on one api process. */
+  EVENT_STREAMS_PER_CLIENT: integer(1, 10_000).default(10),
+  /** Origins allowed to call the API from a browser (comma-separated); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url()))
+    .default([]),
   /** Trust X-Forwarded-* headers from this many proxies in front (1 behind nginx). */
   TRUST_PROXY: integer(0, 10).default(0),
+  /**
+   * After SIGTERM, how long the API keeps answering (each response closing its connection, readiness
+   * failing) before it stops listening. Longer than the proxy's upstream keepalive timeout (3 s in
+   * deploy/nginx), so no request is sent on a connection the API is closing.
+   */
+  SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(5_000),
   /** How long a SIGTERM may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: integer(1_000, 600_000).default(25_000),
 });

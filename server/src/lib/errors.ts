@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -29,6 +30,7 @@ const statusByCode: Record<ErrorCode, number> = {
   NOT_READY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -68,7 +70,7 @@ export function isTransientError(error: unknown): boolean {
     // Postgres: connection exceptions (class 08), and the server shutting down or starting (57P01–57P03).
     if (/^08...$/.test(code) || /^57P0[123]$/.test(code)) return true;
   }
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
+  return /Connection terminated|connection timeout|not queryable|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
     error.message,
   );
 }
