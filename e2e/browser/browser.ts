@@ -10,16 +10,22 @@ export const baseUrl = inject('baseUrl');
 /** Screenshots and other things a person may want to look at after a run (gitignored). */
 const artifactsDir = new URL('../artifacts/', import.meta.url);
 
-/** A fresh browser profile on the app, waiting until its event stream is live. */
+/**
+ * A fresh browser profile on the app, waiting until its event stream is live. `errors` collects what
+ * the page reports to its console as errors (a script or style the security policy blocked, say).
+ */
 export async function openApp(
   browser: Browser,
   options: BrowserContextOptions = {},
-): Promise<{ context: BrowserContext; page: Page }> {
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ baseURL: baseUrl, viewport: { width: 1280, height: 900 }, ...options });
   const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('console', (message) => message.type() === 'error' && errors.push(message.text()));
+  page.on('pageerror', (error) => errors.push(error.message));
   await page.goto('/');
   await waitUntilLive(page);
-  return { context, page };
+  return { context, page, errors };
 }
 
 export async function waitUntilLive(page: Page, timeout = 15_000): Promise<void> {
