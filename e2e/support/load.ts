@@ -9,18 +9,21 @@ export interface Outcome {
 
 export interface LoadOptions {
   clients: number;
+  /** The longest the load runs… */
   durationMs: number;
+  /** …unless this is aborted first. */
+  stop?: AbortSignal;
   /** The request each client sends next; `n` counts requests across all clients. */
   request: (n: number) => { url: string; init?: RequestInit; index?: number };
 }
 
 /** Runs the load and resolves with every outcome once `durationMs` has passed. Status 0: no answer. */
-export async function runLoad({ clients, durationMs, request }: LoadOptions): Promise<Outcome[]> {
+export async function runLoad({ clients, durationMs, stop, request }: LoadOptions): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const end = Date.now() + durationMs;
   let n = 0;
   const client = async () => {
-    while (Date.now() < end) {
+    while (Date.now() < end && !stop?.aborted) {
       const { url, init, index } = request(n++);
       const started = Date.now();
       try {

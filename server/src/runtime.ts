@@ -63,7 +63,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
   if (runsApi) {
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache);
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, {
+      fromIndex: config.EXPENSIVE_INDEX,
+      maxPending: config.MAX_PENDING_PER_CLIENT,
+    });
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
   }

@@ -41,6 +41,40 @@ describe('rate limit across two api replicas sharing Redis', () => {
   });
 });
 
+describe('the cap on expensive work one client has unfinished', () => {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  let api: Runtime;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // An api with no worker: what it queues stays unfinished.
+    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix };
+    api = await startRuntime(parseConfig({ ...env, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2' }), silentLogger);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.drop();
+    await namespace.clean();
+  });
+
+  const post = (index: number) =>
+    fetch(`${api.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+
+  it('refuses new expensive work past the cap with 429 and Retry-After, and stores nothing', async () => {
+    expect((await post(1_001)).status).toBe(202);
+    expect((await post(1_002)).status).toBe(202);
+    const refused = await post(1_003);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await refused.json()).toEqual({ error: { code: 'TOO_MANY_PENDING', message: expect.any(String) } });
+    expect((await fetch(`${api.url}/api/calculations/1003`)).status).toBe(404);
+    // Work already queued, and cheap work, are still accepted.
+    expect((await post(1_001)).status).toBe(202);
+    expect((await post(999)).status).toBe(202);
+  });
+});
+
 describe('protection of the embedded default', () => {
   let runtime: Runtime;
   let dir: string;

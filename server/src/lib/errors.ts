@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMITED'
+  | 'TOO_MANY_PENDING'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -31,6 +32,7 @@ const statusByCode: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMITED: 429,
+  TOO_MANY_PENDING: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -41,6 +43,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Sent as Retry-After: when trying again makes sense. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -50,11 +54,8 @@ export class AppError extends Error {
 
 /** A dependency (Postgres, Redis) did not answer: the client should try again shortly. */
 export class UnavailableError extends AppError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 5,
-  ) {
-    super('SERVICE_UNAVAILABLE', message);
+  constructor(message: string) {
+    super('SERVICE_UNAVAILABLE', message, 5);
   }
 }
 

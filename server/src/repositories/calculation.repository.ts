@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
-import type { CalculationRow } from '../db/schema.js';
+import type { CalculationRow, SubmissionRow } from '../db/schema.js';
 import type { FibSummary } from '../fib/summary.js';
 import { toPage, type Page, type PageRequest } from './page.js';
 
@@ -27,10 +27,10 @@ export class CalculationRepository {
    * Records a request for F(index): a new calculation is queued; a failed one is queued again as a new
    * attempt; any other is left as it is.
    */
-  async request(index: number): Promise<CalculationRequest> {
+  async request(index: number, client: string): Promise<CalculationRequest> {
     const upserted = await this.db
       .insertInto('calculations')
-      .values({ index })
+      .values({ index, requested_by: client })
       .onConflict((conflict) =>
         conflict
           .column('index')
@@ -48,6 +48,48 @@ export class CalculationRepository {
     if (upserted) return { calculation: upserted, changed: true };
     const existing = await this.db.selectFrom('calculations').selectAll().where('index', '=', index).executeTakeFirstOrThrow();
     return { calculation: existing, changed: false };
+  }
+
+  /**
+   * The whole of a cheap submission in one statement (one round trip, one commit): records the request
+   * for F(index) as `request` does, and the submission unless this request id was recorded already.
+   */
+  async submit(index: number, client: string, requestId: string): Promise<CalculationRequest & { submission: SubmissionRow | undefined }> {
+    const { rows } = await sql<CalculationRow & { changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
+      WITH upserted AS (
+        INSERT INTO calculations (index, requested_by) VALUES (${index}, ${client})
+        ON CONFLICT (index) DO UPDATE
+          SET status = 'queued', attempt = calculations.attempt + 1, error = NULL, started_at = NULL, completed_at = NULL
+          WHERE calculations.status = 'failed'
+        RETURNING *
+      ), submitted AS (
+        INSERT INTO submissions (index, request_id) VALUES (${index}, ${requestId})
+        ON CONFLICT (request_id) DO NOTHING
+        RETURNING id, created_at
+      ), calculation AS (
+        SELECT upserted.*, true AS changed FROM upserted
+        UNION ALL
+        SELECT calculations.*, false AS changed FROM calculations WHERE index = ${index} AND NOT EXISTS (SELECT FROM upserted)
+      )
+      SELECT calculation.*, submitted.id AS submission_id, submitted.created_at AS submission_created_at
+      FROM (SELECT) AS one LEFT JOIN calculation ON true LEFT JOIN submitted ON true`.execute(this.db);
+    const { changed, submission_id, submission_created_at, ...calculation } = rows[0]!;
+    const submission = submission_id === null ? undefined : { id: submission_id, index, request_id: requestId, created_at: submission_created_at! };
+    if (changed !== null) return { calculation, changed, submission };
+    // Another transaction created the calculation while this statement ran: its row is visible now.
+    return { calculation: (await this.find(index))!, changed: false, submission };
+  }
+
+  /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
+  async countPending(client: string, minIndex: number): Promise<number> {
+    const { count } = await this.db
+      .selectFrom('calculations')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('requested_by', '=', client)
+      .where('index', '>=', minIndex)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(count);
   }
 
   async find(index: number): Promise<CalculationRow | undefined> {

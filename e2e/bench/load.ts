@@ -1,0 +1,190 @@
+/**
+ * `npm run bench:load`: the distributed topology (nginx, 2 api, 2 workers, this machine's Postgres and
+ * Redis) under wrk, with the history filled to each size. Prints req/s, p50, p99 and errors per
+ * endpoint, peak RSS per process, submit→event latency, and the machine's ceiling (nginx answering a
+ * static 200 with the same settings) so figures from different machines compare as ratios.
+ *
+ *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createTestDatabase, redisNamespace, redisUrl } from '../../server/test/support/services.js';
+import { freePort, waitForOk } from '../support/ports.js';
+import { SseClient } from '../support/sse.js';
+import { ManagedProcess } from '../topology/process.js';
+import { Topology } from '../topology/topology.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const run = promisify(execFile);
+
+interface WrkResult {
+  requests: number;
+  durationUs: number;
+  errors: number;
+  non2xx: number;
+  p50Us: number;
+  p99Us: number;
+}
+
+interface Row {
+  history: number | '—';
+  endpoint: string;
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+async function wrk(url: string, script?: string): Promise<WrkResult> {
+  const report = await readFile(join(here, 'report.lua'), 'utf8');
+  const body = script ? await readFile(join(here, script), 'utf8') : '';
+  const file = join(await mkdtemp(join(tmpdir(), 'fibstack-wrk-')), 'script.lua');
+  await writeFile(file, `${body}\n${report}`);
+  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-s', file, url], { maxBuffer: 1 << 20 });
+  const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
+  if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+  return JSON.parse(line.slice(7)) as WrkResult;
+}
+
+const toRow = (history: Row['history'], endpoint: string, r: WrkResult): Row => ({
+  history,
+  endpoint,
+  reqPerSec: Math.round(r.requests / (r.durationUs / 1e6)),
+  p50Ms: r.p50Us / 1000,
+  p99Ms: r.p99Us / 1000,
+  errors: r.errors + r.non2xx,
+});
+
+/** The ceiling: nginx itself answering 200 with the proxy's settings. */
+async function ceiling(workDir: string): Promise<Row> {
+  const port = await freePort();
+  const temp = join(workDir, 'ceiling-temp');
+  await mkdir(temp, { recursive: true });
+  const conf = join(workDir, 'ceiling.conf');
+  await writeFile(
+    conf,
+    `worker_processes auto; pid ${workDir}/ceiling.pid; events { worker_connections 4096; }
+     http { access_log off; client_body_temp_path ${temp}; proxy_temp_path ${temp}; fastcgi_temp_path ${temp};
+            uwsgi_temp_path ${temp}; scgi_temp_path ${temp}; keepalive_timeout 65s;
+            server { listen 127.0.0.1:${port}; location / { default_type application/json; return 200 '{"status":"ok"}'; } } }`,
+  );
+  const user = process.getuid?.() === 0 ? ' user root;' : '';
+  const nginx = new ManagedProcess('ceiling', 'nginx', ['-c', conf, '-e', join(workDir, 'ceiling-error.log'), '-g', `daemon off;${user}`], process.env, join(workDir, 'ceiling.log'));
+  try {
+    await waitForOk(`http://127.0.0.1:${port}/`);
+    return toRow('—', 'nginx static 200 (ceiling)', await wrk(`http://127.0.0.1:${port}/`));
+  } finally {
+    await nginx.stop('SIGQUIT');
+  }
+}
+
+/** Fills the history (calculations, values, submissions) up to `size` rows each. */
+async function fill(db: pg.Pool, size: number): Promise<void> {
+  const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM calculations WHERE index >= 100000000');
+  const from = Number(rows[0]!.n) + 1;
+  if (from > size) return;
+  const range = [from, size];
+  await db.query(
+    `INSERT INTO calculations (index, status, digits, head, tail, duration_ms, completed_at, requested_by)
+     SELECT 100000000 + g, 'done', 1, '1', '1', 0.01, now(), 'bench' FROM generate_series($1::int, $2::int) g`,
+    range,
+  );
+  await db.query(`INSERT INTO calculation_values (index, value) SELECT 100000000 + g, '1' FROM generate_series($1::int, $2::int) g`, range);
+  await db.query(`INSERT INTO submissions (index, request_id) SELECT 100000000 + g, 'fill-' || g FROM generate_series($1::int, $2::int) g`, range);
+  await db.query('VACUUM ANALYZE calculations, calculation_values, submissions');
+}
+
+/** Peak resident memory of each process, in MB. */
+async function peakRss(topology: Topology): Promise<Record<string, number>> {
+  const peaks: Record<string, number> = {};
+  for (const server of [...topology.apis, ...topology.workers]) {
+    const status = await readFile(`/proc/${server.child.pid}/status`, 'utf8');
+    peaks[server.name] = Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  }
+  return peaks;
+}
+
+/** Submit → `done` event over SSE, for F(0)…F(30), at light load (one request at a time). */
+async function eventLatency(topology: Topology, db: pg.Pool, prefix: string): Promise<{ p50Ms: number; p99Ms: number; samples: number }> {
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('calculations', { connection, prefix });
+  const stream = await SseClient.connect(`${topology.url}/api/events`);
+  const samples: number[] = [];
+  try {
+    for (let round = 0; round < 5; round++) {
+      for (let index = 0; index <= 30; index++) {
+        // Forget the calculation and its finished job, so the submission computes it anew.
+        await db.query('DELETE FROM calculations WHERE index = $1', [index]);
+        await queue.remove(`fib-${index}-1`);
+        stream.events.length = 0;
+        const started = performance.now();
+        const response = await fetch(`${topology.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+        await response.arrayBuffer();
+        await stream.waitFor((event) => event.type === 'calculation' && (event.data as { index: number; status: string }).index === index && (event.data as { status: string }).status === 'done');
+        samples.push(performance.now() - started);
+      }
+    }
+  } finally {
+    await stream.close();
+    await queue.close();
+    connection.disconnect();
+  }
+  samples.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 100) / 100;
+  return { p50Ms: at(0.5), p99Ms: at(0.99), samples: samples.length };
+}
+
+async function main(): Promise<void> {
+  const database = await createTestDatabase();
+  const namespace = redisNamespace();
+  const workDir = await mkdtemp(join(tmpdir(), 'fibstack-bench-'));
+  const topology = new Topology({
+    databaseUrl: database.url,
+    redisUrl,
+    prefix: namespace.prefix,
+    workDir,
+    env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
+  });
+  const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  const rows: Row[] = [];
+  const memory: Record<string, Record<string, number>> = {};
+  try {
+    rows.push(await ceiling(workDir));
+    await topology.start();
+    const latency = await eventLatency(topology, db, namespace.prefix);
+    for (const size of sizes) {
+      await fill(db, size);
+      rows.push(toRow(size, 'POST /api/calculations', await wrk(`${topology.url}/api/calculations`, 'post.lua')));
+      for (const path of ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current']) {
+        rows.push(toRow(size, `GET ${path}`, await wrk(`${topology.url}${path}`)));
+      }
+      memory[size] = await peakRss(topology);
+    }
+    console.log(`\nfibstack load benchmark — ${connections} connections, ${seconds} s each, wrk -t2; machine: ${(await run('nproc')).stdout.trim()} cores\n`);
+    console.table(rows);
+    console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples)`);
+    console.log('peak RSS (MB) per process, after each history size:');
+    console.table(memory);
+    const out = resolve(here, '../artifacts/bench-load.json');
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, memory }, null, 2)}\n`);
+    console.log(`written to ${out}`);
+  } finally {
+    await db.end();
+    await topology.stop();
+    await database.drop();
+    await namespace.clean();
+  }
+}
+
+await main();
