@@ -76,7 +76,7 @@ describe('the calculator page', () => {
   });
 
   it('shows why a calculation failed and computes it on retry', async () => {
-    const index = freshIndex(300_000, 50_000);
+    const index = freshIndex(80_000, 10_000);
     const { context, page } = await openApp(browser);
     // The list reports F(index) failed, as it does once a worker's last attempt gives up.
     const failed = {
@@ -110,7 +110,7 @@ describe('the calculator page', () => {
 
   it('pages through older values with "Load more", never showing one twice', async () => {
     // More than one page (20) of calculations, whatever else the run has stored.
-    const first = freshIndex(60_000, 10_000);
+    const first = freshIndex(60_000, 9_975);
     for (let i = 0; i < 25; i += 1) await postIndex(first + i);
     const { context, page } = await openApp(browser);
     const cards = page.locator('li.calculation');

@@ -41,7 +41,7 @@ describe('live updates', () => {
     expect(await page.locator('.connection').textContent()).toContain('Offline');
     await saveScreenshot(page, 'calculator-offline-1280-light');
 
-    const missed = freshIndex(110_000, 90_000);
+    const missed = freshIndex(50_000, 10_000);
     const response = await postIndex(missed);
     expect([200, 202]).toContain(response.status);
     await expect.poll(() => fetchStatus(missed), { timeout: 30_000 }).toBe('done');
