@@ -1,26 +1,17 @@
 /** nginx's per-client limits, on a topology of its own with a low request rate. */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from '../server/test/support/services.js';
-import { Topology } from './topology/topology.js';
+import { startTestTopology, type TestTopology } from './support/test-topology.js';
+import type { Topology } from './topology/topology.js';
 
 describe('limits at the proxy', () => {
-  let database: TestDatabase;
-  const namespace = redisNamespace();
+  let test: TestTopology;
   let topology: Topology;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const workDir = await mkdtemp(join(tmpdir(), 'fibstack-limits-'));
-    topology = await new Topology({ databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir, apis: 1, workers: 0, nginxRate: '5r/s' }).start();
+    test = await startTestTopology({ apis: 1, workers: 0, nginxRate: '5r/s' });
+    topology = test.topology;
   });
-  afterAll(async () => {
-    await topology?.stop();
-    await database?.drop();
-    await namespace.clean();
-  });
+  afterAll(() => test?.destroy());
 
   it('answers a client over its request rate with 429, Retry-After and the error shape', async () => {
     const responses = await Promise.all(Array.from({ length: 300 }, () => fetch(`${topology.url}/api/config`)));

@@ -1,29 +1,20 @@
 /** SIGTERM stops each role gracefully: in-flight work finishes, streams end, the process exits 0. */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from '../server/test/support/services.js';
 import { getJson, postIndex } from './support/api.js';
 import { SseClient } from './support/sse.js';
-import { Topology } from './topology/topology.js';
+import { startTestTopology, type TestTopology } from './support/test-topology.js';
+import type { Topology } from './topology/topology.js';
 
 describe('graceful shutdown on SIGTERM', () => {
-  let database: TestDatabase;
-  const namespace = redisNamespace();
+  let test: TestTopology;
   let topology: Topology;
 
   beforeAll(async () => {
-    database = await createTestDatabase();
-    const workDir = await mkdtemp(join(tmpdir(), 'fibstack-shutdown-'));
-    topology = await new Topology({ databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir, apis: 1, workers: 1 }).start();
+    test = await startTestTopology({ apis: 1, workers: 1 });
+    topology = test.topology;
   });
-  afterAll(async () => {
-    await topology?.stop();
-    await database?.drop();
-    await namespace.clean();
-  });
+  afterAll(() => test?.destroy());
 
   it('a worker finishes the calculation it is running, then exits 0', async () => {
     const [worker] = topology.workers;
@@ -31,7 +22,7 @@ describe('graceful shutdown on SIGTERM', () => {
     await expect.poll(async () => (await getJson(`${topology.url}/api/calculations/1000000`)).status, { timeout: 10_000 }).toBe('running');
     expect(await worker!.stop('SIGTERM')).toBe(0);
 
-    const client = new pg.Client({ connectionString: database.url });
+    const client = new pg.Client({ connectionString: test.databaseUrl });
     await client.connect();
     const { rows } = await client.query('SELECT status, runs FROM calculations WHERE index = 1000000');
     await client.end();
