@@ -1,15 +1,21 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
+// The dev server forwards the API to a locally running server (`npm start` listens on 3050), so the
+// client always talks to a same-origin `/api`, exactly as it does behind nginx or the embedded server.
 export default defineConfig({
   plugins: [react()],
-  build: {
-    rollupOptions: {
-      input: {
-        main: 'index.html',
-        admin: 'admin.html',
-      },
+  server: {
+    port: 5173,
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:3050', changeOrigin: false },
     },
   },
-  server: { port: 5173, proxy: { '/api': 'http://127.0.0.1:3050' } },
+  build: {
+    target: 'es2022',
+    rollupOptions: {
+      // The calculator, and the operators' page (admin.html, served under /admin).
+      input: { main: 'index.html', admin: 'admin.html' },
+    },
+  },
 });

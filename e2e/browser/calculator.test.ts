@@ -1,25 +1,126 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchBrowser } from '../support/browser.js';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex } from './browser.js';
 
-const baseUrl = inject('baseUrl');
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
 
-describe('the calculator page in Chromium, through nginx', () => {
-  let browser: Browser;
-  beforeAll(async () => {
-    browser = await launchBrowser();
+const field = (page: Page) => page.getByLabel('Enter your index');
+
+describe('the calculator page', () => {
+  it('shows a submitted value without a reload', async () => {
+    const { context, page } = await openApp(browser);
+    const index = freshIndex(20_000, 10_000);
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+
+    await field(page).fill(String(index));
+    await page.getByRole('button', { name: 'Calculate' }).click();
+
+    const card = calculationCard(page, index);
+    await card.locator('.status-done').waitFor({ timeout: 30_000 });
+    const { body } = await apiJson<{ head: string; tail: string; digits: number }>(`/api/calculations/${index}`);
+    await expect(card.locator('.value').textContent()).resolves.toContain(body.head);
+    await expect(card.locator('.value').textContent()).resolves.toContain(body.tail);
+    await expect(card.locator('.meta').textContent()).resolves.toContain(`${body.digits.toLocaleString('en-US')} digits`);
+    expect(await field(page).inputValue()).toBe('');
+    expect(navigations).toEqual([]);
+    await context.close();
   });
-  afterAll(() => browser?.close());
 
-  it('shows a submitted value without reloading the page', async () => {
-    const page = await browser.newPage();
-    let loads = 0;
-    page.on('load', () => loads++);
-    await page.goto(baseUrl);
-    await page.getByLabel(/index/i).fill('77');
-    await page.keyboard.press('Enter');
-    await expect.poll(() => page.getByText('5527939700884757').count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    expect(loads).toBe(1);
-    await page.close();
+  it('explains a bad index before sending it, and sends nothing', async () => {
+    const { context, page } = await openApp(browser);
+    const posts: string[] = [];
+    page.on('request', (request) => request.method() === 'POST' && posts.push(request.url()));
+
+    for (const [typed, message] of [
+      ['-4', 'index must be 0 or more'],
+      ['2.5', 'index must be a whole number'],
+      ['', 'index is required'],
+    ] as const) {
+      await field(page).fill(typed);
+      await field(page).press('Enter');
+      await expect(page.locator('.field-error').textContent()).resolves.toBe(message);
+      expect(await field(page).getAttribute('aria-invalid')).toBe('true');
+    }
+    expect(posts).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the server’s message for an index the server refuses, and stores nothing', async () => {
+    const { body: config } = await apiJson<{ maxIndex: number }>('/api/config');
+    const tooLarge = config.maxIndex + 1;
+    const { body: refusal } = await postIndex(tooLarge);
+    const serverMessage = (refusal as { error: { message: string } }).error.message;
+
+    // The page believes in a higher limit (as if the server's changed since it loaded), so only the
+    // server can refuse the index.
+    const { context, page } = await openApp(browser);
+    await page.route('**/api/config', (route) => route.fulfill({ json: { maxIndex: tooLarge * 10 } }));
+    await page.reload();
+    await field(page).fill(String(tooLarge));
+    const answer = page.waitForResponse((response) => response.url().endsWith('/api/calculations') && response.request().method() === 'POST');
+    await field(page).press('Enter');
+    expect((await answer).status()).toBe(400);
+
+    await expect(page.locator('.field-error').textContent()).resolves.toBe(serverMessage);
+    const { body: submissions } = await apiJson<{ items: { index: number }[] }>('/api/submissions?limit=100');
+    expect(submissions.items.map((s) => s.index)).not.toContain(tooLarge);
+    await expect(calculationCard(page, tooLarge).count()).resolves.toBe(0);
+    await context.close();
+  });
+
+  it('shows why a calculation failed and computes it on retry', async () => {
+    const index = freshIndex(80_000, 10_000);
+    const { context, page } = await openApp(browser);
+    // The list reports F(index) failed, as it does once a worker's last attempt gives up.
+    const failed = {
+      index,
+      status: 'failed',
+      digits: null,
+      head: null,
+      tail: null,
+      durationMs: null,
+      createdAt: new Date().toISOString(),
+      completedAt: null,
+      error: 'the worker stopped before finishing',
+    };
+    const isList = (url: URL) => url.pathname === '/api/calculations';
+    await page.route(isList, async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { items: unknown[] };
+      await route.fulfill({ response, json: { ...body, items: [failed, ...body.items] } });
+    });
+    await page.reload();
+    const card = calculationCard(page, index);
+    await card.locator('.status-failed').waitFor();
+    expect(await card.locator('.failure').textContent()).toBe('the worker stopped before finishing');
+
+    // Waits for a re-read still being rewritten, so it is not left half-handled.
+    await page.unrouteAll({ behavior: 'wait' });
+    await card.getByRole('button', { name: `Retry F(${index})` }).click();
+    await card.locator('.status-done').waitFor({ timeout: 30_000 });
+    await context.close();
+  });
+
+  it('pages through older values with "Load more", never showing one twice', async () => {
+    // More than one page (20) of calculations, whatever else the run has stored.
+    const first = freshIndex(60_000, 9_975);
+    for (let i = 0; i < 25; i += 1) await postIndex(first + i);
+    const { context, page } = await openApp(browser);
+    const cards = page.locator('li.calculation');
+    await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(20);
+    const before = await cards.count();
+
+    await page.getByRole('button', { name: 'Load more' }).first().click();
+    await expect.poll(() => cards.count()).toBeGreaterThan(before);
+    const indexes = await cards.evaluateAll((items) => items.map((item) => item.getAttribute('data-index')));
+    expect(new Set(indexes).size).toBe(indexes.length);
+    await context.close();
   });
 });

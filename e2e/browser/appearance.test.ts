@@ -1,0 +1,81 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, openApp, postIndex, saveScreenshot } from './browser.js';
+
+interface AxeViolation {
+  id: string;
+  impact: 'minor' | 'moderate' | 'serious' | 'critical' | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** Runs axe-core in the page; returns what a person relying on assistive technology would trip over. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  // Evaluated rather than added as a script tag: the page's security policy rightly refuses inline scripts.
+  await page.evaluate(await axeSource);
+  const { violations, passes } = await page.evaluate(async () => {
+    type Results = { violations: unknown[]; passes: unknown[] };
+    const axe = (window as unknown as { axe: { run: (context: Document) => Promise<Results> } }).axe;
+    const results = await axe.run(document);
+    return { violations: results.violations, passes: results.passes.length };
+  });
+  // A scan that checked nothing would pass too: make sure the rules ran.
+  expect(passes).toBeGreaterThan(10);
+  return (violations as AxeViolation[])
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(' ')).join(', ')})`);
+}
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+  // Something in each list, small values and a big one, so every part of a card is checked.
+  for (const index of [12, 90, 150, 99_999]) await postIndex(index);
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+const layouts = [
+  { width: 1280, height: 900 },
+  { width: 390, height: 844 },
+  { width: 360, height: 740 },
+] as const;
+
+describe('how the page looks', () => {
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const { width, height } of layouts) {
+      it(`is accessible and fits a ${width} px screen in the ${colorScheme} scheme`, async () => {
+        const { context, page, errors } = await openApp(browser, { viewport: { width, height }, colorScheme });
+        await page.locator('li.calculation[data-index="99999"] .status-done').waitFor({ timeout: 30_000 });
+        await page.locator('.submission').first().waitFor();
+        // An error on show too, so its colours are checked.
+        await page.getByLabel('Enter your index').fill('-1');
+        await page.getByLabel('Enter your index').press('Enter');
+
+        expect(await seriousViolations(page)).toEqual([]);
+        expect(errors).toEqual([]);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow).toBeLessThanOrEqual(0);
+        await saveScreenshot(page, `calculator-${width}-${colorScheme}`);
+        await context.close();
+      });
+    }
+  }
+
+  it('explains what to do while both lists are empty', async () => {
+    const { context, page } = await openApp(browser, { viewport: { width: 390, height: 844 } });
+    const isList = (url: URL) => url.pathname === '/api/calculations' || url.pathname === '/api/submissions';
+    await page.route(isList, (route) => route.fulfill({ json: { items: [], nextCursor: null } }));
+    await page.reload();
+    await page.getByText('No values yet').waitFor();
+    await page.getByText('Nothing submitted yet').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await saveScreenshot(page, 'calculator-empty-390-light');
+    await context.close();
+  });
+});

@@ -1,0 +1,65 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { calculationCard, freshIndex, launchBrowser, openApp } from './browser.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** What has the focus, as a person using a screen reader would hear it named. */
+function focused(page: Page) {
+  return page.evaluate(() => {
+    const element = document.activeElement as HTMLElement | null;
+    const style = element ? getComputedStyle(element) : null;
+    return {
+      name: element?.getAttribute('aria-label') ?? element?.textContent?.trim() ?? '',
+      id: element?.id ?? '',
+      tag: element?.tagName.toLowerCase() ?? '',
+      outlined: style !== null && style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+    };
+  });
+}
+
+/** Presses Tab until the focus is on an element named `name`; fails after `limit` presses. */
+async function tabTo(page: Page, name: string, limit = 40): Promise<void> {
+  for (let presses = 0; presses < limit; presses += 1) {
+    await page.keyboard.press('Tab');
+    if ((await focused(page)).name === name) return;
+  }
+  throw new Error(`Tab never reached "${name}"`);
+}
+
+describe('keyboard-only use', () => {
+  it('reaches, fills and submits the form, then downloads the result, without a pointer', async () => {
+    const { context, page } = await openApp(browser, { acceptDownloads: true });
+    const index = freshIndex(70_000, 10_000);
+
+    // The field comes right after the brand link: nothing to wade through first.
+    await page.keyboard.press('Tab');
+    expect((await focused(page)).name).toMatch(/fibstack$/);
+    await page.keyboard.press('Tab');
+    expect((await focused(page)).tag).toBe('input');
+
+    // An example chip fills the field and hands the focus back to it.
+    await tabTo(page, '90');
+    await page.keyboard.press('Enter');
+    expect((await focused(page)).tag).toBe('input');
+    expect(await page.getByLabel('Enter your index').inputValue()).toBe('90');
+
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(String(index));
+    await page.keyboard.press('Enter');
+    await calculationCard(page, index).locator('.status-done').waitFor({ timeout: 30_000 });
+    expect((await focused(page)).tag).toBe('input');
+
+    await tabTo(page, `Download F(${index})`);
+    expect((await focused(page)).outlined).toBe(true);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
+    expect(download.suggestedFilename()).toBe(`fibonacci-${index}.txt`);
+    await context.close();
+  });
+});

@@ -1,0 +1,84 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, saveScreenshot, waitUntilLive } from './browser.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('live updates', () => {
+  it('shows each page the other’s submissions as they happen', async () => {
+    const alice = await openApp(browser);
+    const bob = await openApp(browser);
+    const [first, second] = [freshIndex(30_000, 10_000), freshIndex(40_000, 10_000)];
+
+    await alice.page.getByLabel('Enter your index').fill(String(first));
+    await alice.page.getByLabel('Enter your index').press('Enter');
+    await calculationCard(bob.page, first).locator('.status-done').waitFor({ timeout: 30_000 });
+    await bob.page.locator('.submission', { hasText: first.toLocaleString('en-US') }).first().waitFor();
+
+    await bob.page.getByLabel('Enter your index').fill(String(second));
+    await bob.page.getByLabel('Enter your index').press('Enter');
+    await calculationCard(alice.page, second).locator('.status-done').waitFor({ timeout: 30_000 });
+    await alice.page.locator('.submission', { hasText: second.toLocaleString('en-US') }).first().waitFor();
+
+    // Each index is shown once, however many events and re-reads told of it.
+    for (const { page } of [alice, bob]) {
+      for (const index of [first, second]) expect(await calculationCard(page, index).count()).toBe(1);
+    }
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  it('says when the connection drops, reconnects when it is back, and catches up on what it missed', async () => {
+    const { context, page } = await openApp(browser);
+    await context.setOffline(true);
+    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    expect(await page.locator('.connection').textContent()).toContain('Offline');
+    await saveScreenshot(page, 'calculator-offline-1280-light');
+
+    const missed = freshIndex(50_000, 10_000);
+    const response = await postIndex(missed);
+    expect([200, 202]).toContain(response.status);
+    await expect.poll(() => fetchStatus(missed), { timeout: 30_000 }).toBe('done');
+    expect(await calculationCard(page, missed).count()).toBe(0);
+
+    // Coming back online reconnects at once rather than waiting out the backoff.
+    await context.setOffline(false);
+    await waitUntilLive(page, 5_000);
+    await calculationCard(page, missed).locator('.status-done').waitFor({ timeout: 10_000 });
+    await page.locator('.submission', { hasText: missed.toLocaleString('en-US') }).first().waitFor();
+    await context.close();
+  });
+
+  it('backs off while the event stream is refused, and reconnects at once when asked', async () => {
+    const { context, page } = await openApp(browser);
+    let attempts = 0;
+    await page.route('**/api/events', (route) => {
+      attempts += 1;
+      return route.abort('connectionrefused');
+    });
+    await page.reload();
+    // By the fourth refusal the wait has grown to at least 4 s (1 s doubling, half of it random), so an
+    // attempt within the next second can only be the button's doing.
+    await expect.poll(() => attempts, { timeout: 20_000 }).toBeGreaterThanOrEqual(4);
+    await page.locator('.connection.is-retrying').waitFor();
+    const before = attempts;
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await expect.poll(() => attempts, { timeout: 1_000 }).toBe(before + 1);
+
+    await page.locator('.connection.is-retrying').waitFor();
+    await page.unroute('**/api/events');
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await waitUntilLive(page, 5_000);
+    await context.close();
+  });
+});
+
+async function fetchStatus(index: number): Promise<string> {
+  return (await apiJson<{ status: string }>(`/api/calculations/${index}`)).body.status;
+}

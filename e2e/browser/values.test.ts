@@ -1,0 +1,57 @@
+import { readFile } from 'node:fs/promises';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseUrl, calculationCard, freshIndex, launchBrowser, openApp } from './browser.js';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function valueFromApi(index: number): Promise<string> {
+  const response = await fetch(`${baseUrl}/api/calculations/${index}/value`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+describe('the values of done calculations', () => {
+  it('downloads a value of over 100,000 digits exactly as the API streams it', async () => {
+    const { context, page } = await openApp(browser, { acceptDownloads: true });
+    // F(n) has about 0.209 n digits: these indexes give 104,000 to 115,000.
+    const index = freshIndex(500_000, 50_000);
+    await page.getByLabel('Enter your index').fill(String(index));
+    await page.getByLabel('Enter your index').press('Enter');
+    const card = calculationCard(page, index);
+    await card.locator('.status-done').waitFor({ timeout: 60_000 });
+
+    // Only both ends are on the page; the value itself goes straight to a file.
+    const shown = (await card.locator('.value').textContent()) ?? '';
+    expect(shown.replace(/\D/g, '').length).toBeLessThan(1_000);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('link', { name: `Download F(${index})` }).click()]);
+    expect(download.suggestedFilename()).toBe(`fibonacci-${index}.txt`);
+    const saved = await readFile(await download.path(), 'utf8');
+    const expected = await valueFromApi(index);
+    expect(saved.length).toBeGreaterThanOrEqual(100_000);
+    expect(saved).toBe(expected);
+    await context.close();
+  });
+
+  it('copies a value to the clipboard', async () => {
+    const { context, page } = await openApp(browser);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
+    const index = freshIndex(5_000, 5_000);
+    await page.getByLabel('Enter your index').fill(String(index));
+    await page.getByLabel('Enter your index').press('Enter');
+    const card = calculationCard(page, index);
+    await card.locator('.status-done').waitFor({ timeout: 30_000 });
+
+    await card.getByRole('button', { name: `Copy F(${index})` }).click();
+    await card.getByRole('button', { name: `Copy F(${index})` }).filter({ hasText: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await valueFromApi(index));
+    await context.close();
+  });
+});

@@ -1,0 +1,101 @@
+import { useCallback, useRef } from 'react';
+import { api } from './api/client';
+import type { Calculation } from './api/types';
+import { Announcer } from './components/Announcer';
+import { CalculationItem } from './components/CalculationItem';
+import { ConnectionStatus } from './components/ConnectionStatus';
+import { IndexForm } from './components/IndexForm';
+import { ListPanel } from './components/ListPanel';
+import { Spiral } from './components/Spiral';
+import { SubmissionItem } from './components/SubmissionItem';
+import { formatCount, formatDigitCount } from './format/numbers';
+import { useAnnouncer } from './state/useAnnouncer';
+import { useLiveData } from './state/useLiveData';
+import { useMaxIndex } from './state/useMaxIndex';
+
+export function App() {
+  const maxIndex = useMaxIndex();
+  const [announcement, announce] = useAnnouncer();
+  // Only the outcomes of this page's own submissions are announced: other people's would be noise.
+  const mine = useRef(new Set<number>());
+
+  const onChange = useCallback(
+    (previous: Calculation | undefined, next: Calculation) => {
+      if (!mine.current.has(next.index) || previous?.status === next.status) return;
+      if (next.status === 'done') announce(`F(${next.index}) is ready: ${formatDigitCount(next.digits ?? 0)}.`);
+      if (next.status === 'failed') announce(`F(${next.index}) failed: ${next.error ?? 'no reason given'}.`);
+    },
+    [announce],
+  );
+  const live = useLiveData(onChange);
+
+  const submit = useCallback(
+    async (index: number) => {
+      const calculation = await api.submit(index);
+      mine.current.add(index);
+      if (calculation.status !== 'done') announce(`F(${index}) submitted.`);
+      live.receive(calculation);
+    },
+    [announce, live.receive],
+  );
+
+  return (
+    <>
+      <header className="masthead">
+        <a className="brand" href="/">
+          <span className="brand-mark" aria-hidden="true">
+            F
+          </span>
+          fibstack
+        </a>
+        <ConnectionStatus connection={live.connection} onReconnect={live.reconnectNow} />
+      </header>
+      <main className="layout">
+        <section className="hero" aria-labelledby="hero-title">
+          <h1 id="hero-title">Fibonacci numbers, every digit.</h1>
+          <p className="lede">
+            Ask for F(n) up to n = {maxIndex === null ? 'the server’s limit' : formatCount(maxIndex)}. Workers compute
+            the exact value and it appears here the moment it is ready, for everyone watching.
+          </p>
+          <IndexForm maxIndex={maxIndex} onSubmit={submit} />
+          <Spiral />
+        </section>
+        <ListPanel
+          className="values"
+          title="Calculated values"
+          description="Newest first, updated live."
+          list={live.calculations}
+          onLoadOlder={live.loadOlderCalculations}
+          renderItem={(calculation) => (
+            <CalculationItem key={calculation.index} calculation={calculation} onRetry={submit} announce={announce} />
+          )}
+          empty={
+            <>
+              <p className="empty-title">No values yet</p>
+              <p>Enter an index above, or pick one of the examples: F(100,000) has 20,899 digits.</p>
+            </>
+          }
+        />
+        <ListPanel
+          className="seen"
+          title="Indexes I have seen"
+          description="Every submission, from every browser."
+          list={live.submissions}
+          onLoadOlder={live.loadOlderSubmissions}
+          placeholderRows={6}
+          renderItem={(submission) => <SubmissionItem key={submission.id} submission={submission} />}
+          empty={
+            <>
+              <p className="empty-title">Nothing submitted yet</p>
+              <p>Each index anyone submits is listed here as it happens.</p>
+            </>
+          }
+        />
+      </main>
+      <footer className="footer">
+        <p>F(0) = 0, F(1) = 1, F(n) = F(n−1) + F(n−2). Values are exact: big ones are downloaded in full.</p>
+      </footer>
+      <Announcer announcement={announcement} />
+    </>
+  );
+}

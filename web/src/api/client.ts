@@ -1,0 +1,66 @@
+import type { Calculation, ClientConfig, Page, Submission } from './types';
+
+/** An answer of the API that was not a success, with the server's stable code and readable message. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+const base = '/api';
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(base + path, init);
+  } catch {
+    throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Check your connection and try again.');
+  }
+  if (!response.ok) throw await toApiError(response);
+  return (await response.json()) as T;
+}
+
+async function toApiError(response: Response): Promise<ApiError> {
+  const body: unknown = await response.json().catch(() => null);
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  if (typeof error?.code === 'string' && typeof error.message === 'string') {
+    return new ApiError(response.status, error.code, error.message);
+  }
+  // A proxy's own error page (nginx 502, say) has no JSON body: say what happened in plain words.
+  return new ApiError(response.status, 'HTTP_' + response.status, `The server answered ${response.status}. Try again shortly.`);
+}
+
+function pageQuery(limit: number, cursor: string | null): string {
+  const query = new URLSearchParams({ limit: String(limit) });
+  if (cursor) query.set('cursor', cursor);
+  return query.toString();
+}
+
+export const api = {
+  config: () => request<ClientConfig>('/config'),
+
+  submit: (index: number) =>
+    request<Calculation>('/calculations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ index }),
+    }),
+
+  calculation: (index: number) => request<Calculation>(`/calculations/${index}`),
+
+  calculations: (limit: number, cursor: string | null = null) =>
+    request<Page<Calculation>>('/calculations?' + pageQuery(limit, cursor)),
+
+  submissions: (limit: number, cursor: string | null = null) =>
+    request<Page<Submission>>('/submissions?' + pageQuery(limit, cursor)),
+
+  /** Where the full decimal value is streamed from: links point here so the browser saves it to disk. */
+  valueUrl: (index: number) => `${base}/calculations/${index}/value`,
+
+  eventsUrl: `${base}/events`,
+};

@@ -1,0 +1,30 @@
+// The shapes of docs/api.md, as the client reads them.
+
+export type CalculationStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface Calculation {
+  index: number;
+  status: CalculationStatus;
+  digits: number | null;
+  head: string | null;
+  tail: string | null;
+  durationMs: number | null;
+  createdAt: string;
+  completedAt: string | null;
+  error: string | null;
+}
+
+export interface Submission {
+  id: string;
+  index: number;
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface ClientConfig {
+  maxIndex: number;
+}

@@ -1,0 +1,76 @@
+import { useState } from 'react';
+import { copyValue } from '../actions/copyValue';
+import { api } from '../api/client';
+import type { Calculation } from '../api/types';
+
+interface Props {
+  calculation: Calculation;
+  onRetry: (index: number) => Promise<unknown>;
+  announce: (text: string) => void;
+}
+
+/** Copy and download for a done value; retry for a failed one. A failure is said beside the buttons. */
+export function CalculationActions({ calculation, onRetry, announce }: Props) {
+  const [busy, setBusy] = useState(false);
+  const [copied, setCopied] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+  const name = `F(${calculation.index})`;
+
+  async function run(action: () => Promise<unknown>, success: string): Promise<boolean> {
+    setBusy(true);
+    setProblem(null);
+    try {
+      await action();
+      announce(success);
+      return true;
+    } catch (error) {
+      setProblem(error instanceof Error ? error.message : String(error));
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function copy() {
+    if (await run(() => copyValue(calculation.index), `${name} copied to the clipboard.`)) {
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2_000);
+    }
+  }
+
+  return (
+    <div className="actions">
+      {problem && (
+        <p className="action-problem" role="alert">
+          {problem}
+        </p>
+      )}
+      {calculation.status === 'failed' && (
+        <button
+          type="button"
+          className="button"
+          disabled={busy}
+          aria-label={`Retry ${name}`}
+          onClick={() => void run(() => onRetry(calculation.index), `${name} queued again.`)}
+        >
+          Retry
+        </button>
+      )}
+      {calculation.status === 'done' && (
+        <>
+          <button type="button" className="button" disabled={busy} aria-label={`Copy ${name}`} onClick={copy}>
+            {copied ? 'Copied' : 'Copy'}
+          </button>
+          <a
+            className="button"
+            href={api.valueUrl(calculation.index)}
+            download={`fibonacci-${calculation.index}.txt`}
+            aria-label={`Download ${name}`}
+          >
+            Download
+          </a>
+        </>
+      )}
+    </div>
+  );
+}

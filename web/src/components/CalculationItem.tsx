@@ -1,0 +1,42 @@
+import { memo } from 'react';
+import type { Calculation } from '../api/types';
+import { formatCount, formatDigitCount, formatDuration } from '../format/numbers';
+import { CalculationActions } from './CalculationActions';
+import { StatusBadge } from './StatusBadge';
+import { ValueView } from './ValueView';
+
+interface Props {
+  calculation: Calculation;
+  onRetry: (index: number) => Promise<unknown>;
+  announce: (text: string) => void;
+}
+
+/** Memoised: a live list re-renders on every event, but only the item that changed needs to. */
+export const CalculationItem = memo(function CalculationItem({ calculation, onRetry, announce }: Props) {
+  const { index, status, digits, durationMs, error } = calculation;
+  return (
+    <li className={`calculation is-${status}`} data-index={index}>
+      <div className="calculation-head">
+        <h3 className="calculation-name">
+          F(<span className="calculation-index">{formatCount(index)}</span>)
+        </h3>
+        <StatusBadge status={status} />
+      </div>
+      <ValueView calculation={calculation} />
+      <div className="calculation-foot">
+        <p className="meta">
+          {status === 'failed' ? (
+            <span className="failure">{error ?? 'The calculation failed.'}</span>
+          ) : (
+            <>
+              {digits !== null && <span>{formatDigitCount(digits)}</span>}
+              {durationMs !== null && <span>computed in {formatDuration(durationMs)}</span>}
+              {digits === null && <span>{status === 'running' ? 'A worker is on it' : 'Waiting for a worker'}</span>}
+            </>
+          )}
+        </p>
+        <CalculationActions calculation={calculation} onRetry={onRetry} announce={announce} />
+      </div>
+    </li>
+  );
+});

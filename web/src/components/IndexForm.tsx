@@ -1,0 +1,109 @@
+import { type FormEvent, useId, useRef, useState } from 'react';
+import { ApiError } from '../api/client';
+import { formatCount } from '../format/numbers';
+import { validateIndex } from '../form/validateIndex';
+
+interface Props {
+  maxIndex: number | null;
+  onSubmit: (index: number) => Promise<unknown>;
+}
+
+const examples = [10, 90, 1_000, 100_000];
+
+/**
+ * The index field. Mistakes are explained as soon as the field has been left or submitted once, then
+ * live while it is corrected; the server's own message replaces the local one when it answers an error.
+ */
+export function IndexForm({ maxIndex, onSubmit }: Props) {
+  const [text, setText] = useState('');
+  const [checked, setChecked] = useState(false);
+  const [serverError, setServerError] = useState<string | null>(null);
+  const [sending, setSending] = useState(false);
+  const input = useRef<HTMLInputElement>(null);
+  const id = useId();
+
+  const check = validateIndex(text, maxIndex);
+  const message = serverError ?? (checked && !check.ok ? check.problem.message : null);
+
+  async function submit(event: FormEvent) {
+    event.preventDefault();
+    if (sending) return;
+    setChecked(true);
+    setServerError(null);
+    if (!check.ok) {
+      input.current?.focus();
+      return;
+    }
+    setSending(true);
+    try {
+      await onSubmit(check.index);
+      setText('');
+      setChecked(false);
+    } catch (error) {
+      setServerError(error instanceof ApiError ? error.message : 'Something went wrong. Try again.');
+    } finally {
+      setSending(false);
+      input.current?.focus();
+    }
+  }
+
+  return (
+    <form className="index-form" onSubmit={submit} noValidate aria-busy={sending}>
+      <label htmlFor={`${id}-index`} className="index-label">
+        Enter your index
+      </label>
+      <div className="index-row">
+        <span className="index-prefix" aria-hidden="true">
+          F(
+        </span>
+        <input
+          ref={input}
+          id={`${id}-index`}
+          name="index"
+          className="index-input"
+          inputMode="numeric"
+          autoComplete="off"
+          spellCheck={false}
+          placeholder="n"
+          value={text}
+          aria-invalid={message !== null}
+          aria-describedby={`${id}-hint ${id}-error`}
+          onChange={(event) => {
+            setText(event.target.value);
+            setServerError(null);
+          }}
+          onBlur={() => text.trim() !== '' && setChecked(true)}
+        />
+        <span className="index-prefix" aria-hidden="true">
+          )
+        </span>
+        <button type="submit" className="button primary" disabled={sending}>
+          {sending ? 'Sending…' : 'Calculate'}
+        </button>
+      </div>
+      <p id={`${id}-hint`} className="field-hint">
+        A whole number from 0{maxIndex === null ? '' : ` to ${formatCount(maxIndex)}`}. F(0) = 0, F(1) = 1.
+      </p>
+      <p id={`${id}-error`} className="field-error" aria-live="assertive">
+        {message}
+      </p>
+      <div className="examples" role="group" aria-labelledby={`${id}-examples`}>
+        <span id={`${id}-examples`}>Try</span>
+        {examples.filter((example) => maxIndex === null || example <= maxIndex).map((example) => (
+          <button
+            key={example}
+            type="button"
+            className="chip"
+            onClick={() => {
+              setText(String(example));
+              setServerError(null);
+              input.current?.focus();
+            }}
+          >
+            {formatCount(example)}
+          </button>
+        ))}
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { validateIndex } from './validateIndex';
+
+const codeOf = (raw: string, maxIndex: number | null = 1_000) => {
+  const check = validateIndex(raw, maxIndex);
+  return check.ok ? check.index : check.problem.code;
+};
+
+describe('checking the index before it is sent', () => {
+  it('accepts whole numbers from 0 to the limit', () => {
+    expect(codeOf('0')).toBe(0);
+    expect(codeOf(' 42 ')).toBe(42);
+    expect(codeOf('1000')).toBe(1_000);
+  });
+
+  it('names each mistake with the API’s code', () => {
+    expect(codeOf('')).toBe('INDEX_REQUIRED');
+    expect(codeOf('   ')).toBe('INDEX_REQUIRED');
+    expect(codeOf('-3')).toBe('INDEX_NEGATIVE');
+    expect(codeOf('1.5')).toBe('INDEX_NOT_INTEGER');
+    expect(codeOf('1e3')).toBe('INDEX_NOT_INTEGER');
+    expect(codeOf('ten')).toBe('INDEX_NOT_INTEGER');
+    expect(codeOf('1001')).toBe('INDEX_TOO_LARGE');
+    expect(codeOf('99999999999999999999999')).toBe('INDEX_TOO_LARGE');
+  });
+
+  it('leaves the limit to the server until the page knows it', () => {
+    expect(codeOf('5000000', null)).toBe(5_000_000);
+  });
+
+  it('says what the server would say', () => {
+    const message = (raw: string) => {
+      const check = validateIndex(raw, 10_000);
+      return check.ok ? null : check.problem.message;
+    };
+    expect(message('20000')).toBe('index must be at most 10000');
+    expect(message('-1')).toBe('index must be 0 or more');
+    expect(message('x')).toBe('index must be a whole number');
+    expect(message('')).toBe('index is required');
+  });
+});

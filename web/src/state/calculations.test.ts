@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import type { Calculation, CalculationStatus } from '../api/types';
+import { reduceCalculations } from './calculations';
+import { initialListState, type ListState } from './listReducer';
+
+function calculation(index: number, status: CalculationStatus, second = index): Calculation {
+  const done = status === 'done';
+  return {
+    index,
+    status,
+    digits: done ? 1 : null,
+    head: done ? '1' : null,
+    tail: done ? '1' : null,
+    durationMs: done ? 0.1 : null,
+    createdAt: new Date(Date.UTC(2026, 10, 22, 5, 0, second)).toISOString(),
+    completedAt: null,
+    error: status === 'failed' ? 'worker crashed' : null,
+  };
+}
+
+function loaded(items: Calculation[], nextCursor: string | null = null): ListState<Calculation> {
+  return reduceCalculations(initialListState(), { type: 'firstPageLoaded', page: { items, nextCursor } });
+}
+
+const indexes = (state: ListState<Calculation>) => state.items.map((c) => c.index);
+const statusOf = (state: ListState<Calculation>, index: number) => state.items.find((c) => c.index === index)?.status;
+
+describe('the calculations list', () => {
+  it('follows a calculation from queued through running to done', () => {
+    let state = loaded([]);
+    for (const status of ['queued', 'running', 'done'] as const) {
+      state = reduceCalculations(state, { type: 'itemsReceived', items: [calculation(7, status)] });
+      expect(statusOf(state, 7)).toBe(status);
+    }
+    expect(state.items).toHaveLength(1);
+  });
+
+  it('ignores a stale copy that would move a calculation backwards', () => {
+    let state = loaded([calculation(7, 'done')]);
+    state = reduceCalculations(state, { type: 'itemsReceived', items: [calculation(7, 'running'), calculation(7, 'queued')] });
+    expect(statusOf(state, 7)).toBe('done');
+
+    state = reduceCalculations(loaded([calculation(8, 'running')]), { type: 'itemsReceived', items: [calculation(8, 'queued')] });
+    expect(statusOf(state, 8)).toBe('running');
+  });
+
+  it('lets a failed calculation be queued again by a retry', () => {
+    const state = reduceCalculations(loaded([calculation(9, 'failed')]), {
+      type: 'itemsReceived',
+      items: [calculation(9, 'queued')],
+    });
+    expect(statusOf(state, 9)).toBe('queued');
+  });
+
+  it('keeps newest first and never holds an index twice', () => {
+    let state = loaded([calculation(5, 'done'), calculation(3, 'done')]);
+    state = reduceCalculations(state, {
+      type: 'itemsReceived',
+      items: [calculation(4, 'queued'), calculation(6, 'queued'), calculation(4, 'running'), calculation(5, 'done')],
+    });
+    expect(indexes(state)).toEqual([6, 5, 4, 3]);
+  });
+
+  it('leaves an older unknown item to "load more" while older pages are unread', () => {
+    const state = reduceCalculations(loaded([calculation(50, 'done'), calculation(40, 'done')], 'cursor'), {
+      type: 'itemsReceived',
+      items: [calculation(10, 'running'), calculation(60, 'queued')],
+    });
+    expect(indexes(state)).toEqual([60, 50, 40]);
+  });
+
+  it('appends an older page without duplicating what events already added', () => {
+    let state = loaded([calculation(50, 'done'), calculation(40, 'done')], 'cursor');
+    state = reduceCalculations(state, {
+      type: 'olderPageLoaded',
+      page: { items: [calculation(40, 'done'), calculation(30, 'done')], nextCursor: null },
+    });
+    expect(indexes(state)).toEqual([50, 40, 30]);
+    expect(state.nextCursor).toBeNull();
+  });
+
+  it('keeps events that arrived while the first page loaded', () => {
+    let state = initialListState<Calculation>();
+    state = reduceCalculations(state, { type: 'itemsReceived', items: [calculation(99, 'done')] });
+    state = reduceCalculations(state, {
+      type: 'firstPageLoaded',
+      page: { items: [calculation(99, 'running'), calculation(98, 'done')], nextCursor: null },
+    });
+    expect(indexes(state)).toEqual([99, 98]);
+    expect(statusOf(state, 99)).toBe('done');
+  });
+
+  it('reports a failed first load, but not over a list already shown', () => {
+    const failed = reduceCalculations(initialListState(), { type: 'loadFailed', message: 'down' });
+    expect(failed).toMatchObject({ phase: 'failed', error: 'down' });
+    const shown = loaded([calculation(1, 'done')]);
+    expect(reduceCalculations(shown, { type: 'loadFailed', message: 'down' })).toBe(shown);
+  });
+});
