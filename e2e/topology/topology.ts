@@ -105,6 +105,7 @@ export class Topology {
       // Tests drive load from one address: the limits have tests of their own.
       RATE_LIMIT_MAX: '0',
       EVENT_STREAMS_PER_CLIENT: '1000',
+      MAX_PENDING_PER_CLIENT: '1000',
       LOG_LEVEL: 'info',
       ...this.options.env,
       ...extra,
