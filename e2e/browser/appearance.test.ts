@@ -50,7 +50,8 @@ describe('how the page looks', () => {
   for (const colorScheme of ['light', 'dark'] as const) {
     for (const { width, height } of layouts) {
       it(`is accessible and fits a ${width} px screen in the ${colorScheme} scheme`, async () => {
-        const { context, page, errors } = await openApp(browser, { viewport: { width, height }, colorScheme });
+        // Reduced motion: items fade in, and a contrast check in mid-fade would measure the fade.
+        const { context, page, errors } = await openApp(browser, { viewport: { width, height }, colorScheme, reducedMotion: 'reduce' });
         await page.locator('li.calculation[data-index="99999"] .status-done').waitFor({ timeout: 30_000 });
         await page.locator('.submission').first().waitFor();
         // An error on show too, so its colours are checked.
