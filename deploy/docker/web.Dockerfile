@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# The web client: static files built by Vite, served by an unprivileged nginx on port 8080.
+# Build from the repository root: docker build -f deploy/docker/web.Dockerfile .
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+ARG NGINX_IMAGE=nginx:1.27-bookworm
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY server/package.json server/
+COPY web/package.json web/
+COPY e2e/package.json e2e/
+RUN npm ci --no-audit --no-fund --workspace web --include-workspace-root
+COPY tsconfig.base.json ./
+COPY web web
+RUN npm run build --workspace web
+
+FROM ${NGINX_IMAGE}
+ARG REVISION=unknown
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="fibstack-web" \
+      org.opencontainers.image.description="fibstack web client (static files)" \
+      org.opencontainers.image.source="https://github.com/fibstack/fibstack" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+COPY deploy/docker/web.nginx.conf /etc/nginx/nginx.conf
+COPY --from=build /app/web/dist /usr/share/fibstack/web
+USER 101:101
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+CMD ["nginx", "-g", "daemon off;"]
