@@ -11,10 +11,12 @@ COPY package.json package-lock.json .npmrc ./
 COPY server/package.json server/
 COPY web/package.json web/
 COPY e2e/package.json e2e/
+COPY deploy/package.json deploy/
 
-# All dependencies: compilers, bundler, and the watchers the development compose file runs.
+# Every dependency of the server and the web client: compilers, bundler, and the watchers the
+# development compose file runs (the e2e and deploy workspaces' tools stay out).
 FROM manifests AS dev
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --workspace server --workspace web --include-workspace-root
 COPY tsconfig.base.json ./
 COPY server server
 COPY web web

@@ -10,6 +10,7 @@ COPY package.json package-lock.json .npmrc ./
 COPY server/package.json server/
 COPY web/package.json web/
 COPY e2e/package.json e2e/
+COPY deploy/package.json deploy/
 RUN npm ci --no-audit --no-fund --workspace web --include-workspace-root
 COPY tsconfig.base.json ./
 COPY web web
