@@ -1,0 +1,79 @@
+/**
+ * The embedded default — what `npm start` runs after building: one process with the API, the worker and
+ * the web client, on PGlite in DATA_DIR, with no Postgres or Redis.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getJson, postIndex } from './support/api.js';
+import { freePort, waitForOk } from './support/ports.js';
+import { ManagedProcess } from './topology/process.js';
+
+const serverMain = resolve(import.meta.dirname, '../server/dist/main.js');
+
+describe('the embedded default', () => {
+  let dataDir: string;
+  let base: string;
+  let port: number;
+
+  const start = async () => {
+    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
+    const server = new ManagedProcess('embedded', process.execPath, [serverMain], env, join(dataDir, 'server.log'));
+    await waitForOk(`${base}/api/ready`, 60_000);
+    return server;
+  };
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'fibstack-embedded-'));
+    port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+  });
+  afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+  it('serves the page and the API, and keeps the history across a restart', async () => {
+    const first = await start();
+    try {
+      const page = await fetch(`${base}/`);
+      expect(page.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await page.text()).toContain('<div id="root">');
+      expect((await fetch(`${base}/history`)).status).toBe(200);
+
+      for (const index of [10, 20, 30]) expect((await postIndex(base, { index })).status).toBe(202);
+      await expect
+        .poll(async () => (await getJson(`${base}/api/calculations`)).items.every((c: { status: string }) => c.status === 'done'), { timeout: 20_000 })
+        .toBe(true);
+    } finally {
+      expect(await first.stop('SIGTERM')).toBe(0);
+    }
+
+    const second = await start();
+    try {
+      const calculations = await getJson(`${base}/api/calculations`);
+      expect(calculations.items.map((c: { index: number; head: string }) => [c.index, c.head])).toEqual([
+        [30, '832040'],
+        [20, '6765'],
+        [10, '55'],
+      ]);
+      expect((await getJson(`${base}/api/submissions`)).items).toHaveLength(3);
+      expect(await (await fetch(`${base}/api/calculations/30/value`)).text()).toBe('832040');
+    } finally {
+      expect(await second.stop('SIGTERM')).toBe(0);
+    }
+  });
+
+  it('finishes work queued before a stop when it starts again', async () => {
+    const first = await start();
+    // F(10^6) takes over a second to compute: the kill comes while it is queued or running.
+    expect((await postIndex(base, { index: 1_000_000 })).status).toBe(202);
+    await first.stop('SIGKILL');
+    const second = await start();
+    try {
+      await expect
+        .poll(async () => (await getJson(`${base}/api/calculations/1000000`)).status, { timeout: 60_000 })
+        .toBe('done');
+    } finally {
+      await second.stop('SIGTERM');
+    }
+  });
+});

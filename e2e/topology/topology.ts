@@ -1,0 +1,128 @@
+/**
+ * The distributed topology without containers: a private nginx in front of api replicas, and worker
+ * processes, all from the built code, on a Postgres database and a Redis key prefix of their own.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { freePort, waitForOk } from '../support/ports.js';
+import { ManagedProcess } from './process.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const serverMain = join(root, 'server/dist/main.js');
+const serverMigrate = join(root, 'server/dist/migrate.js');
+const webRoot = join(root, 'web/dist');
+
+export interface TopologyOptions {
+  databaseUrl: string;
+  redisUrl: string;
+  /** Redis key prefix: topologies sharing one Redis stay apart. */
+  prefix: string;
+  /** Where config, logs and nginx's files go. */
+  workDir: string;
+  apis?: number;
+  workers?: number;
+  /** nginx's port; a free one by default. */
+  port?: number;
+  /** Extra configuration for every server process. */
+  env?: Record<string, string>;
+}
+
+export interface ServerProcess extends ManagedProcess {
+  url: string;
+}
+
+export class Topology {
+  readonly apis: ServerProcess[] = [];
+  readonly workers: ServerProcess[] = [];
+  nginx: ManagedProcess | undefined;
+  url = '';
+  private serial = 0;
+
+  constructor(readonly options: TopologyOptions) {}
+
+  async start(): Promise<this> {
+    const { workDir, apis = 2, workers = 2 } = this.options;
+    await mkdir(join(workDir, 'logs'), { recursive: true });
+    await promisify(execFile)(process.execPath, [serverMigrate], { env: this.env({}) });
+    await Promise.all([
+      ...Array.from({ length: apis }, () => this.startServer('api')),
+      ...Array.from({ length: workers }, () => this.startServer('worker')),
+    ]);
+    await this.startNginx();
+    return this;
+  }
+
+  /** Starts one more api or worker process and waits until it is ready. */
+  async startServer(role: 'api' | 'worker'): Promise<ServerProcess> {
+    const port = await freePort();
+    const name = `${role}-${++this.serial}`;
+    const managed = new ManagedProcess(
+      name,
+      process.execPath,
+      [serverMain],
+      this.env({ ROLE: role, PORT: String(port) }),
+      join(this.options.workDir, 'logs', `${name}.log`),
+    ) as ServerProcess;
+    managed.url = `http://127.0.0.1:${port}`;
+    (role === 'api' ? this.apis : this.workers).push(managed);
+    await waitForOk(`${managed.url}/api/ready`);
+    return managed;
+  }
+
+  async stop(): Promise<void> {
+    await this.nginx?.stop('SIGQUIT');
+    await Promise.all([...this.apis, ...this.workers].map((server) => server.stop()));
+  }
+
+  private env(extra: Record<string, string>): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      DATABASE_URL: this.options.databaseUrl,
+      DATABASE_POOL_SIZE: '5',
+      REDIS_URL: this.options.redisUrl,
+      QUEUE_PREFIX: this.options.prefix,
+      MIGRATE_ON_START: 'false',
+      TRUST_PROXY: '1',
+      FIB_THREADS: '1',
+      LOG_LEVEL: 'info',
+      ...this.options.env,
+      ...extra,
+    };
+  }
+
+  private async startNginx(): Promise<void> {
+    const { workDir } = this.options;
+    const port = this.options.port ?? (await freePort());
+    const temp = join(workDir, 'nginx-temp');
+    // nginx's workers run as an unprivileged user when the master is root: they must write here.
+    await mkdir(temp, { recursive: true, mode: 0o777 });
+    await chmod(temp, 0o777);
+    const values: Record<string, string> = {
+      NGINX_PID: join(workDir, 'nginx.pid'),
+      NGINX_ERROR_LOG: join(workDir, 'logs', 'nginx-error.log'),
+      NGINX_ACCESS_LOG: 'off',
+      NGINX_MIME_TYPES: '/etc/nginx/mime.types',
+      NGINX_TEMP: temp,
+      NGINX_LISTEN: `127.0.0.1:${port}`,
+      NGINX_ROUTES: join(root, 'deploy/nginx/routes.conf'),
+      WEB_ROOT: webRoot,
+      API_SERVERS: this.apis.map((api) => `server ${new URL(api.url).host} max_fails=1 fail_timeout=2s;`).join('\n        '),
+    };
+    const template = await readFile(join(root, 'deploy/nginx/fibstack.conf.template'), 'utf8');
+    const config = template.replace(/\$\{(\w+)\}/g, (_, key: string) => {
+      if (!(key in values)) throw new Error(`nginx template: no value for ${key}`);
+      return values[key]!;
+    });
+    const file = join(workDir, 'nginx.conf');
+    await writeFile(file, config);
+    const args = ['-c', file, '-e', values.NGINX_ERROR_LOG!, '-g', 'daemon off;'];
+    this.nginx = new ManagedProcess('nginx', 'nginx', args, process.env, join(workDir, 'logs', 'nginx.log'));
+    this.url = `http://127.0.0.1:${port}`;
+    await waitForOk(`${this.url}/api/health`);
+  }
+}

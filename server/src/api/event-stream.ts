@@ -1,0 +1,61 @@
+import type { ServerResponse } from 'node:http';
+import type { AppEvent, EventBus } from '../events/bus.js';
+
+/** A client further behind than this is dropped; it reconnects and catches up from the lists. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+const HEARTBEAT_MS = 15_000;
+/** Tells EventSource how soon to reconnect after a drop. */
+const RETRY_MS = 2_000;
+
+/**
+ * The server-sent event streams of this api process. It subscribes to the event bus once and writes each
+ * event to every connected client.
+ */
+export class EventStreamHub {
+  private readonly clients = new Set<ServerResponse>();
+  private unsubscribe: (() => void) | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(private readonly events: EventBus) {}
+
+  async start(): Promise<void> {
+    this.unsubscribe = await this.events.subscribe((event) => this.broadcast(event));
+    this.heartbeat = setInterval(() => this.writeAll(': keep-alive\n\n'), HEARTBEAT_MS).unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  add(response: ServerResponse): void {
+    response.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      // nginx passes the stream through unbuffered.
+      'x-accel-buffering': 'no',
+    });
+    response.write(`retry: ${RETRY_MS}\nevent: ready\ndata: {}\n\n`);
+    this.clients.add(response);
+    response.on('close', () => this.clients.delete(response));
+  }
+
+  broadcast(event: AppEvent): void {
+    this.writeAll(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+  }
+
+  /** Ends every stream, so the HTTP server can close. */
+  close(): void {
+    this.unsubscribe?.();
+    clearInterval(this.heartbeat);
+    for (const client of this.clients) client.end();
+    this.clients.clear();
+  }
+
+  private writeAll(frame: string): void {
+    for (const client of this.clients) {
+      if (client.writableLength > MAX_BUFFERED_BYTES) client.destroy();
+      else client.write(frame);
+    }
+  }
+}

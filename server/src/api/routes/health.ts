@@ -1,0 +1,12 @@
+import type { FastifyInstance } from 'fastify';
+import type { HealthContext } from '../context.js';
+
+export function healthRoutes(app: FastifyInstance, { readiness }: HealthContext): void {
+  app.get('/api/health', async () => ({ status: 'ok' }));
+
+  app.get('/api/ready', async (_request, reply) => {
+    const checks = await readiness();
+    const ready = Object.values(checks).every((state) => state === 'up');
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });
+  });
+}

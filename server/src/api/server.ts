@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fastifyStatic from '@fastify/static';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Config } from '../config.js';
+import type { Logger } from '../lib/logger.js';
+import type { ApiContext, HealthContext } from './context.js';
+import { body, registerErrorHandling } from './errors.js';
+import { calculationRoutes } from './routes/calculations.js';
+import { compatRoutes } from './routes/compat.js';
+import { configRoutes } from './routes/config.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { submissionRoutes } from './routes/submissions.js';
+
+/** Writes are a small JSON object; anything larger is refused before it is read. */
+const BODY_LIMIT = 1024;
+const REQUEST_ID = /^[\w.-]{1,64}$/;
+
+export interface HttpOptions {
+  config: Config;
+  logger: Logger;
+  health: HealthContext;
+  /** The API routes; absent in the worker role, which answers health checks only. */
+  api?: ApiContext;
+  /** Serve the built web client (the embedded default). */
+  serveWeb?: boolean;
+}
+
+export async function buildHttpServer({ config, logger, health, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: (_address, hop) => hop < config.TRUST_PROXY,
+    // Keep the id nginx (or the client) sent, so one id follows a request across processes.
+    genReqId: (request) => {
+      const id = request.headers['x-request-id'];
+      return typeof id === 'string' && REQUEST_ID.test(id) ? id : randomUUID();
+    },
+    // One line per request at 5,000 requests a second is noise: failures are logged in onResponse.
+    logController: new LogController({ disableRequestLogging: true }),
+    return503OnClosing: true,
+    connectionTimeout: 60_000,
+    requestTimeout: 30_000,
+  });
+
+  // JSON only: a text/plain body is a 415, not a string to guess at.
+  app.removeContentTypeParser('text/plain');
+  registerErrorHandling(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.url, status: reply.statusCode }, 'request failed');
+    else request.log.debug({ method: request.method, url: request.url, status: reply.statusCode, ms: reply.elapsedTime }, 'request');
+  });
+
+  healthRoutes(app, health);
+  if (api) {
+    calculationRoutes(app, api);
+    submissionRoutes(app, api);
+    eventRoutes(app, api);
+    compatRoutes(app, api);
+    configRoutes(app, api);
+  }
+  const web = serveWeb && (await registerWebClient(app, config.WEB_DIR, logger));
+  app.setNotFoundHandler((request, reply) => {
+    if (web && isPageRequest(request)) return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    return reply.status(404).send(body('NOT_FOUND', `${request.method} ${request.url.split('?')[0]} does not exist`));
+  });
+  return app;
+}
+
+/** A browser asking for a client-side route: answered with the client, which routes it. */
+function isPageRequest(request: FastifyRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && !request.url.startsWith('/api');
+}
+
+/** Serves the built client; false when there is none to serve. */
+async function registerWebClient(app: FastifyInstance, root: string, logger: Logger): Promise<boolean> {
+  if (!existsSync(`${root}/index.html`)) {
+    logger.warn({ root }, 'no built web client found; run `npm run build -w web`');
+    return false;
+  }
+  await app.register(fastifyStatic, {
+    root,
+    wildcard: false,
+    cacheControl: false,
+    // Vite fingerprints everything under assets/: cache it for good; revalidate the rest.
+    setHeaders: (reply, path) =>
+      reply.header('cache-control', path.includes('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  return true;
+}

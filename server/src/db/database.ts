@@ -1,0 +1,38 @@
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config.js';
+import { PGlitePool } from './pglite-pool.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+const INT8 = 20;
+
+/**
+ * Opens the database this process uses: Postgres when DATABASE_URL is set, otherwise the embedded PGlite
+ * in DATA_DIR. Both speak the same SQL and run the same migrations.
+ */
+export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR'>): Promise<Db> {
+  if (config.DATABASE_URL) {
+    const pool = new pg.Pool({
+      connectionString: config.DATABASE_URL,
+      max: config.DATABASE_POOL_SIZE,
+      connectionTimeoutMillis: 3_000,
+      idleTimeoutMillis: 30_000,
+      // Indexes and ids stay below 2^53: numbers, not strings.
+      types: { getTypeParser: (oid, format) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) },
+    });
+    // An idle client losing its server (a Postgres restart) must not crash the process; the pool replaces it.
+    pool.on('error', () => {});
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  await mkdir(config.DATA_DIR, { recursive: true });
+  const pglite = await PGlite.create(`${config.DATA_DIR}/pglite`, { parsers: { [INT8]: Number } });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
+}
+
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}

@@ -1,0 +1,20 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import * as calculations from '../migrations/0001_calculations.js';
+import type { Db } from './database.js';
+
+/** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
+const migrations: Record<string, Migration> = {
+  '0001_calculations': calculations,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/**
+ * Brings the schema up to date. Kysely holds an advisory lock while it migrates, so replicas starting
+ * together run each migration once.
+ */
+export async function migrateToLatest(db: Db): Promise<string[]> {
+  const { error, results = [] } = await new Migrator({ db, provider }).migrateToLatest();
+  if (error) throw error;
+  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+}

@@ -1,0 +1,45 @@
+/** Row types of the tables, as Kysely sees them. The migrations are the source of truth. */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+export type CalculationStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface CalculationsTable {
+  index: number;
+  /** Insertion order: the stable key of "newest first" pages. */
+  seq: Generated<number>;
+  status: ColumnType<CalculationStatus, CalculationStatus | undefined, CalculationStatus>;
+  /** Bumped each time a failed calculation is queued again; part of the job id. */
+  attempt: Generated<number>;
+  /** Computations started: 1 unless a worker died mid-way or a run failed and was retried. */
+  runs: Generated<number>;
+  digits: number | null;
+  head: string | null;
+  tail: string | null;
+  duration_ms: number | null;
+  error: string | null;
+  created_at: ColumnType<Date, never, never>;
+  started_at: Date | null;
+  completed_at: Date | null;
+}
+
+export interface CalculationValuesTable {
+  index: number;
+  /** The decimal value: computed once, off the event loop, and streamed from here on download. */
+  value: string;
+}
+
+export interface SubmissionsTable {
+  id: Generated<number>;
+  index: number;
+  created_at: ColumnType<Date, never, never>;
+}
+
+export interface Database {
+  calculations: CalculationsTable;
+  calculation_values: CalculationValuesTable;
+  submissions: SubmissionsTable;
+}
+
+export type CalculationRow = Selectable<CalculationsTable>;
+export type SubmissionRow = Selectable<SubmissionsTable>;
+export type NewCalculation = Insertable<CalculationsTable>;

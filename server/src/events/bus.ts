@@ -1,0 +1,16 @@
+import type { CalculationView, SubmissionView } from '../services/calculation.view.js';
+
+/** What every api process tells its event-stream clients: a calculation changed, or an index was submitted. */
+export type AppEvent =
+  | { type: 'calculation'; data: CalculationView }
+  | { type: 'submission'; data: SubmissionView };
+
+export type EventListener = (event: AppEvent) => void;
+
+/** Redis pub/sub across processes, or an in-process emitter in the embedded default. */
+export interface EventBus {
+  publish(event: AppEvent): Promise<void>;
+  /** Returns the function that unsubscribes. */
+  subscribe(listener: EventListener): Promise<() => void>;
+  close(): Promise<void>;
+}

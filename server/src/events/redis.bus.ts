@@ -1,0 +1,51 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.js';
+import type { AppEvent, EventBus, EventListener } from './bus.js';
+
+/**
+ * Events over Redis pub/sub. Delivery is at most once: a process that misses events while Redis is away
+ * is caught up by its clients, which re-read the lists when their stream reconnects.
+ */
+export class RedisEventBus implements EventBus {
+  private readonly listeners = new Set<EventListener>();
+  private subscribed: Promise<unknown> | undefined;
+
+  constructor(
+    private readonly publisher: Redis,
+    /** A connection of its own: a subscribed connection can do nothing else. */
+    private readonly subscriber: Redis,
+    private readonly channel: string,
+    private readonly logger: Logger,
+  ) {}
+
+  async publish(event: AppEvent): Promise<void> {
+    await this.publisher.publish(this.channel, JSON.stringify(event));
+  }
+
+  async subscribe(listener: EventListener): Promise<() => void> {
+    this.listeners.add(listener);
+    this.subscribed ??= this.start();
+    await this.subscribed;
+    return () => this.listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.listeners.clear();
+    this.subscriber.disconnect();
+  }
+
+  private async start(): Promise<unknown> {
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      let event: AppEvent;
+      try {
+        event = JSON.parse(message) as AppEvent;
+      } catch (error) {
+        this.logger.warn({ err: error }, 'ignored a malformed event');
+        return;
+      }
+      for (const listener of this.listeners) listener(event);
+    });
+    return this.subscriber.subscribe(this.channel);
+  }
+}

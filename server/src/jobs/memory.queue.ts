@@ -1,0 +1,127 @@
+import { runJob } from './run-job.js';
+import {
+  jobId,
+  retryPolicy,
+  type JobCounts,
+  type JobHandlers,
+  type JobName,
+  type JobPayloads,
+  type JobQueue,
+  type QueueOptions,
+  type WorkerOptions,
+} from './types.js';
+
+interface MemoryJob {
+  id: string;
+  name: JobName;
+  payload: JobPayloads[JobName];
+  attemptsMade: number;
+  state: 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+}
+
+/** Finished jobs remembered (for de-duplication and counts), as BullMQ keeps a bounded number. */
+const KEEP_FINISHED = 1_000;
+
+/**
+ * The job queue of the embedded default: same semantics as the BullMQ queue (deterministic ids,
+ * concurrency, retries with exponential backoff) in one process. Jobs live in memory; Postgres holds the
+ * record, and reconciliation at start re-queues whatever a stopped process left unfinished.
+ */
+export class MemoryQueue implements JobQueue {
+  private readonly jobs = new Map<string, MemoryJob>();
+  private readonly waiting: MemoryJob[] = [];
+  /** Ids of finished jobs, oldest first. */
+  private readonly finished: string[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly running = new Set<Promise<void>>();
+  private handlers: JobHandlers | undefined;
+  private concurrency = 0;
+  private stopping = new AbortController();
+
+  constructor(private readonly options: QueueOptions) {}
+
+  async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
+    const id = jobId(name, payload);
+    if (this.jobs.has(id)) return;
+    const job: MemoryJob = { id, name, payload, attemptsMade: 0, state: 'waiting' };
+    this.jobs.set(id, job);
+    this.waiting.push(job);
+    this.pump();
+  }
+
+  async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
+    this.handlers = handlers;
+    this.concurrency = concurrency;
+    this.stopping = new AbortController();
+    this.pump();
+  }
+
+  async counts(): Promise<JobCounts> {
+    const counts: JobCounts = { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
+    for (const job of this.jobs.values()) counts[job.state]++;
+    return counts;
+  }
+
+  async ping(): Promise<void> {}
+
+  async stopWorking(): Promise<void> {
+    this.handlers = undefined;
+    this.stopping.abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  async close(): Promise<void> {
+    await this.stopWorking();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private pump(): void {
+    while (this.handlers && this.running.size < this.concurrency && this.waiting.length > 0) {
+      const job = this.waiting.shift()!;
+      const run = this.run(this.handlers, job).finally(() => {
+        this.running.delete(run);
+        this.pump();
+      });
+      this.running.add(run);
+    }
+  }
+
+  private async run(handlers: JobHandlers, job: MemoryJob): Promise<void> {
+    job.state = 'active';
+    job.attemptsMade++;
+    const context = { signal: this.stopping.signal, attempt: job.attemptsMade, id: job.id };
+    try {
+      await runJob(handlers, job.name, job.payload, context, this.options.attempts);
+      this.finish(job, 'completed');
+    } catch {
+      if (this.stopping.signal.aborted) {
+        // Shutting down: the job is handed back, as a BullMQ job whose worker stops is.
+        job.attemptsMade--;
+        job.state = 'waiting';
+        this.waiting.unshift(job);
+      } else if (job.attemptsMade < this.options.attempts) {
+        this.retryLater(job);
+      } else {
+        this.finish(job, 'failed');
+      }
+    }
+  }
+
+  private retryLater(job: MemoryJob): void {
+    job.state = 'delayed';
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      job.state = 'waiting';
+      this.waiting.push(job);
+      this.pump();
+    }, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
+    this.timers.add(timer);
+  }
+
+  private finish(job: MemoryJob, state: 'completed' | 'failed'): void {
+    job.state = state;
+    this.finished.push(job.id);
+    if (this.finished.length > KEEP_FINISHED) this.jobs.delete(this.finished.shift()!);
+  }
+}

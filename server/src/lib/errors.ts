@@ -1,0 +1,57 @@
+/**
+ * The errors the service means to send. Each has a stable code clients can rely on; the HTTP layer
+ * translates them in one place (api/errors.ts). Anything else is a bug and becomes a generic 500.
+ */
+export type ErrorCode =
+  | 'INVALID_BODY'
+  | 'INDEX_REQUIRED'
+  | 'INDEX_NOT_INTEGER'
+  | 'INDEX_NEGATIVE'
+  | 'INDEX_TOO_LARGE'
+  | 'INVALID_QUERY'
+  | 'NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
+  | 'NOT_READY'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'SERVICE_UNAVAILABLE'
+  | 'INTERNAL';
+
+const statusByCode: Record<ErrorCode, number> = {
+  INVALID_BODY: 400,
+  INDEX_REQUIRED: 400,
+  INDEX_NOT_INTEGER: 400,
+  INDEX_NEGATIVE: 400,
+  INDEX_TOO_LARGE: 400,
+  INVALID_QUERY: 400,
+  NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
+  NOT_READY: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  SERVICE_UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+export class AppError extends Error {
+  readonly status: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = statusByCode[code];
+  }
+}
+
+/** A dependency (Postgres, Redis) did not answer: the client should try again shortly. */
+export class UnavailableError extends AppError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 5,
+  ) {
+    super('SERVICE_UNAVAILABLE', message);
+  }
+}

@@ -1,0 +1,41 @@
+import { once } from 'node:events';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from './logger.js';
+
+const common: RedisOptions = {
+  connectTimeout: 3_000,
+  retryStrategy: (times) => Math.min(times * 200, 2_000),
+};
+
+/**
+ * For commands the API answers with: while Redis is away, fail at once (the API answers 503) rather than
+ * queue commands until the client gives up.
+ */
+export function createCommandRedis(url: string, logger: Logger): Redis {
+  return watch(new Redis(url, { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false }), logger);
+}
+
+/** For connections that block (BullMQ workers, pub/sub subscribers): wait for Redis to come back instead. */
+export function createBlockingRedis(url: string, logger: Logger): Redis {
+  return watch(new Redis(url, { ...common, maxRetriesPerRequest: null }), logger);
+}
+
+/** Resolves once the connection is ready for commands (an offline-queue-less connection fails before). */
+export async function whenReady(redis: Redis): Promise<Redis> {
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  return redis;
+}
+
+/** Connection errors are logged once per outage; the commands that hit them report their own failure. */
+function watch(redis: Redis, logger: Logger): Redis {
+  let down = false;
+  redis.on('error', (error) => {
+    if (!down) logger.warn({ err: error }, 'redis connection lost');
+    down = true;
+  });
+  redis.on('ready', () => {
+    if (down) logger.info('redis connection restored');
+    down = false;
+  });
+  return redis;
+}

@@ -1,0 +1,157 @@
+/**
+ * Builds the process for its role from the configuration: which database, queue, cache and event bus,
+ * which services, and whether it serves HTTP API routes, runs jobs, or both. Also knows the order in
+ * which to take it all down.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Redis } from 'ioredis';
+import { EventStreamHub } from './api/event-stream.js';
+import type { Checks } from './api/context.js';
+import { buildHttpServer } from './api/server.js';
+import type { CalculationCache } from './cache/cache.js';
+import { MemoryCache } from './cache/memory.cache.js';
+import { RedisCache } from './cache/redis.cache.js';
+import type { Config } from './config.js';
+import { openDatabase, pingDatabase, type Db } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { EventBus } from './events/bus.js';
+import { MemoryEventBus } from './events/memory.bus.js';
+import { RedisEventBus } from './events/redis.bus.js';
+import { FibPool } from './fib/pool.js';
+import { BullmqQueue } from './jobs/bullmq.queue.js';
+import { MemoryQueue } from './jobs/memory.queue.js';
+import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
+import type { Logger } from './lib/logger.js';
+import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
+import { CalculationService } from './services/calculation.service.js';
+import { ComputeService } from './services/compute.service.js';
+import { reconcile } from './services/reconcile.service.js';
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+export interface Runtime {
+  http: FastifyInstance;
+  /** Listening address, once started. */
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Messaging {
+  queue: JobQueue;
+  events: EventBus;
+  cache: CalculationCache;
+  close(): Promise<void>;
+}
+
+export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  const runsApi = config.ROLE !== 'worker';
+  const runsWorker = config.ROLE !== 'api';
+
+  const db = await openDatabase(config);
+  if (config.MIGRATE_ON_START) {
+    const applied = await migrateToLatest(db);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  }
+  const messaging = await openMessaging(config, logger);
+  const readiness = () => checkDependencies(db, messaging.queue);
+
+  let streams: EventStreamHub | undefined;
+  let calculations: CalculationService | undefined;
+  if (runsApi) {
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache);
+    streams = new EventStreamHub(messaging.events);
+    await streams.start();
+  }
+
+  let pool: FibPool | undefined;
+  if (runsWorker) {
+    pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
+    const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, pool, messaging.events, messaging.cache, logger) };
+    assertHandlers(handlers);
+    await messaging.queue.work(handlers, { concurrency: config.WORKER_CONCURRENCY });
+    await reconcile(db, messaging.queue, logger);
+  }
+
+  const http = await buildHttpServer({
+    config,
+    logger,
+    health: { readiness },
+    api: calculations && streams ? { config, calculations, streams, readiness } : undefined,
+    serveWeb: config.ROLE === 'all',
+  });
+  const url = await http.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory' }, 'started');
+
+  return {
+    http,
+    url,
+    async stop() {
+      // 1. Take no new work: end event streams, stop accepting requests (in-flight ones finish),
+      //    stop taking jobs (running ones finish, or are handed back past the timeout).
+      streams?.close();
+      await Promise.all([http.close(), messaging.queue.stopWorking()]);
+      // 2. Then close what the work used.
+      await pool?.close();
+      await messaging.close();
+      await db.destroy();
+      logger.info('stopped');
+    },
+  };
+}
+
+async function openMessaging(config: Config, logger: Logger): Promise<Messaging> {
+  const attempts = config.JOB_ATTEMPTS;
+  if (!config.REDIS_URL) {
+    const [queue, events, cache] = [new MemoryQueue({ attempts }), new MemoryEventBus(), new MemoryCache()];
+    return { queue, events, cache, close: () => closeAll(queue, events, cache) };
+  }
+  const url = config.REDIS_URL;
+  const connections: Redis[] = [];
+  const connect = (open: typeof createCommandRedis) => {
+    const redis = open(url, logger);
+    connections.push(redis);
+    return redis;
+  };
+  // Commands fail fast rather than queue while Redis is away, so wait for it once, at start.
+  const commands = await whenReady(connect(createCommandRedis));
+  const queue = new BullmqQueue({
+    attempts,
+    connection: commands,
+    createWorkerConnection: () => connect(createBlockingRedis),
+    prefix: config.QUEUE_PREFIX,
+    closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS - 5_000,
+  });
+  const events = new RedisEventBus(commands, connect(createBlockingRedis), `${config.QUEUE_PREFIX}:events`, logger);
+  const cache = new RedisCache(commands, config.QUEUE_PREFIX);
+  return {
+    queue,
+    events,
+    cache,
+    async close() {
+      await closeAll(queue, events, cache);
+      await Promise.allSettled(connections.map((redis) => redis.quit()));
+    },
+  };
+}
+
+async function closeAll(...closables: Array<{ close(): Promise<void> }>): Promise<void> {
+  await Promise.allSettled(closables.map((closable) => closable.close()));
+}
+
+async function checkDependencies(db: Db, queue: JobQueue): Promise<Checks> {
+  const [database, redis] = await Promise.all([within(pingDatabase(db)), within(queue.ping())]);
+  return { database, queue: redis };
+}
+
+async function within(check: Promise<void>): Promise<'up' | 'down'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(reject, CHECK_TIMEOUT_MS, new Error('timeout'))));
+  try {
+    await Promise.race([check, timeout]);
+    return 'up';
+  } catch {
+    return 'down';
+  } finally {
+    clearTimeout(timer);
+  }
+}

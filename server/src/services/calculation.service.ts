@@ -1,0 +1,90 @@
+import type { CalculationCache } from '../cache/cache.js';
+import type { Db } from '../db/database.js';
+import type { EventBus } from '../events/bus.js';
+import { AppError } from '../lib/errors.js';
+import { JobName, type JobQueue } from '../jobs/types.js';
+import { CalculationRepository } from '../repositories/calculation.repository.js';
+import type { Page, PageRequest } from '../repositories/page.js';
+import { SubmissionRepository } from '../repositories/submission.repository.js';
+import { toCalculationView, toSubmissionView, type CalculationView, type SubmissionView } from './calculation.view.js';
+
+export interface Submitted {
+  calculation: CalculationView;
+}
+
+/** What the API does with calculations: record requests, queue work, and read back what is known. */
+export class CalculationService {
+  private readonly calculations: CalculationRepository;
+  private readonly submissions: SubmissionRepository;
+
+  constructor(
+    private readonly db: Db,
+    private readonly queue: JobQueue,
+    private readonly events: EventBus,
+    private readonly cache: CalculationCache,
+  ) {
+    this.calculations = new CalculationRepository(db);
+    this.submissions = new SubmissionRepository(db);
+  }
+
+  /**
+   * Records the submission and the calculation in one transaction, and only once it has committed
+   * queues the job: a job never names a row that a rolled-back transaction took away.
+   */
+  async submit(index: number): Promise<CalculationView> {
+    const { request, submission } = await this.db.transaction().execute(async (trx) => ({
+      request: await new CalculationRepository(trx).request(index),
+      submission: await new SubmissionRepository(trx).add(index),
+    }));
+    const { calculation, changed } = request;
+    // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
+    // and the way a job lost with Redis is sent anew from the record.
+    if (calculation.status === 'queued') {
+      await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
+    }
+    const view = toCalculationView(calculation);
+    await this.events.publish({ type: 'submission', data: toSubmissionView(submission) });
+    if (changed) await this.events.publish({ type: 'calculation', data: view });
+    return view;
+  }
+
+  async get(index: number): Promise<CalculationView> {
+    const cached = await this.cache.get(index);
+    if (cached) return cached;
+    const row = await this.calculations.find(index);
+    if (!row) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
+    const view = toCalculationView(row);
+    if (view.status === 'done') await this.cache.set(view);
+    return view;
+  }
+
+  async list(page: PageRequest): Promise<Page<CalculationView>> {
+    const { items, next } = await this.calculations.list(page);
+    return { items: items.map(toCalculationView), next };
+  }
+
+  async listSubmissions(page: PageRequest): Promise<Page<SubmissionView>> {
+    const { items, next } = await this.submissions.list(page);
+    return { items: items.map(toSubmissionView), next };
+  }
+
+  /** The decimal value in slices; the calculation must be done. */
+  async value(index: number): Promise<{ calculation: CalculationView; chunks: AsyncIterable<string> }> {
+    const calculation = await this.get(index);
+    if (calculation.status !== 'done') {
+      throw new AppError('NOT_READY', `F(${index}) is ${calculation.status}, not done yet`);
+    }
+    return { calculation, chunks: this.calculations.valueChunks(index, VALUE_CHUNK) };
+  }
+
+  /** The most recent calculations with small values, for the original app's "current values". */
+  async recentValues(limit: number): Promise<Array<{ index: number; value: string | null }>> {
+    const rows = await this.calculations.recentWithSmallValues(limit, COMPAT_MAX_DIGITS);
+    return rows.map((row) => ({ index: row.index, value: row.value }));
+  }
+}
+
+/** Characters read from Postgres at a time when streaming a value. */
+const VALUE_CHUNK = 256 * 1024;
+/** Values longer than this are not inlined in the compatibility listing. */
+export const COMPAT_MAX_DIGITS = 1_000;

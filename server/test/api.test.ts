@@ -1,0 +1,168 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { silentLogger } from './support/adapters.js';
+import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
+
+const MAX_INDEX = 100_000;
+
+interface Mode {
+  env(): Promise<Record<string, string>>;
+  cleanup(): Promise<void>;
+}
+
+const modes: Record<string, () => Mode> = {
+  embedded: () => {
+    let dir = '';
+    return {
+      env: async () => ({ DATA_DIR: (dir = await mkdtemp(join(tmpdir(), 'fibstack-'))) }),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    };
+  },
+  distributed: () => {
+    let database: TestDatabase;
+    const namespace = redisNamespace();
+    return {
+      env: async () => {
+        database = await createTestDatabase();
+        return { DATABASE_URL: database.url, DATABASE_POOL_SIZE: '4', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix };
+      },
+      cleanup: async () => {
+        await database.drop();
+        await namespace.clean();
+      },
+    };
+  },
+};
+
+describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
+  const mode = modes[name]!();
+  let runtime: Runtime;
+  let base: string;
+
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(`${base}/api/calculations`, { method: 'POST', headers: { 'content-type': contentType }, body });
+  const json = async (path: string) => (await fetch(`${base}${path}`)).json();
+  const done = (index: number) =>
+    eventually(async () => {
+      const calculation = await json(`/api/calculations/${index}`);
+      return calculation.status === 'done' ? calculation : undefined;
+    });
+
+  beforeAll(async () => {
+    const config = parseConfig({ ...(await mode.env()), PORT: '0', HOST: '127.0.0.1', MAX_INDEX: String(MAX_INDEX), WEB_DIR: '/nonexistent' });
+    runtime = await startRuntime(config, silentLogger);
+    base = runtime.url;
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await mode.cleanup();
+  });
+
+  it('queues a new index with 202, computes it, and answers 200 once done', async () => {
+    const response = await post('{"index": 90}');
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ index: 90, status: expect.stringMatching(/queued|running|done/) });
+    const calculation = await done(90);
+    expect(calculation).toMatchObject({ digits: 19, head: '2880067194370816120', tail: '2880067194370816120', error: null });
+    expect(calculation.durationMs).toBeGreaterThanOrEqual(0);
+    const again = await post('{"index": 90}');
+    expect(again.status).toBe(200);
+    expect((await again.json()).status).toBe('done');
+  });
+
+  it('streams the exact decimal value, and refuses it before it is done', async () => {
+    await post('{"index": 1000}');
+    await done(1000);
+    const response = await fetch(`${base}/api/calculations/1000/value`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const value = await response.text();
+    expect(value).toHaveLength(209);
+    expect(value.startsWith('43466557686937456435688527675040625802564660517371780402481729089536555417949051890403879840079255169295922593080322634775209689623239873322471161642996440906533187938298969649928516003704476137795166849228875')).toBe(true);
+    const missing = await fetch(`${base}/api/calculations/999/value`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+  });
+
+  it('answers F(0) = 0 and F(1) = 1', async () => {
+    await post('{"index": 0}');
+    await post('{"index": 1}');
+    expect((await done(0)).head).toBe('0');
+    expect((await done(1)).head).toBe('1');
+  });
+
+  it.each([
+    ['{}', 400, 'INDEX_REQUIRED'],
+    ['{"index": "abc"}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": "10"}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": 1.5}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": true}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": null}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": 1e400}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": -1}', 400, 'INDEX_NEGATIVE'],
+    [`{"index": ${MAX_INDEX + 1}}`, 400, 'INDEX_TOO_LARGE'],
+    ['{"index": 123456789012345678901234567890}', 400, 'INDEX_TOO_LARGE'],
+    ['[10]', 400, 'INVALID_BODY'],
+    ['10', 400, 'INVALID_BODY'],
+    ['{"index": 10', 400, 'INVALID_BODY'],
+    ['', 400, 'INVALID_BODY'],
+    ['{"__proto__": {"index": 10}}', 400, 'INVALID_BODY'],
+    [`{"index": 10, "pad": "${'x'.repeat(2_000)}"}`, 413, 'PAYLOAD_TOO_LARGE'],
+  ])('refuses %s with %i %s and stores nothing', async (body, status, code) => {
+    const before = await json('/api/submissions?limit=1');
+    const response = await post(body);
+    expect(response.status).toBe(status);
+    expect(await response.json()).toEqual({ error: { code, message: expect.any(String) } });
+    expect(await json('/api/submissions?limit=1')).toEqual(before);
+  });
+
+  it('refuses a body that is not JSON with 415', async () => {
+    const response = await post('index=10', 'application/x-www-form-urlencoded');
+    expect(response.status).toBe(415);
+    expect((await response.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+  });
+
+  it('refuses bad query parameters and unknown routes with the error shape', async () => {
+    for (const [path, status, code] of [
+      ['/api/calculations?limit=0', 400, 'INVALID_QUERY'],
+      ['/api/calculations?limit=101', 400, 'INVALID_QUERY'],
+      ['/api/calculations?cursor=abc', 400, 'INVALID_QUERY'],
+      ['/api/calculations/abc', 400, 'INVALID_QUERY'],
+      ['/api/calculations/-1', 400, 'INVALID_QUERY'],
+      ['/api/calculations/77777', 404, 'NOT_FOUND'],
+      ['/api/nothing-here', 404, 'NOT_FOUND'],
+    ] as const) {
+      const response = await fetch(`${base}${path}`);
+      expect(response.status, path).toBe(status);
+      expect((await response.json()).error.code, path).toBe(code);
+    }
+  });
+
+  it('pages calculations and submissions newest first', async () => {
+    for (const index of [20, 21, 22, 23, 24]) await post(`{"index": ${index}}`);
+    const first = await json('/api/calculations?limit=2');
+    expect(first.items.map((c: { index: number }) => c.index)).toEqual([24, 23]);
+    const second = await json(`/api/calculations?limit=2&cursor=${first.nextCursor}`);
+    expect(second.items.map((c: { index: number }) => c.index)).toEqual([22, 21]);
+    const submissions = await json('/api/submissions?limit=3');
+    expect(submissions.items.map((s: { index: number }) => s.index)).toEqual([24, 23, 22]);
+    expect(submissions.nextCursor).toEqual(expect.any(String));
+  });
+
+  it('keeps the original app’s API', async () => {
+    const response = await fetch(`${base}/api/values`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index": 12}' });
+    expect(await response.json()).toEqual({ working: true });
+    await done(12);
+    expect(await json('/api/values/all')).toContainEqual({ number: 12 });
+    expect((await json('/api/values/current'))['12']).toBe('144');
+  });
+
+  it('reports health, readiness and the client configuration', async () => {
+    expect(await json('/api/health')).toEqual({ status: 'ok' });
+    expect(await json('/api/ready')).toEqual({ status: 'ready', checks: { database: 'up', queue: 'up' } });
+    expect(await json('/api/config')).toEqual({ maxIndex: MAX_INDEX });
+  });
+});

@@ -1,0 +1,58 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppEvent } from '../src/events/bus.js';
+import type { CalculationView } from '../src/services/calculation.view.js';
+import { adapterKinds, createAdapters, type Adapters } from './support/adapters.js';
+import { eventually } from './support/services.js';
+
+const view = (index: number): CalculationView => ({
+  index,
+  status: 'done',
+  digits: 1,
+  head: '5',
+  tail: '5',
+  durationMs: 0.1,
+  createdAt: '2026-01-01T00:00:00.000Z',
+  completedAt: '2026-01-01T00:00:00.001Z',
+  error: null,
+});
+
+describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
+  let adapters: Adapters;
+  afterEach(() => adapters.cleanup());
+
+  it('delivers every published event to every subscriber, in order', async () => {
+    adapters = createAdapters(kind);
+    const [publisher, first, second] = await Promise.all([adapters.events(), adapters.events(), adapters.events()]);
+    const bus = kind === 'memory' ? publisher : undefined;
+    const received: [AppEvent[], AppEvent[]] = [[], []];
+    await (bus ?? first).subscribe((event) => received[0].push(event));
+    await (bus ?? second).subscribe((event) => received[1].push(event));
+    for (let index = 0; index < 10; index++) await publisher.publish({ type: 'calculation', data: view(index) });
+    await eventually(() => (received[0].length === 10 && received[1].length === 10 ? true : undefined));
+    for (const events of received) expect(events.map((event) => event.data.index)).toEqual([...Array(10).keys()]);
+    await Promise.all([publisher.close(), first.close(), second.close()]);
+  });
+
+  it('stops delivering to a listener that unsubscribed', async () => {
+    adapters = createAdapters(kind);
+    const bus = await adapters.events();
+    const received: AppEvent[] = [];
+    const unsubscribe = await bus.subscribe((event) => received.push(event));
+    await bus.publish({ type: 'calculation', data: view(1) });
+    await eventually(() => (received.length === 1 ? true : undefined));
+    unsubscribe();
+    await bus.publish({ type: 'calculation', data: view(2) });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(received).toHaveLength(1);
+    await bus.close();
+  });
+
+  it('caches a calculation view and misses an unknown one', async () => {
+    adapters = createAdapters(kind);
+    const cache = await adapters.cache();
+    await cache.set(view(5));
+    expect(await cache.get(5)).toEqual(view(5));
+    expect(await cache.get(6)).toBeUndefined();
+    await cache.close();
+  });
+});

@@ -1,0 +1,58 @@
+/** Each adapter under test, built the way runtime.ts builds it, so contract tests run on both. */
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { MemoryCache } from '../../src/cache/memory.cache.js';
+import { RedisCache } from '../../src/cache/redis.cache.js';
+import { MemoryEventBus } from '../../src/events/memory.bus.js';
+import { RedisEventBus } from '../../src/events/redis.bus.js';
+import { BullmqQueue } from '../../src/jobs/bullmq.queue.js';
+import { MemoryQueue } from '../../src/jobs/memory.queue.js';
+import { createBlockingRedis, createCommandRedis, whenReady } from '../../src/lib/redis.js';
+import { redisNamespace, redisUrl } from './services.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export interface Adapters {
+  queue(attempts: number): Promise<BullmqQueue | MemoryQueue>;
+  events(): Promise<RedisEventBus | MemoryEventBus>;
+  cache(): Promise<RedisCache | MemoryCache>;
+  /** Closes every connection the adapters opened and removes their keys. */
+  cleanup(): Promise<void>;
+}
+
+export const adapterKinds = ['memory', 'redis'] as const;
+
+export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
+  if (kind === 'memory') {
+    return {
+      queue: async (attempts) => new MemoryQueue({ attempts }),
+      events: async () => new MemoryEventBus(),
+      cache: async () => new MemoryCache(),
+      cleanup: async () => {},
+    };
+  }
+  const namespace = redisNamespace();
+  const connections: Redis[] = [];
+  const open = (create: typeof createCommandRedis) => {
+    const redis = create(redisUrl, silentLogger);
+    connections.push(redis);
+    return redis;
+  };
+  const command = () => whenReady(open(createCommandRedis));
+  return {
+    queue: async (attempts) =>
+      new BullmqQueue({
+        attempts,
+        connection: await command(),
+        createWorkerConnection: () => open(createBlockingRedis),
+        prefix: namespace.prefix,
+        closeTimeoutMs: 5_000,
+      }),
+    events: async () => new RedisEventBus(await command(), open(createBlockingRedis), `${namespace.prefix}:events`, silentLogger),
+    cache: async () => new RedisCache(await command(), namespace.prefix),
+    async cleanup() {
+      connections.forEach((redis) => redis.disconnect());
+      await namespace.clean();
+    },
+  };
+}
