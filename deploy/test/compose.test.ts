@@ -136,7 +136,7 @@ describe('production compose', () => {
 describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
   it('starts new tasks first and rolls back a failed update', async () => {
     const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
-    for (const name of ['api', 'worker', 'web', 'proxy']) {
+    for (const name of ['api', 'worker', 'proxy']) {
       expect(services[name]!.deploy?.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
       expect(services[name]!.deploy?.replicas, name).toBeGreaterThan(0);
     }

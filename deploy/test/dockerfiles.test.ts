@@ -9,11 +9,24 @@ const basesDir = resolve(deployDir, 'test/bases');
 const images = readdirSync(imagesDir).filter((name) => name.endsWith('.Dockerfile'));
 const bases = readdirSync(basesDir).filter((name) => name.endsWith('.Containerfile'));
 
-/** The instructions after the last FROM: what the published image is made of. */
-function finalStage(text: string): string[] {
-  const lines = text.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim());
-  const from = lines.map((line) => /^FROM\s/i.test(line)).lastIndexOf(true);
-  return lines.slice(from).filter((line) => line && !line.startsWith('#'));
+/** The stages each Dockerfile publishes as images (build targets); the others only feed them. */
+const published: Record<string, string[]> = {
+  'server.Dockerfile': ['runtime'],
+  'web.Dockerfile': ['web', 'proxy'],
+};
+
+/** Each stage's instructions by stage name, continuation lines joined. */
+function stages(text: string): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const raw of text.replace(/\\\n/g, ' ').split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const from = /^FROM \S+(?: AS (\S+))?$/.exec(line);
+    if (from) result.set(from[1] ?? `stage${result.size}`, (current = []));
+    current.push(line);
+  }
+  return result;
 }
 
 describe.each([...images.map((name) => resolve(imagesDir, name)), ...bases.map((name) => resolve(basesDir, name))])(
@@ -28,9 +41,21 @@ describe.each([...images.map((name) => resolve(imagesDir, name)), ...bases.map((
   },
 );
 
+it('knows the published stages of every Dockerfile', () => {
+  expect(Object.keys(published).sort()).toEqual(images.sort());
+});
+
 describe.each(images)('deploy/docker/%s', (name) => {
   const text = readFileSync(resolve(imagesDir, name), 'utf8');
-  const stage = finalStage(text);
+  const byName = stages(text);
+  const targets = published[name] ?? [];
+
+  it('feeds every stage it does not publish into one it does', () => {
+    for (const stage of byName.keys()) {
+      if (targets.includes(stage)) continue;
+      expect(text, stage).toMatch(new RegExp(`(FROM ${stage} AS|--from=${stage}) `));
+    }
+  });
 
   it('takes every base image as a build argument with a pinned official default', () => {
     const args = new Map([...text.matchAll(/^ARG (\w+_IMAGE)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
@@ -45,13 +70,14 @@ describe.each(images)('deploy/docker/%s', (name) => {
     }
   });
 
-  it('runs as an unprivileged user', () => {
-    const user = stage.filter((line) => line.startsWith('USER ')).at(-1);
+  it.each(targets)('publishes %s running as an unprivileged user', (target) => {
+    const user = (byName.get(target) ?? []).filter((line) => line.startsWith('USER ')).at(-1);
     expect(user).toBeDefined();
     expect(user).not.toMatch(/^USER (root|0)(:|$)/);
   });
 
-  it('declares a health check and the revision it was built from', () => {
+  it.each(targets)('publishes %s with a health check and the revision it was built from', (target) => {
+    const stage = byName.get(target) ?? [];
     expect(stage.some((line) => line.startsWith('HEALTHCHECK '))).toBe(true);
     expect(stage.join('\n')).toContain('org.opencontainers.image.revision="${REVISION}"');
   });

@@ -8,15 +8,12 @@ import { deployDir } from './support/run.js';
 
 const docker = resolve(deployDir, 'docker');
 
-/** The proxy's config with its upstreams file swapped for one whose names point at this machine. */
-function proxyConfig(port: number, upstreams: string, apiPort: number, webPort: number, webUpstreamPort: number): string {
-  const local = localConfig(upstreams, [
-    ['api:3050', `127.0.0.1:${apiPort}`],
-    [`web:${webUpstreamPort}`, `127.0.0.1:${webPort}`],
-  ]);
-  return localConfig(resolve(docker, 'proxy.nginx.conf'), [
+/** The development proxy's config with the compose service names pointing at this machine. */
+function devProxyConfig(port: number, apiPort: number, webPort: number): string {
+  return localConfig(resolve(deployDir, 'compose/dev-proxy.nginx.conf'), [
     ['listen 8080;', `listen 127.0.0.1:${port};`],
-    ['/etc/nginx/fibstack/upstreams.conf', local],
+    ['server api:3050;', `server 127.0.0.1:${apiPort};`],
+    ['server web:5173;', `server 127.0.0.1:${webPort};`],
   ]);
 }
 
@@ -25,9 +22,8 @@ describe('nginx -t', () => {
     await checkConfig(localConfig(resolve(docker, 'web.nginx.conf'), [['listen 8080;', 'listen 127.0.0.1:8080;']]));
   });
 
-  it('accepts the proxy config with the production and the development upstreams', async () => {
-    await checkConfig(proxyConfig(8080, resolve(docker, 'proxy.upstreams.conf'), 1, 2, 8080));
-    await checkConfig(proxyConfig(8080, resolve(deployDir, 'compose/dev-upstreams.conf'), 1, 2, 5173));
+  it('accepts the development proxy config', async () => {
+    await checkConfig(devProxyConfig(8080, 1, 2));
   });
 });
 
@@ -67,7 +63,8 @@ describe('web client server', () => {
   });
 });
 
-describe('proxy', () => {
+// The production proxy is deploy/nginx's routing, tested by the topology tests and the real stack run.
+describe('development proxy', () => {
   let port: number;
   let nginx: { stop(): Promise<void> };
   const servers: Server[] = [];
@@ -94,21 +91,21 @@ describe('proxy', () => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ from: 'api', url: request.url }));
     });
-    const webPort = await upstream((_request, response) => response.end('web client'));
+    const webPort = await upstream((_request, response) => response.end('vite dev server'));
     port = await freePort();
-    nginx = await startNginx(proxyConfig(port, resolve(docker, 'proxy.upstreams.conf'), apiPort, webPort, 8080), port);
+    nginx = await startNginx(devProxyConfig(port, apiPort, webPort), port);
   });
   afterAll(async () => {
     await nginx.stop();
     for (const server of servers) server.close();
   });
 
-  it('sends /api to the api with the client address, everything else to the web client', async () => {
+  it('sends /api to the api with the client address, everything else to the Vite dev server', async () => {
     const api = await fetch(`http://127.0.0.1:${port}/api/calculations/7`);
     expect(await api.json()).toEqual({ from: 'api', url: '/api/calculations/7' });
     expect(seen.at(-1)?.forwardedFor).toBe('127.0.0.1');
     const web = await fetch(`http://127.0.0.1:${port}/calculations/7`);
-    expect(await web.text()).toBe('web client');
+    expect(await web.text()).toBe('vite dev server');
   });
 
   it('streams server-sent events without buffering them', async () => {
