@@ -17,9 +17,9 @@ sed -e "s|\${NGINX_PID}|/tmp/nginx.pid|" \
     -e "s|\${NGINX_ROUTES}|/etc/nginx/fibstack/routes.conf|" \
     -e "s|\${API_SERVERS}|${servers}|" \
     /etc/nginx/fibstack/fibstack.conf.template > /tmp/nginx.conf
-if grep -q '[$][{]' /tmp/nginx.conf; then
+if grep -q '[$][{][A-Z_]*[}]' /tmp/nginx.conf; then
   echo "fibstack-proxy: the template has a placeholder this entrypoint does not fill:" >&2
-  grep -n '[$][{]' /tmp/nginx.conf >&2
+  grep -n '[$][{][A-Z_]*[}]' /tmp/nginx.conf >&2
   exit 1
 fi
 exec "$@"

@@ -54,6 +54,6 @@ COPY deploy/docker/server-entrypoint.sh /usr/local/bin/fibstack-entrypoint
 USER node
 EXPOSE 3050
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/api/health`).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/api/health`).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 ENTRYPOINT ["fibstack-entrypoint"]
 CMD ["node", "server/dist/main.js"]
