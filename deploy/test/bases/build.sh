@@ -20,6 +20,8 @@ if ! have "$prefix/debian:bookworm"; then
   rootfs="$(mktemp -d)"
   trap 'rm -rf "$rootfs"' EXIT
   debootstrap --variant=minbase bookworm "$rootfs" "$(mirror)" >/dev/null
+  # The downloaded packages are installed now: a hundred megabytes no image needs.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
   tar -C "$rootfs" -c . | podman import --quiet - "$prefix/debian:bookworm" >/dev/null
 fi
 
