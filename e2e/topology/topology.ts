@@ -3,7 +3,7 @@
  * processes, all from the built code, on a Postgres database and a Redis key prefix of their own.
  */
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -99,9 +99,7 @@ export class Topology {
     const { workDir } = this.options;
     const port = this.options.port ?? (await freePort());
     const temp = join(workDir, 'nginx-temp');
-    // nginx's workers run as an unprivileged user when the master is root: they must write here.
-    await mkdir(temp, { recursive: true, mode: 0o777 });
-    await chmod(temp, 0o777);
+    await mkdir(temp, { recursive: true });
     const values: Record<string, string> = {
       NGINX_PID: join(workDir, 'nginx.pid'),
       NGINX_ERROR_LOG: join(workDir, 'logs', 'nginx-error.log'),
@@ -120,7 +118,10 @@ export class Topology {
     });
     const file = join(workDir, 'nginx.conf');
     await writeFile(file, config);
-    const args = ['-c', file, '-e', values.NGINX_ERROR_LOG!, '-g', 'daemon off;'];
+    // Started by root, nginx's workers would switch to `nobody`, who may not read a checkout in a private
+    // folder: they keep the user that started them instead.
+    const user = process.getuid?.() === 0 ? ' user root;' : '';
+    const args = ['-c', file, '-e', values.NGINX_ERROR_LOG!, '-g', `daemon off;${user}`];
     this.nginx = new ManagedProcess('nginx', 'nginx', args, process.env, join(workDir, 'logs', 'nginx.log'));
     this.url = `http://127.0.0.1:${port}`;
     await waitForOk(`${this.url}/api/health`);

@@ -49,6 +49,11 @@ export const configSchema = z.object({
   FIB_THREADS: integer(1, 64).default(Math.max(1, availableParallelism() - 1)),
   /** A computation running longer than this is abandoned and retried. */
   JOB_TIMEOUT_MS: integer(1_000, 3_600_000).default(300_000),
+  /**
+   * How long a worker's claim on a job lasts without renewal (renewed every half of it while the worker
+   * lives). A worker that dies mid-job has its job taken over within about twice this.
+   */
+  JOB_LOCK_MS: integer(1_000, 600_000).default(30_000),
   /** Attempts per calculation before it is marked failed. */
   JOB_ATTEMPTS: integer(1, 20).default(3),
   /** Run pending migrations at start (safe with several replicas: they take a lock). */

@@ -40,6 +40,8 @@ interface Messaging {
   queue: JobQueue;
   events: EventBus;
   cache: CalculationCache;
+  /** Calls `listener` each time the connection to Redis comes back after it was lost. */
+  onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     assertHandlers(handlers);
     await messaging.queue.work(handlers, { concurrency: config.WORKER_CONCURRENCY });
     await reconcile(db, messaging.queue, logger);
+    // Redis may have come back empty (restarted without persistence): send the record's unfinished work again.
+    messaging.onReconnect(() => {
+      reconcile(db, messaging.queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
+    });
   }
 
   const http = await buildHttpServer({
@@ -103,7 +109,7 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
   const attempts = config.JOB_ATTEMPTS;
   if (!config.REDIS_URL) {
     const [queue, events, cache] = [new MemoryQueue({ attempts }), new MemoryEventBus(), new MemoryCache()];
-    return { queue, events, cache, close: () => closeAll(queue, events, cache) };
+    return { queue, events, cache, onReconnect: () => {}, close: () => closeAll(queue, events, cache) };
   }
   const url = config.REDIS_URL;
   const connections: Redis[] = [];
@@ -120,13 +126,22 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
     createWorkerConnection: () => connect(createBlockingRedis),
     prefix: config.QUEUE_PREFIX,
     closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS - 5_000,
+    lockMs: config.JOB_LOCK_MS,
   });
   const events = new RedisEventBus(commands, connect(createBlockingRedis), `${config.QUEUE_PREFIX}:events`, logger);
   const cache = new RedisCache(commands, config.QUEUE_PREFIX);
+  const reconnectListeners: Array<() => void> = [];
+  let lost = false;
+  commands.on('close', () => (lost = true));
+  commands.on('ready', () => {
+    if (lost) reconnectListeners.forEach((listener) => listener());
+    lost = false;
+  });
   return {
     queue,
     events,
     cache,
+    onReconnect: (listener) => reconnectListeners.push(listener),
     async close() {
       await closeAll(queue, events, cache);
       await Promise.allSettled(connections.map((redis) => redis.quit()));

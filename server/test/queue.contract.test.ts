@@ -95,6 +95,25 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(failures).toEqual(['boom']);
   });
 
+  it('retries a job that met an unavailable database without spending its attempts', async () => {
+    const queue = await newQueue(1);
+    let tries = 0;
+    const failures: Error[] = [];
+    await queue.work(
+      handlers(
+        async () => {
+          if (++tries < 3) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        },
+        async (_payload, error) => void failures.push(error),
+      ),
+      { concurrency: 1 },
+    );
+    await queue.enqueue(JobName.ComputeFibonacci, { index: 11, attempt: 1 });
+    await eventually(async () => ((await queue.counts()).completed === 1 ? true : undefined), 15_000);
+    expect(tries).toBe(3);
+    expect(failures).toEqual([]);
+  });
+
   it('lets a running job finish when it stops working', async () => {
     const queue = await newQueue();
     let finished = false;

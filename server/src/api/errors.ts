@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { AppError, UnavailableError, type ErrorCode } from '../lib/errors.js';
+import { AppError, isTransientError, UnavailableError, type ErrorCode } from '../lib/errors.js';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
@@ -37,23 +37,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
 function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
-  if (isUnavailable(error)) return new UnavailableError('A service this request needs is unavailable; try again shortly.');
+  if (isTransientError(error)) return new UnavailableError('A service this request needs is unavailable; try again shortly.');
   const translated = fastifyErrors[error.code];
   if (translated) return new AppError(...translated);
   // Other client errors fastify raises: bad JSON, forbidden keys such as __proto__.
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return new AppError(...INVALID_JSON);
   return undefined;
-}
-
-/** Errors that mean Postgres or Redis is not answering, as opposed to a bug. */
-function isUnavailable(error: Error & { code?: string }): boolean {
-  const code = error.code ?? '';
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
-  // Postgres: connection exceptions (08…), shutting down (57P01–57P03).
-  if (/^08...$/.test(code) || /^57P0[123]$/.test(code)) return true;
-  return /Connection terminated|connection timeout|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
-    error.message,
-  );
 }
 
 export function body(code: ErrorCode, message: string): ErrorBody {

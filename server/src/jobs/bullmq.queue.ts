@@ -1,6 +1,6 @@
-import { Queue, Worker, type Job } from 'bullmq';
+import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { runJob } from './run-job.js';
+import { RetryLaterError, runJob } from './run-job.js';
 import {
   jobId,
   retryPolicy,
@@ -23,6 +23,8 @@ export interface BullmqQueueOptions extends QueueOptions {
   prefix: string;
   /** Longest a worker may keep shutting down before its running jobs are handed back to the queue. */
   closeTimeoutMs: number;
+  /** How long a worker's lock on a job lasts without renewal; also how often stalled jobs are looked for. */
+  lockMs: number;
 }
 
 /** The job queue on Redis, with BullMQ's production settings (see BullMQ's going-to-production guide). */
@@ -52,20 +54,24 @@ export class BullmqQueue implements JobQueue {
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
     this.worker = new Worker(
       QUEUE_NAME,
-      async (job: Job, _token?: string, signal?: AbortSignal) =>
-        runJob(
-          handlers,
-          job.name as JobName,
-          job.data,
-          { signal: signal ?? new AbortController().signal, attempt: job.attemptsMade + 1, id: job.id ?? '' },
-          this.options.attempts,
-        ),
+      async (job: Job, token?: string, signal?: AbortSignal) => {
+        const context = { signal: signal ?? new AbortController().signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
+        try {
+          await runJob(handlers, job.name as JobName, job.data, context, this.options.attempts);
+        } catch (error) {
+          if (!(error instanceof RetryLaterError)) throw error;
+          // BullMQ's way to run a job later without counting an attempt.
+          await job.moveToDelayed(Date.now() + error.delayMs, token);
+          throw new DelayedError();
+        }
+      },
       {
         connection: this.options.createWorkerConnection(),
         prefix: this.options.prefix,
         concurrency,
-        // A worker that died mid-job is noticed within a lock duration; the job then runs elsewhere.
-        lockDuration: 30_000,
+        // A worker that died mid-job is noticed within two lock durations; the job then runs elsewhere.
+        lockDuration: this.options.lockMs,
+        stalledInterval: this.options.lockMs,
         maxStalledCount: 2,
       },
     );

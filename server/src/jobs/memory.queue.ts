@@ -1,4 +1,4 @@
-import { runJob } from './run-job.js';
+import { RetryLaterError, runJob } from './run-job.js';
 import {
   jobId,
   retryPolicy,
@@ -94,28 +94,31 @@ export class MemoryQueue implements JobQueue {
     try {
       await runJob(handlers, job.name, job.payload, context, this.options.attempts);
       this.finish(job, 'completed');
-    } catch {
-      if (this.stopping.signal.aborted) {
+    } catch (error) {
+      if (error instanceof RetryLaterError) {
+        job.attemptsMade--;
+        this.retryLater(job, error.delayMs);
+      } else if (this.stopping.signal.aborted) {
         // Shutting down: the job is handed back, as a BullMQ job whose worker stops is.
         job.attemptsMade--;
         job.state = 'waiting';
         this.waiting.unshift(job);
       } else if (job.attemptsMade < this.options.attempts) {
-        this.retryLater(job);
+        this.retryLater(job, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
       } else {
         this.finish(job, 'failed');
       }
     }
   }
 
-  private retryLater(job: MemoryJob): void {
+  private retryLater(job: MemoryJob, delayMs: number): void {
     job.state = 'delayed';
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       job.state = 'waiting';
       this.waiting.push(job);
       this.pump();
-    }, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
+    }, delayMs);
     this.timers.add(timer);
   }
 

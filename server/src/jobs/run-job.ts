@@ -1,8 +1,23 @@
-import type { JobContext, JobHandlers, JobName, JobPayloads } from './types.js';
+import { isTransientError } from '../lib/errors.js';
+import { retryPolicy, type JobContext, type JobHandlers, type JobName, type JobPayloads } from './types.js';
 
 /**
- * Runs one delivery of a job with the shared retry semantics: the error is rethrown so the queue retries,
- * and after the final attempt the handler's onFailed records the failure.
+ * Postgres or Redis did not answer: the job is tried again later without spending one of its attempts,
+ * so an outage of any length loses no work.
+ */
+export class RetryLaterError extends Error {
+  readonly delayMs = retryPolicy.transientDelayMs;
+
+  constructor(cause: unknown) {
+    super('a dependency is unavailable; the job will be retried', { cause });
+    this.name = 'RetryLaterError';
+  }
+}
+
+/**
+ * Runs one delivery of a job with the shared retry semantics: a transient failure becomes a
+ * RetryLaterError; any other is rethrown for the queue to retry, and after the final attempt the
+ * handler's onFailed records it.
  */
 export async function runJob<N extends JobName>(
   handlers: JobHandlers,
@@ -15,6 +30,7 @@ export async function runJob<N extends JobName>(
   try {
     await handler.handle(payload, context);
   } catch (error) {
+    if (isTransientError(error)) throw new RetryLaterError(error);
     if (context.attempt >= attempts && handler.onFailed) {
       await handler.onFailed(payload, error instanceof Error ? error : new Error(String(error)));
     }

@@ -46,7 +46,10 @@ export function assertHandlers(handlers: Partial<JobHandlers>): asserts handlers
 
 /** How every job is retried: set once, here. */
 export const retryPolicy = {
+  /** First retry after a failure; doubled each time. */
   backoffMs: 1_000,
+  /** Retry after Postgres or Redis failed to answer; such a failure spends no attempt. */
+  transientDelayMs: 2_000,
 } as const;
 
 export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';

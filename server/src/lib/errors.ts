@@ -55,3 +55,20 @@ export class UnavailableError extends AppError {
     super('SERVICE_UNAVAILABLE', message);
   }
 }
+
+/**
+ * Whether an error means Postgres or Redis is not answering (to be retried later), as opposed to a bug or
+ * bad input.
+ */
+export function isTransientError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+    // Postgres: connection exceptions (class 08), and the server shutting down or starting (57P01–57P03).
+    if (/^08...$/.test(code) || /^57P0[123]$/.test(code)) return true;
+  }
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
+    error.message,
+  );
+}

@@ -47,6 +47,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
         createWorkerConnection: () => open(createBlockingRedis),
         prefix: namespace.prefix,
         closeTimeoutMs: 5_000,
+        lockMs: 5_000,
       }),
     events: async () => new RedisEventBus(await command(), open(createBlockingRedis), `${namespace.prefix}:events`, silentLogger),
     cache: async () => new RedisCache(await command(), namespace.prefix),
