@@ -1,7 +1,8 @@
 #!/bin/sh
 # Fills in deploy/nginx/fibstack.conf.template for this container (the local topology fills in the
-# same template for processes on one machine), then runs the command. Everything nginx writes lives
-# under /tmp, so the proxy runs unprivileged, with a read-only root file system if wanted.
+# same template for processes on one machine), then runs nginx on it, following the api replicas'
+# addresses. Everything nginx writes lives under /tmp, so the proxy runs unprivileged, with a
+# read-only root file system if wanted.
 set -eu
 servers=""
 for upstream in $API_UPSTREAMS; do
@@ -22,4 +23,7 @@ if grep -q '[$][{][A-Z_]*[}]' /tmp/nginx.conf; then
   grep -n '[$][{][A-Z_]*[}]' /tmp/nginx.conf >&2
   exit 1
 fi
-exec "$@"
+hosts=""
+for upstream in $API_UPSTREAMS; do hosts="$hosts ${upstream%:*}"; done
+# shellcheck disable=SC2086 # one argument per host
+exec nginx-follow.sh /tmp/nginx.conf $hosts

@@ -47,6 +47,7 @@ LABEL org.opencontainers.image.title="fibstack-proxy" \
       org.opencontainers.image.revision="${REVISION}"
 COPY deploy/nginx/fibstack.conf.template deploy/nginx/routes.conf /etc/nginx/fibstack/
 COPY deploy/docker/proxy-entrypoint.sh /usr/local/bin/fibstack-proxy
+COPY deploy/docker/nginx-follow.sh /usr/local/bin/nginx-follow.sh
 COPY --from=build /app/web/dist /usr/share/fibstack/web
 # Where the api replicas answer: one or more host:port separated by spaces.
 ENV API_UPSTREAMS=api:3050
@@ -55,4 +56,3 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
 ENTRYPOINT ["fibstack-proxy"]
-CMD ["nginx", "-c", "/tmp/nginx.conf", "-g", "daemon off;"]

@@ -128,6 +128,17 @@ describe('production stack through its proxy', () => {
     }
   });
 
+  it('follows the api replicas to their new addresses when they restart', async () => {
+    const before = await runOk('podman', ['inspect', `${project}_api_1`, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}'], { env });
+    await compose(['restart', '--timeout', '10', 'api']);
+    const after = await runOk('podman', ['inspect', `${project}_api_1`, '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}'], { env });
+    expect(after).not.toBe(before);
+    await until('the api through the proxy again', async () => {
+      const response = await fetch(`${base}/api/calculations/90`);
+      return response.ok ? response.json() : undefined;
+    });
+  });
+
   it('streams server-sent events through the proxy', async () => {
     const response = await fetch(`${base}/api/events`);
     const reader = response.body!.getReader();
