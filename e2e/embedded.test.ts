@@ -18,7 +18,7 @@ describe('the embedded default', () => {
   let port: number;
 
   const start = async () => {
-    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1' };
+    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '500' };
     const server = new ManagedProcess('embedded', process.execPath, [serverMain], env, join(dataDir, 'server.log'));
     await waitForOk(`${base}/api/ready`, 60_000);
     return server;

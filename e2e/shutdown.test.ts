@@ -38,12 +38,18 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(rows[0]).toEqual({ status: 'done', runs: 1 });
   });
 
-  it('an api replica ends its event streams and exits 0', async () => {
+  it('an api replica drains: fails readiness, ends its event streams, still answers, then exits 0', async () => {
     const [api] = topology.apis;
     const stream = await SseClient.connect(`${api!.url}/api/events`);
     const started = Date.now();
-    expect(await api!.stop('SIGTERM')).toBe(0);
-    expect(Date.now() - started).toBeLessThan(5_000);
+    const exited = api!.stop('SIGTERM');
+    await expect.poll(async () => (await fetch(`${api!.url}/api/ready`)).status, { timeout: 2_000, interval: 50 }).toBe(503);
+    const answer = await fetch(`${api!.url}/api/calculations?limit=1`);
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('connection')).toBe('close');
+    await answer.arrayBuffer();
+    expect(await exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
     await stream.close();
   });
 });

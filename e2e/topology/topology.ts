@@ -55,9 +55,18 @@ export class Topology {
     return this;
   }
 
+  /** Stops a server with `signal` and starts its successor on the same port (nginx's upstream stays right). */
+  async replace(server: ServerProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<ServerProcess> {
+    const role = this.apis.includes(server) ? 'api' : 'worker';
+    const list = role === 'api' ? this.apis : this.workers;
+    await server.stop(signal);
+    list.splice(list.indexOf(server), 1);
+    return this.startServer(role, Number(new URL(server.url).port));
+  }
+
   /** Starts one more api or worker process and waits until it is ready. */
-  async startServer(role: 'api' | 'worker'): Promise<ServerProcess> {
-    const port = await freePort();
+  async startServer(role: 'api' | 'worker', port?: number): Promise<ServerProcess> {
+    port ??= await freePort();
     const name = `${role}-${++this.serial}`;
     const managed = new ManagedProcess(
       name,
@@ -89,6 +98,8 @@ export class Topology {
       MIGRATE_ON_START: 'false',
       TRUST_PROXY: '1',
       FIB_THREADS: '1',
+      // Just above nginx's upstream keepalive_timeout (3 s): shutdowns stay safe and quick.
+      SHUTDOWN_DRAIN_MS: '3500',
       LOG_LEVEL: 'info',
       ...this.options.env,
       ...extra,
@@ -109,7 +120,9 @@ export class Topology {
       NGINX_LISTEN: `127.0.0.1:${port}`,
       NGINX_ROUTES: join(root, 'deploy/nginx/routes.conf'),
       WEB_ROOT: webRoot,
-      API_SERVERS: this.apis.map((api) => `server ${new URL(api.url).host} max_fails=1 fail_timeout=2s;`).join('\n        '),
+      // max_fails=0: a replica that refuses a connection is skipped for this request only, never marked
+      // down — marking both replicas down during a rolling restart would refuse every request.
+      API_SERVERS: this.apis.map((api) => `server ${new URL(api.url).host} max_fails=0;`).join('\n        '),
     };
     const template = await readFile(join(root, 'deploy/nginx/fibstack.conf.template'), 'utf8');
     const config = template.replace(/\$\{(\w+)\}/g, (_, key: string) => {

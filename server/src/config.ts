@@ -63,6 +63,12 @@ export const configSchema = z.object({
   WEB_DIR: z.string().min(1).default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
   /** Trust X-Forwarded-* headers from this many proxies in front (1 behind nginx). */
   TRUST_PROXY: integer(0, 10).default(0),
+  /**
+   * After SIGTERM, how long the API keeps answering (each response closing its connection, readiness
+   * failing) before it stops listening. Longer than the proxy's upstream keepalive timeout (3 s in
+   * deploy/nginx), so no request is sent on a connection the API is closing.
+   */
+  SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(5_000),
   /** How long a SIGTERM may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: integer(1_000, 600_000).default(25_000),
 });

@@ -56,6 +56,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   }
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
+  let draining = false;
 
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
@@ -65,37 +66,46 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     await streams.start();
   }
 
+  const http = await buildHttpServer({
+    config,
+    logger,
+    health: { readiness, draining: () => draining },
+    api: calculations && streams ? { config, calculations, streams, readiness, draining: () => draining } : undefined,
+    serveWeb: config.ROLE === 'all',
+  });
+  const url = await http.listen({ host: config.HOST, port: config.PORT });
+
   let pool: FibPool | undefined;
   if (runsWorker) {
     pool = new FibPool({ threads: config.FIB_THREADS, timeoutMs: config.JOB_TIMEOUT_MS });
     const handlers = { [JobName.ComputeFibonacci]: new ComputeService(db, pool, messaging.events, messaging.cache, logger) };
     assertHandlers(handlers);
     await messaging.queue.work(handlers, { concurrency: config.WORKER_CONCURRENCY });
-    await reconcile(db, messaging.queue, logger);
-    // Redis may have come back empty (restarted without persistence): send the record's unfinished work again.
-    messaging.onReconnect(() => {
+    // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
+    // comes back (it may have restarted empty).
+    const resend = () => {
       reconcile(db, messaging.queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
-    });
+    };
+    resend();
+    messaging.onReconnect(resend);
   }
 
-  const http = await buildHttpServer({
-    config,
-    logger,
-    health: { readiness },
-    api: calculations && streams ? { config, calculations, streams, readiness } : undefined,
-    serveWeb: config.ROLE === 'all',
-  });
-  const url = await http.listen({ host: config.HOST, port: config.PORT });
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory' }, 'started');
 
   return {
     http,
     url,
     async stop() {
-      // 1. Take no new work: end event streams, stop accepting requests (in-flight ones finish),
-      //    stop taking jobs (running ones finish, or are handed back past the timeout).
+      // 1. Take no new work. Jobs: stop taking them (running ones finish, or are handed back past the
+      //    timeout). HTTP: fail readiness and close each connection after its response for the drain
+      //    period, so the proxy moves on without a request ever meeting a closing connection; then stop.
+      draining = true;
       streams?.close();
-      await Promise.all([http.close(), messaging.queue.stopWorking()]);
+      const drainHttp = async () => {
+        if (runsApi) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+        await http.close();
+      };
+      await Promise.all([drainHttp(), messaging.queue.stopWorking()]);
       // 2. Then close what the work used.
       await pool?.close();
       await messaging.close();

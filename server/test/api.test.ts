@@ -55,7 +55,7 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     });
 
   beforeAll(async () => {
-    const config = parseConfig({ ...(await mode.env()), PORT: '0', HOST: '127.0.0.1', MAX_INDEX: String(MAX_INDEX), WEB_DIR: '/nonexistent' });
+    const config = parseConfig({ ...(await mode.env()), PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0', MAX_INDEX: String(MAX_INDEX), WEB_DIR: '/nonexistent' });
     runtime = await startRuntime(config, silentLogger);
     base = runtime.url;
   });
@@ -152,6 +152,20 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     const submissions = await json('/api/submissions?limit=3');
     expect(submissions.items.map((s: { index: number }) => s.index)).toEqual([24, 23, 22]);
     expect(submissions.nextCursor).toEqual(expect.any(String));
+  });
+
+  it('records a request sent twice with the same request id once', async () => {
+    const send = () =>
+      fetch(`${base}/api/calculations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': `retry-${name}` },
+        body: '{"index": 31}',
+      });
+    const [first, second] = [await send(), await send()];
+    expect([first.status, second.status].every((status) => status === 200 || status === 202)).toBe(true);
+    expect(second.headers.get('x-request-id')).toBe(`retry-${name}`);
+    const submissions = await json('/api/submissions?limit=100');
+    expect(submissions.items.filter((s: { index: number }) => s.index === 31)).toHaveLength(1);
   });
 
   it('keeps the original app’s API', async () => {

@@ -54,7 +54,7 @@ describe('CalculationRepository on Postgres', () => {
       Array.from({ length: 20 }, () =>
         db.transaction().execute(async (trx) => {
           const request = await new CalculationRepository(trx).request(13);
-          await new SubmissionRepository(trx).add(13);
+          await new SubmissionRepository(trx).add(13, `request-${Math.random()}`);
           return request;
         }),
       ),

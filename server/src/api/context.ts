@@ -7,6 +7,8 @@ export type Checks = Record<string, 'up' | 'down'>;
 /** What the health routes need: every role has them. */
 export interface HealthContext {
   readiness: () => Promise<Checks>;
+  /** True once the process has been asked to stop: it is no longer ready for new work. */
+  draining: () => boolean;
 }
 
 /** What the API routes need. */

@@ -25,7 +25,7 @@ export function registerErrorHandling(app: FastifyInstance): void {
     const known = toAppError(error);
     if (known) {
       if (known instanceof UnavailableError) {
-        request.log.warn({ err: error }, 'dependency unavailable');
+        request.log.warn({ reason: error.message }, 'dependency unavailable');
         void reply.header('retry-after', String(known.retryAfterSeconds));
       }
       return reply.status(known.status).send(body(known.code, known.message));

@@ -49,6 +49,8 @@ export async function buildHttpServer({ config, logger, health, api, serveWeb }:
   registerErrorHandling(app);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Stopping: the proxy must not send another request on this connection.
+    if (health.draining()) reply.header('connection', 'close');
   });
   app.addHook('onResponse', async (request, reply) => {
     if (reply.statusCode >= 500) request.log.warn({ method: request.method, url: request.url, status: reply.statusCode }, 'request failed');

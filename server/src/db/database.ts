@@ -24,8 +24,11 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABA
       // Indexes and ids stay below 2^53: numbers, not strings.
       types: { getTypeParser: (oid, format) => (oid === INT8 ? Number : pg.types.getTypeParser(oid, format)) },
     });
-    // An idle client losing its server (a Postgres restart) must not crash the process; the pool replaces it.
+    // A client losing its server (a Postgres restart) must not crash the process: the query in progress
+    // fails with the error, and the pool replaces the client. Idle clients report through the pool,
+    // checked-out ones through themselves.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   await mkdir(config.DATA_DIR, { recursive: true });

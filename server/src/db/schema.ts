@@ -31,6 +31,8 @@ export interface CalculationValuesTable {
 export interface SubmissionsTable {
   id: Generated<number>;
   index: number;
+  /** The request that made it: a request sent again is recorded once. */
+  request_id: string | null;
   created_at: ColumnType<Date, never, never>;
 }
 

@@ -68,7 +68,7 @@ export function isTransientError(error: unknown): boolean {
     // Postgres: connection exceptions (class 08), and the server shutting down or starting (57P01–57P03).
     if (/^08...$/.test(code) || /^57P0[123]$/.test(code)) return true;
   }
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
+  return /Connection terminated|connection timeout|not queryable|timeout exceeded when trying to connect|Connection is closed|Stream isn't writeable|enableOfflineQueue|Reached the max retries/i.test(
     error.message,
   );
 }

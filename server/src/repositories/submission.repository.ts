@@ -5,12 +5,18 @@ import { toPage, type Page, type PageRequest } from './page.js';
 export class SubmissionRepository {
   constructor(private readonly db: Db) {}
 
-  async add(index: number): Promise<SubmissionRow> {
-    return this.db.insertInto('submissions').values({ index }).returningAll().executeTakeFirstOrThrow();
+  /** Records a submission; undefined when this request was recorded already (a retried request). */
+  async add(index: number, requestId: string): Promise<SubmissionRow | undefined> {
+    return this.db
+      .insertInto('submissions')
+      .values({ index, request_id: requestId })
+      .onConflict((conflict) => conflict.column('request_id').doNothing())
+      .returningAll()
+      .executeTakeFirst();
   }
 
-  async list(page: PageRequest): Promise<Page<SubmissionRow>> {
-    let query = this.db.selectFrom('submissions').selectAll().orderBy('id', 'desc').limit(page.limit + 1);
+  async list(page: PageRequest): Promise<Page<Omit<SubmissionRow, 'request_id'>>> {
+    let query = this.db.selectFrom('submissions').select(['id', 'index', 'created_at']).orderBy('id', 'desc').limit(page.limit + 1);
     if (page.before !== undefined) query = query.where('id', '<', page.before);
     return toPage(await query.execute(), page.limit, (row) => row.id);
   }

@@ -29,12 +29,13 @@ export class CalculationService {
 
   /**
    * Records the submission and the calculation in one transaction, and only once it has committed
-   * queues the job: a job never names a row that a rolled-back transaction took away.
+   * queues the job: a job never names a row that a rolled-back transaction took away. A request id seen
+   * before (the proxy retrying a request) changes nothing and answers the same.
    */
-  async submit(index: number): Promise<CalculationView> {
+  async submit(index: number, requestId: string): Promise<CalculationView> {
     const { request, submission } = await this.db.transaction().execute(async (trx) => ({
       request: await new CalculationRepository(trx).request(index),
-      submission: await new SubmissionRepository(trx).add(index),
+      submission: await new SubmissionRepository(trx).add(index, requestId),
     }));
     const { calculation, changed } = request;
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
@@ -43,6 +44,7 @@ export class CalculationService {
       await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
     }
     const view = toCalculationView(calculation);
+    if (!submission) return view;
     await this.events.publish({ type: 'submission', data: toSubmissionView(submission) });
     if (changed) await this.events.publish({ type: 'calculation', data: view });
     return view;

@@ -33,6 +33,6 @@ export function toCalculationView(row: CalculationRow): CalculationView {
   };
 }
 
-export function toSubmissionView(row: SubmissionRow): SubmissionView {
+export function toSubmissionView(row: Pick<SubmissionRow, 'id' | 'index' | 'created_at'>): SubmissionView {
   return { id: String(row.id), index: row.index, createdAt: row.created_at.toISOString() };
 }

@@ -17,7 +17,7 @@ export function compatRoutes(app: FastifyInstance, { calculations, config }: Api
   });
 
   app.post('/api/values', async (request) => {
-    await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX));
+    await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX), request.id);
     return { working: true };
   });
 }
