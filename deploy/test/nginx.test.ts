@@ -1,9 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { checkConfig, freePort, localConfig, startNginx } from './support/nginx.js';
+import { checkConfig, freePort, localConfig, removeLocalConfigs, startNginx } from './support/nginx.js';
 import { deployDir } from './support/run.js';
 
 const docker = resolve(deployDir, 'docker');
@@ -16,6 +16,8 @@ function devProxyConfig(port: number, apiPort: number, webPort: number): string 
     ['server web:5173;', `server 127.0.0.1:${webPort};`],
   ]);
 }
+
+afterAll(removeLocalConfigs);
 
 describe('nginx -t', () => {
   it('accepts the web client config', async () => {
@@ -30,8 +32,8 @@ describe('nginx -t', () => {
 describe('web client server', () => {
   let port: number;
   let nginx: { stop(): Promise<void> };
+  const site = mkdtempSync(join(tmpdir(), 'fibstack-site-'));
   beforeAll(async () => {
-    const site = mkdtempSync(join(tmpdir(), 'fibstack-site-'));
     // nginx's workers run as nobody when the tests run as root.
     chmodSync(site, 0o755);
     mkdirSync(join(site, 'assets'));
@@ -44,7 +46,10 @@ describe('web client server', () => {
     ]);
     nginx = await startNginx(config, port);
   });
-  afterAll(() => nginx.stop());
+  afterAll(async () => {
+    await nginx.stop();
+    rmSync(site, { recursive: true, force: true });
+  });
 
   it('answers a client-side route with the app shell, never cached stale', async () => {
     const response = await fetch(`http://127.0.0.1:${port}/calculations/42`);

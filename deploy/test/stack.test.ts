@@ -38,6 +38,16 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
+async function submit(index: number): Promise<number> {
+  const response = await fetch(`${base}/api/calculations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ index }),
+  });
+  await response.text();
+  return response.status;
+}
+
 async function calculation(index: number): Promise<{ status: string; head: string | null; digits: number | null }> {
   const response = await fetch(`${base}/api/calculations/${index}`);
   return (await response.json()) as { status: string; head: string | null; digits: number | null };
@@ -76,13 +86,7 @@ afterAll(async () => {
 
 describe('production stack through its proxy', () => {
   it('stores a submission, computes it in a worker container and reads it back', async () => {
-    const submitted = await fetch(`${base}/api/calculations`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ index: 90 }),
-    });
-    expect([200, 202]).toContain(submitted.status);
-    await submitted.text();
+    expect([200, 202]).toContain(await submit(90));
 
     const done = await until('F(90)', async () => {
       const record = await calculation(90);
@@ -101,13 +105,7 @@ describe('production stack through its proxy', () => {
   it('keeps a calculation queued while no worker runs, and a returning worker completes it', async () => {
     await compose(['stop', '--timeout', '10', 'worker']);
     try {
-      const submitted = await fetch(`${base}/api/calculations`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ index: 1000 }),
-      });
-      expect(submitted.status).toBe(202);
-      await submitted.text();
+      expect(await submit(1000)).toBe(202);
       await new Promise((done) => setTimeout(done, 1_000));
       expect((await calculation(1000)).status).toBe('queued');
     } finally {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +17,10 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Where this test file's config copies live; removeLocalConfigs() clears it. */
+const copies = mkdtempSync(join(tmpdir(), 'fibstack-nginx-'));
+let copied = 0;
+
 /**
  * A copy of one of our nginx configs that runs on this machine: `replacements` move the container's
  * paths, ports and host names to local ones. Returns the path of the copy.
@@ -29,9 +33,13 @@ export function localConfig(source: string, replacements: [string, string][]): s
   }
   // A test's output is a socket, which nginx cannot open by path as it opens a container's pipe.
   text = text.replaceAll('access_log /dev/stdout;', 'access_log off;');
-  const path = join(mkdtempSync(join(tmpdir(), 'fibstack-nginx-')), 'nginx.conf');
+  const path = join(copies, `nginx-${++copied}.conf`);
   writeFileSync(path, text);
   return path;
+}
+
+export function removeLocalConfigs(): void {
+  rmSync(copies, { recursive: true, force: true });
 }
 
 /** `nginx -t` on a config file; throws with nginx's complaint. */
