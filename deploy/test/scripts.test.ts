@@ -15,8 +15,10 @@ describe('shell scripts', () => {
 });
 
 describe('make-secrets.sh', () => {
-  const dir = join(mkdtempSync(join(tmpdir(), 'fibstack-secrets-')), 'secrets');
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A folder the script creates itself, to see the permissions it gives it.
+  const parent = mkdtempSync(join(tmpdir(), 'fibstack-secrets-'));
+  const dir = join(parent, 'secrets');
+  afterAll(() => rmSync(parent, { recursive: true, force: true }));
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
 
   it('writes random passwords and connection strings that use them', async () => {
