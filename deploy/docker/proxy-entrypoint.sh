@@ -17,6 +17,7 @@ sed -e "s|\${NGINX_PID}|/tmp/nginx.pid|" \
     -e "s|\${WEB_ROOT}|/usr/share/fibstack/web|" \
     -e "s|\${NGINX_ROUTES}|/etc/nginx/fibstack/routes.conf|" \
     -e "s|\${API_SERVERS}|${servers}|" \
+    -e "s|\${NGINX_API_RATE}|${NGINX_API_RATE}|" \
     /etc/nginx/fibstack/fibstack.conf.template > /tmp/nginx.conf
 if grep -q '[$][{][A-Z_]*[}]' /tmp/nginx.conf; then
   echo "fibstack-proxy: the template has a placeholder this entrypoint does not fill:" >&2

@@ -49,8 +49,9 @@ COPY deploy/nginx/fibstack.conf.template deploy/nginx/routes.conf /etc/nginx/fib
 COPY deploy/docker/proxy-entrypoint.sh /usr/local/bin/fibstack-proxy
 COPY deploy/docker/nginx-follow.sh /usr/local/bin/nginx-follow.sh
 COPY --from=build /app/web/dist /usr/share/fibstack/web
-# Where the api replicas answer: one or more host:port separated by spaces.
-ENV API_UPSTREAMS=api:3050
+# Where the api replicas answer: one or more host:port separated by spaces. NGINX_API_RATE: the
+# requests per second one client address may make to /api (with a burst allowance in routes.conf).
+ENV API_UPSTREAMS=api:3050 NGINX_API_RATE=20r/s
 USER 101:101
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

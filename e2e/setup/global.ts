@@ -16,6 +16,8 @@ declare module 'vitest' {
     baseUrl: string;
     /** Each api replica, directly. */
     apiUrls: string[];
+    /** Each worker's health endpoint. */
+    workerUrls: string[];
     databaseUrl: string;
   }
 }
@@ -33,6 +35,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   project.provide('baseUrl', topology.url);
   project.provide('apiUrls', topology.apis.map((api) => api.url));
+  project.provide('workerUrls', topology.workers.map((worker) => worker.url));
   project.provide('databaseUrl', database.url);
   return async () => {
     await topology.stop();

@@ -28,6 +28,8 @@ export interface TopologyOptions {
   port?: number;
   /** Extra configuration for every server process. */
   env?: Record<string, string>;
+  /** nginx's per-client request rate (`limit_req_zone … rate=`); effectively unlimited by default. */
+  nginxRate?: string;
 }
 
 export interface ServerProcess extends ManagedProcess {
@@ -100,6 +102,9 @@ export class Topology {
       FIB_THREADS: '1',
       // Just above nginx's upstream keepalive_timeout (3 s): shutdowns stay safe and quick.
       SHUTDOWN_DRAIN_MS: '3500',
+      // Tests drive load from one address: the limits have tests of their own.
+      RATE_LIMIT_MAX: '0',
+      EVENT_STREAMS_PER_CLIENT: '1000',
       LOG_LEVEL: 'info',
       ...this.options.env,
       ...extra,
@@ -120,6 +125,7 @@ export class Topology {
       NGINX_LISTEN: `127.0.0.1:${port}`,
       NGINX_ROUTES: join(root, 'deploy/nginx/routes.conf'),
       WEB_ROOT: webRoot,
+      NGINX_API_RATE: this.options.nginxRate ?? '100000r/s',
       // max_fails=0: a replica that refuses a connection is skipped for this request only, never marked
       // down — marking both replicas down during a rolling restart would refuse every request.
       API_SERVERS: this.apis.map((api) => `server ${new URL(api.url).host} max_fails=0;`).join('\n        '),

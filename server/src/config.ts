@@ -61,6 +61,21 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The built web client, served by the `all` role (nginx serves it in the distributed topology). */
   WEB_DIR: z.string().min(1).default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
+  /** Requests one client (by IP) may make to the API per RATE_LIMIT_WINDOW_MS; 0 turns the limit off. */
+  RATE_LIMIT_MAX: integer(0, 1_000_000).default(600),
+  RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).default(60_000),
+  /** Indexes from this one up count as expensive work… */
+  EXPENSIVE_INDEX: integer(0, MAX_SAFE_INDEX).default(100_000),
+  /** …of which one client may have this many queued or running at once (429 past it). */
+  MAX_PENDING_PER_CLIENT: integer(1, 100_000).default(5),
+  /** Event streams one client (by IP) may hold open on one api process. */
+  EVENT_STREAMS_PER_CLIENT: integer(1, 10_000).default(10),
+  /** Origins allowed to call the API from a browser (comma-separated); none by default. */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url()))
+    .default([]),
   /** Trust X-Forwarded-* headers from this many proxies in front (1 behind nginx). */
   TRUST_PROXY: integer(0, 10).default(0),
   /**

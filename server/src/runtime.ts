@@ -37,6 +37,8 @@ export interface Runtime {
 }
 
 interface Messaging {
+  /** The command connection, when Redis is used. */
+  redis?: Redis;
   queue: JobQueue;
   events: EventBus;
   cache: CalculationCache;
@@ -61,14 +63,18 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
   if (runsApi) {
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache);
-    streams = new EventStreamHub(messaging.events);
+    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, {
+      fromIndex: config.EXPENSIVE_INDEX,
+      maxPending: config.MAX_PENDING_PER_CLIENT,
+    });
+    streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
   }
 
   const http = await buildHttpServer({
     config,
     logger,
+    redis: messaging.redis,
     health: { readiness, draining: () => draining },
     api: calculations && streams ? { config, calculations, streams, readiness, draining: () => draining } : undefined,
     serveWeb: config.ROLE === 'all',
@@ -148,6 +154,7 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
     lost = false;
   });
   return {
+    redis: commands,
     queue,
     events,
     cache,

@@ -55,7 +55,7 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     });
 
   beforeAll(async () => {
-    const config = parseConfig({ ...(await mode.env()), PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0', MAX_INDEX: String(MAX_INDEX), WEB_DIR: '/nonexistent' });
+    const config = parseConfig({ ...(await mode.env()), PORT: '0', HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0', RATE_LIMIT_MAX: '0', MAX_INDEX: String(MAX_INDEX), WEB_DIR: '/nonexistent' });
     runtime = await startRuntime(config, silentLogger);
     base = runtime.url;
   });

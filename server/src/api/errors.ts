@@ -24,10 +24,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const known = toAppError(error);
     if (known) {
-      if (known instanceof UnavailableError) {
-        request.log.warn({ reason: error.message }, 'dependency unavailable');
-        void reply.header('retry-after', String(known.retryAfterSeconds));
-      }
+      if (known instanceof UnavailableError) request.log.warn({ reason: error.message }, 'dependency unavailable');
+      if (known.retryAfterSeconds !== undefined) void reply.header('retry-after', String(known.retryAfterSeconds));
       return reply.status(known.status).send(body(known.code, known.message));
     }
     request.log.error({ err: error }, 'unhandled error');

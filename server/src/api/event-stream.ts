@@ -13,10 +13,15 @@ const RETRY_MS = 2_000;
  */
 export class EventStreamHub {
   private readonly clients = new Set<ServerResponse>();
+  /** Open streams per client address. */
+  private readonly perClient = new Map<string, number>();
   private unsubscribe: (() => void) | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(private readonly events: EventBus) {}
+  constructor(
+    private readonly events: EventBus,
+    private readonly maxPerClient: number,
+  ) {}
 
   async start(): Promise<void> {
     this.unsubscribe = await this.events.subscribe((event) => this.broadcast(event));
@@ -27,8 +32,15 @@ export class EventStreamHub {
     return this.clients.size;
   }
 
-  add(response: ServerResponse): void {
+  /** Whether `client` may open another stream. */
+  admits(client: string): boolean {
+    return (this.perClient.get(client) ?? 0) < this.maxPerClient;
+  }
+
+  add(response: ServerResponse, client: string, headers: Record<string, string | number | string[]> = {}): void {
+    this.perClient.set(client, (this.perClient.get(client) ?? 0) + 1);
     response.writeHead(200, {
+      ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
@@ -37,7 +49,12 @@ export class EventStreamHub {
     });
     response.write(`retry: ${RETRY_MS}\nevent: ready\ndata: {}\n\n`);
     this.clients.add(response);
-    response.on('close', () => this.clients.delete(response));
+    response.on('close', () => {
+      this.clients.delete(response);
+      const open = (this.perClient.get(client) ?? 1) - 1;
+      if (open > 0) this.perClient.set(client, open);
+      else this.perClient.delete(client);
+    });
   }
 
   broadcast(event: AppEvent): void {

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import fastifyStatic from '@fastify/static';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import type { ApiContext, HealthContext } from './context.js';
 import { body, registerErrorHandling } from './errors.js';
+import { registerProtection } from './protection.js';
 import { calculationRoutes } from './routes/calculations.js';
 import { compatRoutes } from './routes/compat.js';
 import { configRoutes } from './routes/config.js';
@@ -20,6 +22,8 @@ const REQUEST_ID = /^[\w.-]{1,64}$/;
 export interface HttpOptions {
   config: Config;
   logger: Logger;
+  /** Where rate-limit counts are kept across replicas; in process without it. */
+  redis?: Redis;
   health: HealthContext;
   /** The API routes; absent in the worker role, which answers health checks only. */
   api?: ApiContext;
@@ -27,7 +31,7 @@ export interface HttpOptions {
   serveWeb?: boolean;
 }
 
-export async function buildHttpServer({ config, logger, health, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
+export async function buildHttpServer({ config, logger, redis, health, api, serveWeb }: HttpOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: BODY_LIMIT,
@@ -47,6 +51,7 @@ export async function buildHttpServer({ config, logger, health, api, serveWeb }:
   // JSON only: a text/plain body is a 415, not a string to guess at.
   app.removeContentTypeParser('text/plain');
   registerErrorHandling(app);
+  await registerProtection(app, config, redis);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Stopping: the proxy must not send another request on this connection.

@@ -1,12 +1,14 @@
 import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import * as calculations from '../migrations/0001_calculations.js';
 import * as submissionRequestId from '../migrations/0002_submission_request_id.js';
+import * as calculationRequestedBy from '../migrations/0003_calculation_requested_by.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
 const migrations: Record<string, Migration> = {
   '0001_calculations': calculations,
   '0002_submission_request_id': submissionRequestId,
+  '0003_calculation_requested_by': calculationRequestedBy,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

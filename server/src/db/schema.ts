@@ -20,6 +20,8 @@ export interface CalculationsTable {
   created_at: ColumnType<Date, never, never>;
   started_at: Date | null;
   completed_at: Date | null;
+  /** The client (address) that first asked for it. */
+  requested_by: string | null;
 }
 
 export interface CalculationValuesTable {

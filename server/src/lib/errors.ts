@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'NOT_READY'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'TOO_MANY_PENDING'
   | 'SERVICE_UNAVAILABLE'
   | 'INTERNAL';
 
@@ -29,6 +31,8 @@ const statusByCode: Record<ErrorCode, number> = {
   NOT_READY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
+  TOO_MANY_PENDING: 429,
   SERVICE_UNAVAILABLE: 503,
   INTERNAL: 500,
 };
@@ -39,6 +43,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** Sent as Retry-After: when trying again makes sense. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -48,11 +54,8 @@ export class AppError extends Error {
 
 /** A dependency (Postgres, Redis) did not answer: the client should try again shortly. */
 export class UnavailableError extends AppError {
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 5,
-  ) {
-    super('SERVICE_UNAVAILABLE', message);
+  constructor(message: string) {
+    super('SERVICE_UNAVAILABLE', message, 5);
   }
 }
 

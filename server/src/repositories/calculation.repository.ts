@@ -27,10 +27,10 @@ export class CalculationRepository {
    * Records a request for F(index): a new calculation is queued; a failed one is queued again as a new
    * attempt; any other is left as it is.
    */
-  async request(index: number): Promise<CalculationRequest> {
+  async request(index: number, client: string): Promise<CalculationRequest> {
     const upserted = await this.db
       .insertInto('calculations')
-      .values({ index })
+      .values({ index, requested_by: client })
       .onConflict((conflict) =>
         conflict
           .column('index')
@@ -48,6 +48,18 @@ export class CalculationRepository {
     if (upserted) return { calculation: upserted, changed: true };
     const existing = await this.db.selectFrom('calculations').selectAll().where('index', '=', index).executeTakeFirstOrThrow();
     return { calculation: existing, changed: false };
+  }
+
+  /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
+  async countPending(client: string, minIndex: number): Promise<number> {
+    const { count } = await this.db
+      .selectFrom('calculations')
+      .select((eb) => eb.fn.countAll<string>().as('count'))
+      .where('requested_by', '=', client)
+      .where('index', '>=', minIndex)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirstOrThrow();
+    return Number(count);
   }
 
   async find(index: number): Promise<CalculationRow | undefined> {

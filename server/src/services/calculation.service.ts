@@ -8,8 +8,19 @@ import type { Page, PageRequest } from '../repositories/page.js';
 import { SubmissionRepository } from '../repositories/submission.repository.js';
 import { toCalculationView, toSubmissionView, type CalculationView, type SubmissionView } from './calculation.view.js';
 
-export interface Submitted {
-  calculation: CalculationView;
+/** Who asked, as the cap on expensive work sees them. */
+export interface Requester {
+  /** The request id: a request sent again with the same id is recorded once. */
+  requestId: string;
+  /** The client's address. */
+  client: string;
+}
+
+export interface ExpensiveWorkLimit {
+  /** Indexes from this one up are expensive. */
+  fromIndex: number;
+  /** Expensive calculations one client may have unfinished at once. */
+  maxPending: number;
 }
 
 /** What the API does with calculations: record requests, queue work, and read back what is known. */
@@ -22,6 +33,7 @@ export class CalculationService {
     private readonly queue: JobQueue,
     private readonly events: EventBus,
     private readonly cache: CalculationCache,
+    private readonly expensive: ExpensiveWorkLimit,
   ) {
     this.calculations = new CalculationRepository(db);
     this.submissions = new SubmissionRepository(db);
@@ -32,11 +44,12 @@ export class CalculationService {
    * queues the job: a job never names a row that a rolled-back transaction took away. A request id seen
    * before (the proxy retrying a request) changes nothing and answers the same.
    */
-  async submit(index: number, requestId: string): Promise<CalculationView> {
-    const { request, submission } = await this.db.transaction().execute(async (trx) => ({
-      request: await new CalculationRepository(trx).request(index),
-      submission: await new SubmissionRepository(trx).add(index, requestId),
-    }));
+  async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
+    const { request, submission } = await this.db.transaction().execute(async (trx) => {
+      const calculations = new CalculationRepository(trx);
+      if (index >= this.expensive.fromIndex) await this.checkPending(calculations, index, client);
+      return { request: await calculations.request(index, client), submission: await new SubmissionRepository(trx).add(index, requestId) };
+    });
     const { calculation, changed } = request;
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
@@ -48,6 +61,15 @@ export class CalculationService {
     await this.events.publish({ type: 'submission', data: toSubmissionView(submission) });
     if (changed) await this.events.publish({ type: 'calculation', data: view });
     return view;
+  }
+
+  /** New expensive work is refused while the client already has its fill of it unfinished. */
+  private async checkPending(calculations: CalculationRepository, index: number, client: string): Promise<void> {
+    const existing = await calculations.find(index);
+    if (existing && existing.status !== 'failed') return;
+    if ((await calculations.countPending(client, this.expensive.fromIndex)) >= this.expensive.maxPending) {
+      throw new AppError('TOO_MANY_PENDING', `you have ${this.expensive.maxPending} large calculations unfinished; wait for one to finish`, 10);
+    }
   }
 
   async get(index: number): Promise<CalculationView> {

@@ -6,7 +6,7 @@ import { parseIndexBody, parseIndexParam, parsePage } from '../validation.js';
 
 export function calculationRoutes(app: FastifyInstance, { calculations, config }: ApiContext): void {
   app.post('/api/calculations', async (request, reply) => {
-    const calculation = await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX), request.id);
+    const calculation = await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX), { requestId: request.id, client: request.ip });
     return reply.status(calculation.status === 'done' ? 200 : 202).send(calculation);
   });
 

@@ -17,7 +17,7 @@ export function compatRoutes(app: FastifyInstance, { calculations, config }: Api
   });
 
   app.post('/api/values', async (request) => {
-    await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX), request.id);
+    await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX), { requestId: request.id, client: request.ip });
     return { working: true };
   });
 }

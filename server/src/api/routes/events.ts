@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../lib/errors.js';
 import type { ApiContext } from '../context.js';
 
 export function eventRoutes(app: FastifyInstance, { streams }: ApiContext): void {
-  app.get('/api/events', (_request, reply) => {
+  app.get('/api/events', async (request, reply) => {
+    if (!streams.admits(request.ip)) throw new AppError('RATE_LIMITED', 'too many open event streams from this client');
     reply.hijack();
-    streams.add(reply.raw);
+    // Hijacked, the stream skips fastify's reply pipeline: carry over the headers set so far (security, request id).
+    streams.add(reply.raw, request.ip, { ...reply.getHeaders(), 'x-request-id': request.id } as Record<string, string>);
   });
 }

@@ -1,0 +1,125 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../src/config.js';
+import { startRuntime, type Runtime } from '../src/runtime.js';
+import { silentLogger } from './support/adapters.js';
+import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
+
+const base = { HOST: '127.0.0.1', PORT: '0', WEB_DIR: '/nonexistent', SHUTDOWN_DRAIN_MS: '0' };
+
+describe('rate limit across two api replicas sharing Redis', () => {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  const replicas: Runtime[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, RATE_LIMIT_MAX: '6' };
+    replicas.push(await startRuntime(parseConfig(env), silentLogger));
+    replicas.push(await startRuntime(parseConfig({ ...env, MIGRATE_ON_START: 'false' }), silentLogger));
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await database?.drop();
+    await namespace.clean();
+  });
+
+  it('counts one client’s requests on every replica, and answers 429 with Retry-After past the limit', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i++) {
+      const response = await fetch(`${replicas[i % 2]!.url}/api/calculations`);
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(response.headers.get('retry-after')).toMatch(/^\d+$/);
+        expect(await response.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.any(String) } });
+      } else await response.arrayBuffer();
+    }
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
+    expect((await fetch(`${replicas[0]!.url}/api/health`)).status).toBe(200);
+  });
+});
+
+describe('the cap on expensive work one client has unfinished', () => {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  let api: Runtime;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // An api with no worker: what it queues stays unfinished.
+    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix };
+    api = await startRuntime(parseConfig({ ...env, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2' }), silentLogger);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.drop();
+    await namespace.clean();
+  });
+
+  const post = (index: number) =>
+    fetch(`${api.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+
+  it('refuses new expensive work past the cap with 429 and Retry-After, and stores nothing', async () => {
+    expect((await post(1_001)).status).toBe(202);
+    expect((await post(1_002)).status).toBe(202);
+    const refused = await post(1_003);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('10');
+    expect(await refused.json()).toEqual({ error: { code: 'TOO_MANY_PENDING', message: expect.any(String) } });
+    expect((await fetch(`${api.url}/api/calculations/1003`)).status).toBe(404);
+    // Work already queued, and cheap work, are still accepted.
+    expect((await post(1_001)).status).toBe(202);
+    expect((await post(999)).status).toBe(202);
+  });
+});
+
+describe('protection of the embedded default', () => {
+  let runtime: Runtime;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-protection-'));
+    const env = { ...base, DATA_DIR: dir, RATE_LIMIT_MAX: '3', EVENT_STREAMS_PER_CLIENT: '2', CORS_ORIGINS: 'https://allowed.example' };
+    runtime = await startRuntime(parseConfig(env), silentLogger);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('sends security headers', async () => {
+    const response = await fetch(`${runtime.url}/api/health`);
+    expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+  });
+
+  it('allows only configured origins', async () => {
+    const allowed = await fetch(`${runtime.url}/api/health`, { headers: { origin: 'https://allowed.example' } });
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('https://allowed.example');
+    const other = await fetch(`${runtime.url}/api/health`, { headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('caps the event streams one client holds open', async () => {
+    const controller = new AbortController();
+    const open = await Promise.all([1, 2].map(() => fetch(`${runtime.url}/api/events`, { signal: controller.signal })));
+    expect(open.map((response) => response.status)).toEqual([200, 200]);
+    const third = await fetch(`${runtime.url}/api/events`);
+    expect(third.status).toBe(429);
+    expect(await third.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
+    controller.abort();
+  });
+
+  it('limits requests in process too', async () => {
+    const statuses = [];
+    for (let i = 0; i < 5; i++) {
+      const response = await fetch(`${runtime.url}/api/submissions`);
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses.slice(-2)).toEqual([429, 429]);
+  });
+});
