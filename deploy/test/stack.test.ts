@@ -73,7 +73,11 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   await compose(['build'], 15 * minutes);
   ticker = tickHealthChecks(engine, project);
-  await compose(['up', '-d'], 5 * minutes);
+  await compose(['up', '-d'], 5 * minutes).catch(async (error: unknown) => {
+    // What the containers said is what explains a stack that did not come up.
+    const logs = await compose(['logs', '--no-color', '--tail', '40']).catch(() => '');
+    throw new Error(`${String(error)}\n${logs}`);
+  });
   await until('the stack to be ready through the proxy', async () => ((await fetch(`${base}/api/ready`)).ok ? true : undefined));
 }, 30 * minutes);
 

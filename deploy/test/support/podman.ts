@@ -40,7 +40,8 @@ export async function startEngine(dir: string): Promise<Engine> {
 /**
  * podman runs health checks from systemd timers, and this machine has no systemd: without help every
  * container stays `starting` and compose's `service_healthy` conditions never hold. This runs each
- * running container's health check every two seconds, as the timers would.
+ * running container's health check every five seconds, as the timers would (podman still applies
+ * each check's start period and retries).
  */
 export function tickHealthChecks(engine: Engine, project: string): { stop(): void } {
   let stopped = false;
@@ -52,7 +53,7 @@ export function tickHealthChecks(engine: Engine, project: string): { stop(): voi
       await Promise.all(
         ids.stdout.split('\n').filter(Boolean).map((id) => run('podman', ['healthcheck', 'run', id], { env: engine.env })),
       );
-      await new Promise((done) => setTimeout(done, 2_000));
+      await new Promise((done) => setTimeout(done, 5_000));
     }
   };
   void tick();
