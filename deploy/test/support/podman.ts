@@ -40,20 +40,31 @@ export async function startEngine(dir: string): Promise<Engine> {
 /**
  * podman runs health checks from systemd timers, and this machine has no systemd: without help every
  * container stays `starting` and compose's `service_healthy` conditions never hold. This runs each
- * running container's health check every five seconds, as the timers would (podman still applies
- * each check's start period and retries).
+ * running container's health check at the container's own interval, as the timers would (podman
+ * still applies each check's start period and retries).
  */
 export function tickHealthChecks(engine: Engine, project: string): { stop(): void } {
   let stopped = false;
+  const due = new Map<string, number>();
+  const podman = (args: string[]) => run('podman', args, { env: engine.env });
+
   const tick = async () => {
     while (!stopped) {
-      const ids = await run('podman', ['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`], {
-        env: engine.env,
-      });
+      const ids = (await podman(['ps', '-q', '--filter', `label=com.docker.compose.project=${project}`])).stdout
+        .split('\n')
+        .filter(Boolean);
       await Promise.all(
-        ids.stdout.split('\n').filter(Boolean).map((id) => run('podman', ['healthcheck', 'run', id], { env: engine.env })),
+        ids.map(async (id) => {
+          if ((due.get(id) ?? 0) > Date.now()) return;
+          const inspected = await podman(['inspect', id, '--format', '{{json .Config.Healthcheck}}']);
+          // Interval in nanoseconds; a container without a check says null and is looked at later.
+          const check = JSON.parse(inspected.stdout.trim() || 'null') as { Interval?: number } | null;
+          const intervalMs = (check?.Interval ?? 0) / 1e6 || 5_000;
+          due.set(id, Date.now() + intervalMs);
+          await podman(['healthcheck', 'run', id]);
+        }),
       );
-      await new Promise((done) => setTimeout(done, 5_000));
+      await new Promise((done) => setTimeout(done, 1_000));
     }
   };
   void tick();
