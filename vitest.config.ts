@@ -28,6 +28,17 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      {
+        test: {
+          name: 'deploy',
+          include: ['deploy/test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // After every other project: building and running the container stack takes both cores for
+          // minutes, which would skew the timing-sensitive end-to-end tests running beside it.
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -1,0 +1,59 @@
+# syntax=docker/dockerfile:1
+# One image for every server role: ROLE=api|worker|all picks what the process runs.
+# Build from the repository root: docker build -f deploy/docker/server.Dockerfile .
+ARG NODE_IMAGE=node:20.20-bookworm-slim
+
+# Every workspace manifest, so `npm ci` sees the lockfile's whole tree and its cache layer survives
+# source edits.
+FROM ${NODE_IMAGE} AS manifests
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+COPY server/package.json server/
+COPY web/package.json web/
+COPY e2e/package.json e2e/
+COPY deploy/package.json deploy/
+
+# Every dependency of the server and the web client: compilers, bundler, and the watchers the
+# development compose file runs (the e2e and deploy workspaces' tools stay out).
+FROM manifests AS dev
+RUN npm ci --no-audit --no-fund --workspace server --workspace web --include-workspace-root
+COPY tsconfig.base.json ./
+COPY server server
+COPY web web
+# Vite keeps its dependency cache under web/node_modules; the unprivileged user must own it.
+RUN mkdir -p web/node_modules && chown -R node:node web/node_modules
+USER node
+CMD ["npm", "run", "dev", "--workspace", "server"]
+
+# The web client is built here too, so ROLE=all serves the whole app from this one image.
+FROM dev AS build
+USER root
+RUN npm run build
+
+# Production dependencies of the server alone.
+FROM manifests AS runtime-deps
+RUN npm ci --no-audit --no-fund --omit=dev --workspace server
+
+FROM ${NODE_IMAGE} AS runtime
+ARG REVISION=unknown
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="fibstack-server" \
+      org.opencontainers.image.description="fibstack API and worker (ROLE=api|worker|all)" \
+      org.opencontainers.image.source="https://github.com/fibstack/fibstack" \
+      org.opencontainers.image.licenses="MIT" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.revision="${REVISION}"
+ENV NODE_ENV=production PORT=3050
+WORKDIR /app
+COPY --from=runtime-deps /app/node_modules node_modules
+COPY --from=build /app/package.json ./
+COPY --from=build /app/server/package.json server/
+COPY --from=build /app/server/dist server/dist
+COPY --from=build /app/web/dist web/dist
+COPY deploy/docker/server-entrypoint.sh /usr/local/bin/fibstack-entrypoint
+USER node
+EXPOSE 3050
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch(`http://127.0.0.1:${process.env.PORT}/api/health`).then((r)=>process.exit(r.ok?0:1),()=>process.exit(1))"]
+ENTRYPOINT ["fibstack-entrypoint"]
+CMD ["node", "server/dist/main.js"]

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Makes the base images the Dockerfiles and the production compose file expect, from Debian's packages,
+# for machines that can reach Debian's mirror and the npm registry but no container registry.
+# Each image stands in for an official one (node, nginx, postgres, redis) closely enough for our
+# Dockerfiles: same users, same paths, same commands. Images already present are kept, so a second
+# run costs nothing. Prints the build arguments and variables that select these images.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+prefix="${BASE_IMAGE_PREFIX:-localhost/fibstack-base}"
+
+have() { podman image exists "$1"; }
+
+mirror() {
+  # The first URI of the machine's own Debian source, so the images fetch from where apt does.
+  awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
+    echo http://deb.debian.org/debian
+}
+
+if ! have "$prefix/debian:bookworm"; then
+  rootfs="$(mktemp -d)"
+  trap 'rm -rf "$rootfs"' EXIT
+  debootstrap --variant=minbase bookworm "$rootfs" "$(mirror)" >/dev/null
+  # The downloaded packages are installed now: a hundred megabytes no image needs.
+  rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  tar -C "$rootfs" -c . | podman import --quiet - "$prefix/debian:bookworm" >/dev/null
+fi
+
+# Node: the machine's own Node 20 and npm (the version the test suite runs on), plus its CA bundle so
+# that npm inside a build trusts what the host's npm trusts.
+if ! have "$prefix/node:20"; then
+  context="$(mktemp -d)"
+  cp "$(command -v node)" "$context/node"
+  cp -r "$(npm root -g)/npm" "$context/npm"
+  cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
+  podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:20" \
+    -f "$here/node.Containerfile" "$context" >/dev/null
+  rm -rf "$context"
+fi
+
+for name in nginx postgres redis; do
+  have "$prefix/$name:bookworm" && continue
+  podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/$name:bookworm" \
+    -f "$here/$name.Containerfile" "$here" >/dev/null
+done
+
+cat <<VARS
+NODE_IMAGE=$prefix/node:20
+NGINX_IMAGE=$prefix/nginx:bookworm
+POSTGRES_IMAGE=$prefix/postgres:bookworm
+REDIS_IMAGE=$prefix/redis:bookworm
+VARS

@@ -1,0 +1,150 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { root, run, runOk } from './support/run.js';
+
+interface Service {
+  image?: string;
+  build?: unknown;
+  command?: string[] | string;
+  ports?: unknown[];
+  restart?: string;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  secrets?: unknown[];
+  environment?: Record<string, string>;
+  networks?: Record<string, unknown> | string[];
+  deploy?: { replicas?: number; resources?: { limits?: { cpus?: string; memory?: string } }; update_config?: { order?: string; failure_action?: string } };
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+}
+
+const files = {
+  development: ['deploy/compose/docker-compose.yml'],
+  production: ['deploy/compose/docker-compose.prod.yml'],
+  'production build': ['deploy/compose/docker-compose.prod.yml', 'deploy/compose/docker-compose.build.yml'],
+  'swarm staging': ['deploy/swarm/stack.yml', 'deploy/swarm/staging.yml'],
+  'swarm production': ['deploy/swarm/stack.yml', 'deploy/swarm/production.yml'],
+};
+
+let secrets: string;
+beforeAll(async () => {
+  // The production file mounts secret files, which docker-compose wants to exist.
+  secrets = mkdtempSync(join(tmpdir(), 'fibstack-secrets-'));
+  await runOk('deploy/compose/make-secrets.sh', [secrets]);
+});
+afterAll(() => rmSync(secrets, { recursive: true, force: true }));
+
+/** The file as docker-compose resolves it: merged, interpolated and checked against its schema. */
+async function resolved(paths: string[]): Promise<ComposeFile> {
+  const args = paths.flatMap((path) => ['-f', path]);
+  const env = { ...process.env, SECRETS_DIR: secrets, FIBSTACK_TAG: '0123abc' };
+  return parse(await runOk('docker-compose', [...args, 'config'], { env })) as ComposeFile;
+}
+
+describe.each(Object.entries(files))('compose: %s', (_name, paths) => {
+  it('passes docker-compose config', async () => {
+    expect((await resolved(paths)).services).toBeTypeOf('object');
+  });
+});
+
+describe('dclint', () => {
+  it('finds no problem in any compose or stack file', async () => {
+    const all = [...new Set(Object.values(files).flat())];
+    // Files first: each --disable-rule takes every argument after it.
+    const result = await run('npx', [
+      'dclint',
+      ...all,
+      '--max-warnings=0',
+      // Services are listed in start-up order and keys by importance, which reads better than A-Z.
+      '--disable-rule=service-keys-order',
+      '--disable-rule=services-alphabetical-order',
+      // The proxy is the public entry point: it listens on every interface on purpose.
+      '--disable-rule=no-unbound-port-interfaces',
+      // `docker stack deploy` still reads the version of a stack file.
+      '--disable-rule=no-version-field',
+      // Compose v1, which the real run uses, has no top-level name; the project is named by -p.
+      '--disable-rule=require-project-name-field',
+    ]);
+    expect(result.code, result.stdout).toBe(0);
+  });
+});
+
+describe('production compose', () => {
+  let services: Record<string, Service>;
+  beforeAll(async () => {
+    services = (await resolved(files.production)).services;
+  });
+
+  it('runs images by tag and builds nothing', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.build, name).toBeUndefined();
+      expect(service.image, name).toBeDefined();
+    }
+    expect(services.api!.image).toBe('ghcr.io/fibstack/fibstack-server:0123abc');
+  });
+
+  it('restarts every long-running service and checks the health of each one that serves', () => {
+    for (const [name, service] of Object.entries(services)) {
+      expect(service.restart, name).toBe(name === 'migrate' ? 'no' : 'unless-stopped');
+    }
+    for (const name of ['postgres', 'redis', 'api', 'worker']) expect(services[name]!.healthcheck, name).toBeDefined();
+  });
+
+  it('migrates once, before the api and the workers start', () => {
+    expect(services.migrate!.command).toEqual(['node', 'server/dist/migrate.js']);
+    for (const name of ['api', 'worker']) {
+      expect(services[name]!.depends_on?.migrate?.condition).toBe('service_completed_successfully');
+    }
+  });
+
+  it('limits the resources of every service', () => {
+    for (const [name, service] of Object.entries(services)) {
+      if (name === 'migrate' || name === 'backup') continue;
+      expect(service.deploy?.resources?.limits?.memory, name).toBeDefined();
+    }
+  });
+
+  it('keeps Redis from evicting jobs and persists it', () => {
+    const command = [services.redis!.command ?? []].flat().join(' ');
+    expect(command).toContain('--maxmemory-policy noeviction');
+    expect(command).toContain('--appendonly yes');
+  });
+
+  it('publishes only the proxy, and keeps the data stores off its network', () => {
+    const published = Object.entries(services).filter(([, service]) => service.ports?.length);
+    expect(published.map(([name]) => name)).toEqual(['proxy']);
+    for (const name of ['postgres', 'redis']) expect(Object.keys(services[name]!.networks ?? {})).toEqual(['backend']);
+    expect(Object.keys(services.proxy!.networks ?? {})).toEqual(['frontend']);
+  });
+
+  it('passes credentials as secrets, never as plain variables', () => {
+    for (const name of ['api', 'worker', 'migrate']) expect(services[name]!.secrets).toHaveLength(2);
+    const plain = JSON.stringify(Object.values(services).map((service) => service.environment ?? {}));
+    expect(plain).not.toMatch(/PASSWORD=|_PASSWORD"\s*:\s*"[^/]|postgres:\/\//);
+  });
+
+  it('backs the database up on a schedule', () => {
+    expect(services.backup!.depends_on?.postgres?.condition).toBe('service_healthy');
+    expect(JSON.stringify(services.backup!.command)).toContain('pg_dump');
+  });
+});
+
+describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
+  it('starts new tasks first and rolls back a failed update', async () => {
+    const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
+    for (const name of ['api', 'worker', 'proxy']) {
+      expect(services[name]!.deploy?.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
+      expect(services[name]!.deploy?.replicas, name).toBeGreaterThan(0);
+    }
+    expect(services.api!.secrets).toHaveLength(2);
+  });
+});
+
+it('keeps the repository root free of compose files: they all live under deploy/', async () => {
+  const listed = await runOk('git', ['ls-files', '*compose*.yml'], { cwd: root });
+  expect(listed.split('\n').filter(Boolean).every((path) => path.startsWith('deploy/'))).toBe(true);
+});

@@ -1,0 +1,91 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { validate } from 'dockerfile-utils';
+import { describe, expect, it } from 'vitest';
+import { deployDir } from './support/run.js';
+
+const imagesDir = resolve(deployDir, 'docker');
+const basesDir = resolve(deployDir, 'test/bases');
+const images = readdirSync(imagesDir).filter((name) => name.endsWith('.Dockerfile'));
+const bases = readdirSync(basesDir).filter((name) => name.endsWith('.Containerfile'));
+
+/** The stages each Dockerfile publishes as images (build targets); the others only feed them. */
+const published: Record<string, string[]> = {
+  'server.Dockerfile': ['runtime'],
+  'web.Dockerfile': ['web', 'proxy'],
+};
+
+/** Each stage's instructions by stage name, continuation lines joined. */
+function stages(text: string): Map<string, string[]> {
+  const result = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const raw of text.replace(/\\\n/g, ' ').split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const from = /^FROM \S+(?: AS (\S+))?$/.exec(line);
+    if (from) result.set(from[1] ?? `stage${result.size}`, (current = []));
+    current.push(line);
+  }
+  return result;
+}
+
+describe.each([...images.map((name) => resolve(imagesDir, name)), ...bases.map((name) => resolve(basesDir, name))])(
+  '%s',
+  (path) => {
+    it('passes the Dockerfile linter', () => {
+      const problems = validate(readFileSync(path, 'utf8')).map(
+        (diagnostic) => `${diagnostic.range.start.line + 1}: ${diagnostic.message}`,
+      );
+      expect(problems).toEqual([]);
+    });
+  },
+);
+
+it('knows the published stages of every Dockerfile', () => {
+  expect(Object.keys(published).sort()).toEqual(images.sort());
+});
+
+describe.each(images)('deploy/docker/%s', (name) => {
+  const text = readFileSync(resolve(imagesDir, name), 'utf8');
+  const byName = stages(text);
+  const targets = published[name] ?? [];
+
+  it('feeds every stage it does not publish into one it does', () => {
+    for (const stage of byName.keys()) {
+      if (targets.includes(stage)) continue;
+      expect(text, stage).toMatch(new RegExp(`(FROM ${stage} AS|--from=${stage}) `));
+    }
+  });
+
+  it('takes every base image as a build argument with a pinned official default', () => {
+    const args = new Map([...text.matchAll(/^ARG (\w+_IMAGE)=(\S+)$/gm)].map((match) => [match[1]!, match[2]!]));
+    expect(args.size).toBeGreaterThan(0);
+    for (const [arg, image] of args) {
+      expect(image, arg).toMatch(/^(node|nginx):\d+\.\d+[\w.-]*$/);
+    }
+    const stages = new Set([...text.matchAll(/^FROM \S+ AS (\S+)$/gm)].map((match) => match[1]!));
+    for (const [, base] of text.matchAll(/^FROM (\S+)/gm)) {
+      const fromArg = /^\$\{(\w+)\}$/.exec(base!)?.[1];
+      expect(fromArg ? args.has(fromArg) : stages.has(base!), base).toBe(true);
+    }
+  });
+
+  it.each(targets)('publishes %s running as an unprivileged user', (target) => {
+    const user = (byName.get(target) ?? []).filter((line) => line.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user).not.toMatch(/^USER (root|0)(:|$)/);
+  });
+
+  it.each(targets)('publishes %s with a health check and the revision it was built from', (target) => {
+    const stage = byName.get(target) ?? [];
+    expect(stage.some((line) => line.startsWith('HEALTHCHECK '))).toBe(true);
+    expect(stage.join('\n')).toContain('org.opencontainers.image.revision="${REVISION}"');
+  });
+});
+
+it('installs dependencies from the lockfile only', () => {
+  for (const name of images) {
+    const text = readFileSync(resolve(imagesDir, name), 'utf8');
+    expect(text, name).not.toMatch(/npm install/);
+  }
+});

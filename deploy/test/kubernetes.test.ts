@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { deployDir, runOk } from './support/run.js';
+
+interface Probe {
+  httpGet?: { path: string; port: string | number };
+}
+interface Container {
+  name: string;
+  image: string;
+  ports?: { name?: string; containerPort: number }[];
+  envFrom?: { configMapRef?: { name: string } }[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  livenessProbe?: Probe;
+  readinessProbe?: Probe;
+  securityContext?: { allowPrivilegeEscalation?: boolean; readOnlyRootFilesystem?: boolean };
+}
+interface PodSpec {
+  containers: Container[];
+  initContainers?: Container[];
+  securityContext?: { runAsNonRoot?: boolean };
+  volumes?: { secret?: { secretName: string } }[];
+}
+interface K8sObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  spec?: {
+    replicas?: number;
+    selector?: { matchLabels?: Record<string, string> } & Record<string, string>;
+    template?: { metadata: { labels: Record<string, string> }; spec: PodSpec };
+    scaleTargetRef?: { kind: string; name: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+    ports?: { name?: string; port: number; targetPort?: string | number }[];
+    type?: string;
+    rules?: { host: string; http: { paths: { path: string; backend: { service: { name: string; port: { name: string } } } }[] } }[];
+  };
+}
+
+/** The overlay as the cluster receives it. */
+async function render(environment: string): Promise<K8sObject[]> {
+  const overlay = `${deployDir}/kubernetes/overlays/${environment}`;
+  const text = await runOk('kubectl', ['kustomize', '--load-restrictor', 'LoadRestrictionsNone', overlay]);
+  return parseAllDocuments(text).map((document) => document.toJS() as K8sObject);
+}
+
+/** The typed model of an object's kind, which checks it against the Kubernetes API schema. */
+async function validateSchema(object: K8sObject): Promise<void> {
+  const models = (await import(`kubernetes-models/${object.apiVersion}`)) as Record<
+    string,
+    new (data: K8sObject) => { validate(): void }
+  >;
+  const Model = models[object.kind];
+  if (!Model) throw new Error(`no model for ${object.apiVersion} ${object.kind}`);
+  new Model(object).validate();
+}
+
+const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
+  Object.entries(selector).every(([key, value]) => labels[key] === value);
+
+describe.each(['staging', 'production'])('kubernetes overlay: %s', async (environment) => {
+  const objects = await render(environment);
+  const ofKind = (kind: string) => objects.filter((object) => object.kind === kind);
+  const named = (kind: string, name: string) => ofKind(kind).find((object) => object.metadata.name === name);
+  const deployments = ofKind('Deployment');
+
+  it('holds only objects valid against the Kubernetes API schemas', async () => {
+    for (const object of objects) await validateSchema(object);
+    expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['api', 'web', 'worker']);
+  });
+
+  it('puts everything in the environment namespace', () => {
+    const namespace = named('Namespace', environment === 'production' ? 'fibstack' : 'fibstack-staging');
+    expect(namespace).toBeDefined();
+    for (const object of objects.filter((o) => o.kind !== 'Namespace')) {
+      expect(object.metadata.namespace, object.metadata.name).toBe(namespace!.metadata.name);
+    }
+  });
+
+  it('runs every container unprivileged, with resources and probes', () => {
+    for (const deployment of deployments) {
+      const pod = deployment.spec!.template!.spec;
+      expect(pod.securityContext?.runAsNonRoot, deployment.metadata.name).toBe(true);
+      for (const container of [...pod.containers, ...(pod.initContainers ?? [])]) {
+        expect(container.securityContext, container.name).toMatchObject({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+        });
+        expect(container.resources?.requests, container.name).toBeDefined();
+        expect(container.resources?.limits?.memory, container.name).toBeDefined();
+        expect(container.image, container.name).toMatch(/^ghcr\.io\/fibstack\/fibstack-(server|web):/);
+      }
+      for (const container of pod.containers) {
+        expect(container.livenessProbe?.httpGet, container.name).toBeDefined();
+        expect(container.readinessProbe?.httpGet, container.name).toBeDefined();
+      }
+    }
+  });
+
+  it('checks liveness on /api/health and readiness on /api/ready for the server roles', () => {
+    for (const name of ['api', 'worker']) {
+      const container = named('Deployment', name)!.spec!.template!.spec.containers[0]!;
+      expect(container.livenessProbe?.httpGet?.path).toBe('/api/health');
+      expect(container.readinessProbe?.httpGet?.path).toBe('/api/ready');
+    }
+  });
+
+  it('migrates before an api pod starts', () => {
+    const init = named('Deployment', 'api')!.spec!.template!.spec.initContainers ?? [];
+    expect(init.map((container) => container.name)).toEqual(['migrate']);
+  });
+
+  it('configures the pods from the generated ConfigMap and the secret', () => {
+    const configMaps = ofKind('ConfigMap').map((configMap) => configMap.metadata.name);
+    for (const deployment of deployments.filter((d) => d.metadata.name !== 'web')) {
+      const pod = deployment.spec!.template!.spec;
+      for (const container of pod.containers) {
+        const refs = (container.envFrom ?? []).map((source) => source.configMapRef?.name);
+        expect(refs.length, container.name).toBe(1);
+        expect(configMaps).toContain(refs[0]);
+      }
+      expect(pod.volumes?.map((volume) => volume.secret?.secretName)).toContain('fibstack-secrets');
+    }
+  });
+
+  it('scales workers with a HorizontalPodAutoscaler', () => {
+    const hpa = ofKind('HorizontalPodAutoscaler');
+    expect(hpa).toHaveLength(1);
+    expect(hpa[0]!.spec!.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'worker' });
+    expect(hpa[0]!.spec!.maxReplicas).toBeGreaterThan(hpa[0]!.spec!.minReplicas!);
+  });
+
+  it('guards every Deployment with a PodDisruptionBudget that selects its pods', () => {
+    for (const deployment of deployments) {
+      const labels = deployment.spec!.template!.metadata.labels;
+      const budgets = ofKind('PodDisruptionBudget').filter((pdb) =>
+        matches(pdb.spec!.selector!.matchLabels!, labels),
+      );
+      expect(budgets, deployment.metadata.name).toHaveLength(1);
+    }
+  });
+
+  it('routes the Ingress to Services that select pods and name their ports', () => {
+    const paths = ofKind('Ingress').flatMap((ingress) => ingress.spec!.rules!.flatMap((rule) => rule.http.paths));
+    expect(paths.map((path) => path.path).sort()).toEqual(['/', '/api']);
+    for (const { backend } of paths) {
+      const service = named('Service', backend.service.name)!;
+      expect(service.spec!.ports!.map((port) => port.name)).toContain(backend.service.port.name);
+      const pods = deployments.filter((d) =>
+        matches(service.spec!.selector as Record<string, string>, d.spec!.template!.metadata.labels),
+      );
+      expect(pods, backend.service.name).toHaveLength(1);
+    }
+  });
+
+  it('reaches Postgres and Redis as external managed services', () => {
+    for (const name of ['postgres', 'redis']) {
+      expect(named('Service', name)!.spec).toMatchObject({ type: 'ExternalName' });
+    }
+    expect(ofKind('StatefulSet')).toEqual([]);
+  });
+});

@@ -1,0 +1,137 @@
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkConfig, freePort, localConfig, removeLocalConfigs, startNginx } from './support/nginx.js';
+import { deployDir } from './support/run.js';
+
+const docker = resolve(deployDir, 'docker');
+
+/** The development proxy's config with the compose service names pointing at this machine. */
+function devProxyConfig(port: number, apiPort: number, webPort: number): string {
+  return localConfig(resolve(deployDir, 'compose/dev-proxy.nginx.conf'), [
+    ['listen 8080;', `listen 127.0.0.1:${port};`],
+    ['server api:3050;', `server 127.0.0.1:${apiPort};`],
+    ['server web:5173;', `server 127.0.0.1:${webPort};`],
+  ]);
+}
+
+afterAll(removeLocalConfigs);
+
+describe('nginx -t', () => {
+  it('accepts the web client config', async () => {
+    await checkConfig(localConfig(resolve(docker, 'web.nginx.conf'), [['listen 8080;', 'listen 127.0.0.1:8080;']]));
+  });
+
+  it('accepts the development proxy config', async () => {
+    await checkConfig(devProxyConfig(8080, 1, 2));
+  });
+});
+
+describe('web client server', () => {
+  let port: number;
+  let nginx: { stop(): Promise<void> };
+  const site = mkdtempSync(join(tmpdir(), 'fibstack-site-'));
+  beforeAll(async () => {
+    // nginx's workers run as nobody when the tests run as root.
+    chmodSync(site, 0o755);
+    mkdirSync(join(site, 'assets'));
+    writeFileSync(join(site, 'index.html'), '<!doctype html><title>fibstack</title>');
+    writeFileSync(join(site, 'assets', 'index-abc123.js'), 'console.log(1)');
+    port = await freePort();
+    const config = localConfig(resolve(docker, 'web.nginx.conf'), [
+      ['listen 8080;', `listen 127.0.0.1:${port};`],
+      ['root /usr/share/fibstack/web;', `root ${site};`],
+    ]);
+    nginx = await startNginx(config, port);
+  });
+  afterAll(async () => {
+    await nginx.stop();
+    rmSync(site, { recursive: true, force: true });
+  });
+
+  it('answers a client-side route with the app shell, never cached stale', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/calculations/42`);
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('<title>fibstack</title>');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('lets browsers keep hashed assets for a year, and 404s a missing one', async () => {
+    const asset = await fetch(`http://127.0.0.1:${port}/assets/index-abc123.js`);
+    expect(asset.headers.get('cache-control')).toContain('immutable');
+    await asset.text();
+    const missing = await fetch(`http://127.0.0.1:${port}/assets/gone.js`);
+    expect(missing.status).toBe(404);
+    await missing.text();
+  });
+});
+
+// The production proxy is deploy/nginx's routing, tested by the topology tests and the real stack run.
+describe('development proxy', () => {
+  let port: number;
+  let nginx: { stop(): Promise<void> };
+  const servers: Server[] = [];
+  const seen: { url?: string; forwardedFor?: string | string[] }[] = [];
+
+  /** A stand-in upstream on a free port. */
+  async function upstream(handler: Parameters<typeof createServer>[1]): Promise<number> {
+    const server = createServer(handler);
+    servers.push(server);
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    return (server.address() as { port: number }).port;
+  }
+
+  beforeAll(async () => {
+    const apiPort = await upstream((request, response) => {
+      seen.push({ url: request.url, forwardedFor: request.headers['x-forwarded-for'] });
+      if (request.url === '/api/events') {
+        // One event at once, the end much later: a buffering proxy would hold the first back.
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        response.write('event: ready\ndata: {}\n\n');
+        setTimeout(() => response.end(), 3_000);
+        return;
+      }
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ from: 'api', url: request.url }));
+    });
+    const webPort = await upstream((_request, response) => response.end('vite dev server'));
+    port = await freePort();
+    nginx = await startNginx(devProxyConfig(port, apiPort, webPort), port);
+  });
+  afterAll(async () => {
+    await nginx.stop();
+    for (const server of servers) server.close();
+  });
+
+  it('sends /api to the api with the client address, everything else to the Vite dev server', async () => {
+    const api = await fetch(`http://127.0.0.1:${port}/api/calculations/7`);
+    expect(await api.json()).toEqual({ from: 'api', url: '/api/calculations/7' });
+    expect(seen.at(-1)?.forwardedFor).toBe('127.0.0.1');
+    const web = await fetch(`http://127.0.0.1:${port}/calculations/7`);
+    expect(await web.text()).toBe('vite dev server');
+  });
+
+  it('streams server-sent events without buffering them', async () => {
+    const started = Date.now();
+    const response = await fetch(`http://127.0.0.1:${port}/api/events`);
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain('event: ready');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    await reader.cancel();
+  });
+
+  it('refuses bodies over the limit before they reach the api', async () => {
+    const before = seen.length;
+    const response = await fetch(`http://127.0.0.1:${port}/api/calculations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ index: 1, padding: 'x'.repeat(32 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+    await response.text();
+    expect(seen.length).toBe(before);
+  });
+});

@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { root, runOk } from './support/run.js';
+
+describe('shell scripts', () => {
+  it('pass shellcheck', async () => {
+    const scripts = (await runOk('git', ['ls-files', '--cached', '--others', '--exclude-standard', 'deploy/*.sh']))
+      .split('\n')
+      .filter(Boolean);
+    expect(scripts.length).toBeGreaterThan(3);
+    await runOk('shellcheck', ['--severity=style', '.ci/run', ...scripts], { cwd: root });
+  });
+});
+
+describe('make-secrets.sh', () => {
+  // A folder the script creates itself, to see the permissions it gives it.
+  const parent = mkdtempSync(join(tmpdir(), 'fibstack-secrets-'));
+  const dir = join(parent, 'secrets');
+  afterAll(() => rmSync(parent, { recursive: true, force: true }));
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+
+  it('writes random passwords and connection strings that use them', async () => {
+    await runOk('deploy/compose/make-secrets.sh', [dir]);
+    expect(read('postgres_password')).toMatch(/^[0-9a-f]{48}$/);
+    expect(read('redis_password')).not.toBe(read('postgres_password'));
+    expect(read('database_url')).toBe(`postgres://fibstack:${read('postgres_password')}@postgres:5432/fibstack`);
+    expect(read('redis_url')).toBe(`redis://:${read('redis_password')}@redis:6379`);
+  });
+
+  it('keeps existing secrets, and the folder closed to other users', async () => {
+    const before = read('database_url');
+    await runOk('deploy/compose/make-secrets.sh', [dir]);
+    expect(read('database_url')).toBe(before);
+    expect(statSync(dir).mode & 0o077).toBe(0);
+  });
+});
+
+describe('server entrypoint', () => {
+  it('turns each VAR_FILE into VAR and runs the command', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fibstack-entrypoint-'));
+    try {
+      await runOk('sh', ['-c', `printf 'postgres://u:p@h/db' > ${dir}/url`]);
+      const output = await runOk('deploy/docker/server-entrypoint.sh', ['sh', '-c', 'echo "$DATABASE_URL|${DATABASE_URL_FILE-unset}"'], {
+        env: { PATH: process.env.PATH, DATABASE_URL_FILE: `${dir}/url` },
+      });
+      expect(output.trim()).toBe('postgres://u:p@h/db|unset');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
