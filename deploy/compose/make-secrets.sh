@@ -20,4 +20,6 @@ write postgres_password "$(random)"
 write redis_password "$(random)"
 write database_url "postgres://fibstack:$(cat "$dir/postgres_password")@postgres:5432/fibstack"
 write redis_url "redis://:$(cat "$dir/redis_password")@redis:6379"
+# The task monitor's password (user admin): /admin and /api/admin answer 401 without it.
+write admin_password "$(random)"
 echo "secrets in $dir"
