@@ -122,7 +122,8 @@ describe('production compose', () => {
   });
 
   it('passes credentials as secrets, never as plain variables', () => {
-    for (const name of ['api', 'worker', 'migrate']) expect(services[name]!.secrets).toHaveLength(2);
+    // The connection strings, and the task monitor's password.
+    for (const name of ['api', 'worker', 'migrate']) expect(services[name]!.secrets).toHaveLength(3);
     const plain = JSON.stringify(Object.values(services).map((service) => service.environment ?? {}));
     expect(plain).not.toMatch(/PASSWORD=|_PASSWORD"\s*:\s*"[^/]|postgres:\/\//);
   });
@@ -140,7 +141,7 @@ describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
       expect(services[name]!.deploy?.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
       expect(services[name]!.deploy?.replicas, name).toBeGreaterThan(0);
     }
-    expect(services.api!.secrets).toHaveLength(2);
+    expect(services.api!.secrets).toHaveLength(3);
   });
 });
 
