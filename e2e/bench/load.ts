@@ -99,7 +99,7 @@ async function fill(db: pg.Pool, size: number): Promise<void> {
      SELECT 100000000 + g, 'done', 1, '1', '1', 0.01, now(), 'bench' FROM generate_series($1::int, $2::int) g`,
     range,
   );
-  await db.query(`INSERT INTO calculation_values (index, value) SELECT 100000000 + g, '1' FROM generate_series($1::int, $2::int) g`, range);
+  await db.query(`INSERT INTO calculation_values (index, bytes, decimal) SELECT 100000000 + g, '\\x01'::bytea, '1' FROM generate_series($1::int, $2::int) g`, range);
   await db.query(`INSERT INTO submissions (index, request_id) SELECT 100000000 + g, 'fill-' || g FROM generate_series($1::int, $2::int) g`, range);
   await db.query('VACUUM ANALYZE calculations, calculation_values, submissions');
 }
