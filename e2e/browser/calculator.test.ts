@@ -45,7 +45,8 @@ describe('the calculator page', () => {
     ] as const) {
       await field(page).fill(typed);
       await field(page).press('Enter');
-      await expect(page.locator('.field-error').textContent()).resolves.toBe(message);
+      // The message renders after the keypress is handled: wait for it rather than read it once.
+      await expect.poll(() => page.locator('.field-error').textContent()).toBe(message);
       expect(await field(page).getAttribute('aria-invalid')).toBe('true');
     }
     expect(posts).toEqual([]);
@@ -68,7 +69,8 @@ describe('the calculator page', () => {
     await field(page).press('Enter');
     expect((await answer).status()).toBe(400);
 
-    await expect(page.locator('.field-error').textContent()).resolves.toBe(serverMessage);
+    // The answer has arrived; the page renders its message right after.
+    await expect.poll(() => page.locator('.field-error').textContent()).toBe(serverMessage);
     const { body: submissions } = await apiJson<{ items: { index: number }[] }>('/api/submissions?limit=100');
     expect(submissions.items.map((s) => s.index)).not.toContain(tooLarge);
     await expect(calculationCard(page, tooLarge).count()).resolves.toBe(0);
