@@ -3,9 +3,9 @@
  * configured), and a per-client rate limit that holds across replicas (counted in Redis when there is one).
  */
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
+import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../lib/errors.js';
@@ -14,7 +14,8 @@ import { AppError } from '../lib/errors.js';
 const UNLIMITED = /^\/api\/(health|ready|events)(\?|$)/;
 
 export async function registerProtection(app: FastifyInstance, config: Config, redis: Redis | undefined): Promise<void> {
-  await app.register(helmet, {
+  // Built once: @fastify/helmet rebuilds the middleware, CSP parsing included, on every request.
+  const securityHeaders = helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -34,6 +35,7 @@ export async function registerProtection(app: FastifyInstance, config: Config, r
     strictTransportSecurity: false,
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
   });
+  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   if (config.CORS_ORIGINS.length > 0) await app.register(cors, { origin: config.CORS_ORIGINS, methods: ['GET', 'POST'] });
   if (config.RATE_LIMIT_MAX > 0) {
     await app.register(rateLimit, {
