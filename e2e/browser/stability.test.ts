@@ -14,8 +14,9 @@ describe('layout stability', () => {
   for (const width of [1280, 390]) {
     it(`keeps a card's height from queued to done at ${width} px`, async () => {
       const { context, page } = await openApp(browser, { viewport: { width, height: 900 } });
-      // A big index takes long enough to compute that the card is seen waiting first.
-      const index = freshIndex(900_000 + (width === 390 ? 50_000 : 0), 50_000);
+      // A big index takes long enough to compute that the card is seen waiting first — F(9·10^6) even
+      // with the GMP engine; near 10^6 GMP can finish before the page renders the waiting card.
+      const index = freshIndex(9_000_000 + (width === 390 ? 50_000 : 0), 50_000);
       await page.evaluate((watched) => {
         const heights: [string, number][] = [];
         (window as unknown as { heights: typeof heights }).heights = heights;
