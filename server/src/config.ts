@@ -92,6 +92,9 @@ export const configSchema = z.object({
   MAX_PENDING_PER_CLIENT: integer(1, 100_000).default(5),
   /** Event streams one client (by IP) may hold open on one api process. */
   EVENT_STREAMS_PER_CLIENT: integer(1, 10_000).default(10),
+  /** How long an api process may answer the first page of a list from memory (0: never). Every change it
+   * hears of through the event bus drops the copy at once; the limit bounds changes nothing announces. */
+  LIST_CACHE_MS: integer(0, 60_000).default(1_000),
   /** Origins allowed to call the API from a browser (comma-separated); none by default. */
   CORS_ORIGINS: z
     .string()

@@ -22,6 +22,7 @@ import { FibPool } from './fib/pool.js';
 import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
+import { ReadCache } from './lib/read-cache.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
 import { reportingFinalFailures } from './observability/error-reporting.js';
@@ -83,6 +84,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
 
   let streams: EventStreamHub | undefined;
   let calculations: CalculationService | undefined;
+  const recent = new ReadCache(config.LIST_CACHE_MS);
   const metrics = new Metrics(
     { role: config.ROLE },
     { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
@@ -93,6 +95,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, expensive, decimals, config.MAX_EXACT_INDEX);
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
+    await messaging.events.subscribe(() => recent.invalidate());
   }
 
   const http = await buildHttpServer({
@@ -101,7 +104,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     redis: messaging.redis,
     health: { readiness, draining: () => draining },
     metrics,
-    api: calculations && streams ? { config, calculations, streams, readiness, draining: () => draining } : undefined,
+    api: calculations && streams ? { config, calculations, streams, recent, readiness, draining: () => draining } : undefined,
     admin: runsApi
       ? {
           admin: new AdminService(db, messaging.queue),

@@ -1,4 +1,5 @@
 import type { Config } from '../config.js';
+import type { ReadCache } from '../lib/read-cache.js';
 import type { CalculationService } from '../services/calculation.service.js';
 import type { EventStreamHub } from './event-stream.js';
 
@@ -16,4 +17,6 @@ export interface ApiContext extends HealthContext {
   config: Config;
   calculations: CalculationService;
   streams: EventStreamHub;
+  /** The lists' first pages, serialized; dropped on every change this process makes or hears of. */
+  recent: ReadCache;
 }

@@ -1,16 +1,22 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { presentPage } from '../presenters.js';
+import { presentPage, sendPage } from '../presenters.js';
 import { parseIndexBody, parseIndexParam, parsePage } from '../validation.js';
 
-export function calculationRoutes(app: FastifyInstance, { calculations, config }: ApiContext): void {
+export function calculationRoutes(app: FastifyInstance, { calculations, config, recent }: ApiContext): void {
   app.post('/api/calculations', async (request, reply) => {
-    const calculation = await calculations.submit(parseIndexBody(request.body, config.MAX_INDEX), { requestId: request.id, client: request.ip });
+    const index = parseIndexBody(request.body, config.MAX_INDEX);
+    // The lists may have changed, even if a later step failed: this process reads them afresh from now
+    // on, not from when the event comes back from the bus.
+    const calculation = await calculations.submit(index, { requestId: request.id, client: request.ip }).finally(() => recent.invalidate());
     return reply.status(calculation.status === 'done' ? 200 : 202).send(calculation);
   });
 
-  app.get('/api/calculations', async (request) => presentPage(await calculations.list(parsePage(request.query))));
+  app.get('/api/calculations', async (request, reply) => {
+    const page = parsePage(request.query);
+    return sendPage(reply, recent, `calculations:${page.limit}`, page.before, async () => presentPage(await calculations.list(page)));
+  });
 
   app.get<{ Params: { index: string } }>('/api/calculations/:index', async (request) =>
     calculations.get(parseIndexParam(request.params.index, config.MAX_INDEX)),

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { presentPage } from '../presenters.js';
+import { presentPage, sendPage } from '../presenters.js';
 import { parsePage } from '../validation.js';
 
-export function submissionRoutes(app: FastifyInstance, { calculations }: ApiContext): void {
-  app.get('/api/submissions', async (request) => presentPage(await calculations.listSubmissions(parsePage(request.query))));
+export function submissionRoutes(app: FastifyInstance, { calculations, recent }: ApiContext): void {
+  app.get('/api/submissions', async (request, reply) => {
+    const page = parsePage(request.query);
+    return sendPage(reply, recent, `submissions:${page.limit}`, page.before, async () => presentPage(await calculations.listSubmissions(page)));
+  });
 }
