@@ -39,6 +39,31 @@ describe('CalculationRepository on Postgres', () => {
     expect(chunks).toEqual(['8', '9']);
   });
 
+  it('finishes values computed before their claim in one statement, once each, for the current attempt only', async () => {
+    for (const index of [15, 16]) await calculations.request(index, 'client-a', summary(index));
+    const finish = (index: number, attempt: number, value: bigint) => ({ index, attempt, ...result(value) });
+    expect(await calculations.finishMany([finish(15, 2, 610n), finish(16, 1, 987n)])).toEqual([
+      undefined,
+      expect.objectContaining({ index: 16, status: 'done', runs: 1, digits: 3 }),
+    ]);
+    expect(await calculations.finishMany([finish(15, 1, 610n), finish(16, 1, 987n)])).toEqual([
+      expect.objectContaining({ index: 15, status: 'done', runs: 1, attempt: 1 }),
+      undefined,
+    ]);
+    for (const [index, digits] of [[15, '610'], [16, '987']] as const) {
+      const chunks: string[] = [];
+      for await (const chunk of calculations.valueChunks(index, 10)) chunks.push(chunk);
+      expect(chunks).toEqual([digits]);
+    }
+    expect(await calculations.find(15)).toMatchObject({ started_at: expect.any(Date), completed_at: expect.any(Date) });
+    // A large value, bytes alone: the bytes round-trip exactly.
+    await calculations.request(17, 'client-a', summary(17));
+    const bytes = new Uint8Array(5000).map((_, i) => i % 251);
+    await calculations.finishMany([{ index: 17, attempt: 1, bytes, decimal: null, durationMs: 1 }]);
+    const stored = await db.selectFrom('calculation_values').select('bytes').where('index', '=', 17).executeTakeFirstOrThrow();
+    expect(new Uint8Array(stored.bytes!)).toEqual(bytes);
+  });
+
   it('records a summary-only calculation as done at once, with no value', async () => {
     const { calculation } = await calculations.request(2 ** 40, 'client-a', summary(2 ** 40, false));
     expect(calculation).toMatchObject({ status: 'done', exact: false, digits: 229_784_340_516, tail: '76088411936388674107' });
@@ -83,28 +108,83 @@ describe('CalculationRepository on Postgres', () => {
     expect(Number(count)).toBe(20);
   });
 
+  const submit = async (index: number, client: string, requestId: string, requested = summary(index)) =>
+    (await calculations.submitMany([{ index, client, requestId, summary: requested }]))[0]!;
+
   it('submits in one statement: creates once, records each request id once, queues a failed one again', async () => {
-    const first = await calculations.submit(40, 'client-a', 'request-40-a', summary(40));
+    const first = await submit(40, 'client-a', 'request-40-a', summary(40));
     expect(first).toMatchObject({ changed: true, calculation: { index: 40, status: 'queued', attempt: 1 }, submission: { index: 40 } });
-    expect(await calculations.submit(40, 'client-a', 'request-40-b', summary(40))).toMatchObject({ changed: false, submission: { index: 40 } });
-    expect((await calculations.submit(40, 'client-a', 'request-40-b', summary(40))).submission).toBeUndefined();
+    expect(await submit(40, 'client-a', 'request-40-b', summary(40))).toMatchObject({ changed: false, submission: { index: 40 } });
+    expect((await submit(40, 'client-a', 'request-40-b', summary(40))).submission).toBeUndefined();
     await calculations.start(40, 1);
     await calculations.fail(40, 1, 'The computation failed.');
-    expect(await calculations.submit(40, 'client-a', 'request-40-c', summary(40))).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2 } });
+    expect(await submit(40, 'client-a', 'request-40-c', summary(40))).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2 } });
   });
 
   it('submits a summary-only index in one statement as done, with its summary', async () => {
-    const { calculation, changed } = await calculations.submit(2 ** 41, 'client-a', 'request-2^41', summary(2 ** 41, false));
+    const { calculation, changed } = await submit(2 ** 41, 'client-a', 'request-2^41', summary(2 ** 41, false));
     expect(changed).toBe(true);
     expect(calculation).toMatchObject({ status: 'done', exact: false, digits: summarize(2 ** 41).digits });
     expect(calculation.completed_at).toBeInstanceOf(Date);
   });
 
   it('submits one index concurrently as one calculation, every submission recorded', async () => {
-    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => calculations.submit(41, 'client-a', `request-41-${i}`, summary(41))));
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => submit(41, 'client-a', `request-41-${i}`, summary(41))));
     expect(results.filter((result) => result.changed)).toHaveLength(1);
     expect(results.every((result) => result.calculation.index === 41 && result.submission?.index === 41)).toBe(true);
     expect(new Set(results.map((result) => result.submission!.id)).size).toBe(20);
+  });
+
+  it('submits a batch in one statement: one calculation per index, one submission per request id, results in order', async () => {
+    await submit(50, 'client-a', 'request-50-a');
+    await calculations.start(50, 1);
+    await calculations.fail(50, 1, 'The computation failed.');
+    await submit(51, 'client-a', 'request-51-a');
+    const batch = [
+      { index: 52, requestId: 'batch-1' }, // new
+      { index: 51, requestId: 'batch-2' }, // queued already
+      { index: 52, requestId: 'batch-3' }, // new, twice in the batch
+      { index: 50, requestId: 'batch-4' }, // failed: queued again
+      { index: 52, requestId: 'batch-1' }, // a request id sent twice
+      { index: 51, requestId: 'request-51-a' }, // a request id recorded before
+      { index: 2 ** 42, requestId: 'batch-5' }, // summary-only
+    ];
+    const results = await calculations.submitMany(
+      batch.map(({ index, requestId }) => ({ index, requestId, client: 'client-batch', summary: summary(index, index < 2 ** 40) })),
+    );
+    expect(results.map(({ calculation, changed }) => [calculation.index, calculation.status, calculation.attempt, changed])).toEqual([
+      [52, 'queued', 1, true],
+      [51, 'queued', 1, false],
+      [52, 'queued', 1, false],
+      [50, 'queued', 2, true],
+      [52, 'queued', 1, false],
+      [51, 'queued', 1, false],
+      [2 ** 42, 'done', 1, true],
+    ]);
+    expect(results.map(({ submission }) => submission?.request_id)).toEqual(['batch-1', 'batch-2', 'batch-3', 'batch-4', undefined, undefined, 'batch-5']);
+    expect(results[0]!.calculation.requested_by).toBe('client-batch');
+    const recorded = await db.selectFrom('submissions').select(['index', 'request_id']).where('request_id', 'like', 'batch-%').orderBy('id').execute();
+    expect(recorded).toEqual([
+      { index: 52, request_id: 'batch-1' },
+      { index: 51, request_id: 'batch-2' },
+      { index: 52, request_id: 'batch-3' },
+      { index: 50, request_id: 'batch-4' },
+      { index: 2 ** 42, request_id: 'batch-5' },
+    ]);
+  });
+
+  it('submits overlapping batches concurrently: each index created once, nothing lost', async () => {
+    const indexes = Array.from({ length: 30 }, (_, i) => 200 + i);
+    const batches = Array.from({ length: 8 }, (_, b) =>
+      calculations.submitMany(
+        // Each batch in its own order, so their rows would interleave.
+        [...indexes].sort(() => (b % 2 ? 1 : -1)).map((index, i) => ({ index, requestId: `overlap-${b}-${i}`, client: 'client-overlap', summary: summary(index) })),
+      ),
+    );
+    const results = (await Promise.all(batches)).flat();
+    expect(results).toHaveLength(240);
+    expect(results.filter((result) => result.changed).map((result) => result.calculation.index).sort()).toEqual(indexes);
+    expect(results.every((result) => result.submission !== undefined && result.calculation.status === 'queued')).toBe(true);
   });
 
   it('pages newest first with a cursor, without gaps or repeats', async () => {

@@ -28,7 +28,10 @@ describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
     const received: [AppEvent[], AppEvent[]] = [[], []];
     await (bus ?? first).subscribe((event) => received[0].push(event));
     await (bus ?? second).subscribe((event) => received[1].push(event));
-    for (let index = 0; index < 10; index++) await publisher.publish({ type: 'calculation', data: view(index) });
+    for (let index = 0; index < 5; index++) await publisher.publish({ type: 'calculation', data: view(index) });
+    // Several in one message, then none at all.
+    await publisher.publish(...[5, 6, 7, 8, 9].map((index): AppEvent => ({ type: 'calculation', data: view(index) })));
+    await publisher.publish();
     await eventually(() => (received[0].length === 10 && received[1].length === 10 ? true : undefined));
     for (const events of received) expect(events.map((event) => event.data.index)).toEqual([...Array(10).keys()]);
     await Promise.all([publisher.close(), first.close(), second.close()]);

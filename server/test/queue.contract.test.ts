@@ -49,6 +49,19 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(runs).toBe(1);
   });
 
+  it('enqueues many jobs at once, each once, duplicates and jobs already queued included', async () => {
+    const queue = await newQueue();
+    await queue.enqueue(JobName.ComputeFibonacci, { index: 20, attempt: 1 });
+    const job = (index: number) => ({ name: JobName.ComputeFibonacci, payload: { index, attempt: 1 } }) as const;
+    await queue.enqueueMany([job(20), job(21), job(22), job(21)]);
+    await queue.enqueueMany([]);
+    expect((await queue.counts()).waiting).toBe(3);
+    const seen: number[] = [];
+    await queue.work(handlers(async ({ index }) => void seen.push(index)), { concurrency: 1 });
+    await eventually(async () => ((await queue.counts()).completed === 3 ? true : undefined));
+    expect(seen.sort()).toEqual([20, 21, 22]);
+  });
+
   it('keeps jobs enqueued before any worker starts', async () => {
     const queue = await newQueue();
     for (let index = 0; index < 5; index++) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt: 1 });

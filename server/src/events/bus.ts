@@ -9,7 +9,8 @@ export type EventListener = (event: AppEvent) => void;
 
 /** Redis pub/sub across processes, or an in-process emitter in the embedded default. */
 export interface EventBus {
-  publish(event: AppEvent): Promise<void>;
+  /** Several events go as one message: listeners get them one by one, in order. */
+  publish(...events: AppEvent[]): Promise<void>;
   /** Returns the function that unsubscribes. */
   subscribe(listener: EventListener): Promise<() => void>;
   close(): Promise<void>;

@@ -3,10 +3,10 @@ import type { AppEvent, EventBus, EventListener } from './bus.js';
 export class MemoryEventBus implements EventBus {
   private readonly listeners = new Set<EventListener>();
 
-  async publish(event: AppEvent): Promise<void> {
+  async publish(...events: AppEvent[]): Promise<void> {
     // Listeners run after the publisher's turn, as they would on a message from Redis.
     queueMicrotask(() => {
-      for (const listener of this.listeners) listener(event);
+      for (const event of events) for (const listener of this.listeners) listener(event);
     });
   }
 

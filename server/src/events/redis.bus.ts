@@ -18,8 +18,10 @@ export class RedisEventBus implements EventBus {
     private readonly logger: Logger,
   ) {}
 
-  async publish(event: AppEvent): Promise<void> {
-    await this.publisher.publish(this.channel, JSON.stringify(event));
+  /** One event is sent as an object, several as an array of them, in one message. */
+  async publish(...events: AppEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.publisher.publish(this.channel, JSON.stringify(events.length === 1 ? events[0] : events));
   }
 
   async subscribe(listener: EventListener): Promise<() => void> {
@@ -37,14 +39,15 @@ export class RedisEventBus implements EventBus {
   private async start(): Promise<unknown> {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
-      let event: AppEvent;
+      let events: AppEvent[];
       try {
-        event = JSON.parse(message) as AppEvent;
+        const parsed = JSON.parse(message) as AppEvent | AppEvent[];
+        events = Array.isArray(parsed) ? parsed : [parsed];
       } catch (error) {
         this.logger.warn({ err: error }, 'ignored a malformed event');
         return;
       }
-      for (const listener of this.listeners) listener(event);
+      for (const event of events) for (const listener of this.listeners) listener(event);
     });
     return this.subscriber.subscribe(this.channel);
   }

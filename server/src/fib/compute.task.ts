@@ -4,7 +4,7 @@
  * of digits.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
-import { selectEngine, type EngineChoice } from './engine.js';
+import { selectEngine, type EngineChoice, type FibEngine } from './engine.js';
 
 /** What every thread of a pool is started with. */
 export interface TaskData {
@@ -36,18 +36,26 @@ export interface DecimalRequest {
  */
 export const EAGER_DECIMAL_BYTES = 4096;
 
-const engine = selectEngine((workerData as TaskData).engine);
-
-export function compute({ index }: ComputeRequest): ComputeResult {
+/** F(index) on `engine`, in the calling thread. */
+export function computeWith(engine: FibEngine, index: number): ComputeResult {
   const started = performance.now();
   const value = engine.fibonacci(index);
   const durationMs = performance.now() - started;
   const decimal = value.length <= EAGER_DECIMAL_BYTES ? engine.decimal(value) : null;
-  return transfer({ value, decimal, durationMs, engine: engine.name }, decimal ? [value, decimal] : [value]);
+  return { value, decimal, durationMs, engine: engine.name };
+}
+
+// Only a pool thread (started with TaskData) has an engine of its own; the module is also imported
+// for computeWith.
+const engine = workerData ? selectEngine((workerData as TaskData).engine) : undefined;
+
+export function compute({ index }: ComputeRequest): ComputeResult {
+  const result = computeWith(engine!, index);
+  return transfer(result, result.decimal ? [result.value, result.decimal] : [result.value]);
 }
 
 export function decimal({ value }: DecimalRequest): Uint8Array {
-  return move(engine.decimal(value)) as Uint8Array;
+  return move(engine!.decimal(value)) as Uint8Array;
 }
 
 /** Piscina's protocol for a result that carries transferable buffers inside a plain object. */

@@ -1,8 +1,14 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import type { ComputeRequest, ComputeResult, DecimalRequest, TaskData } from './compute.task.js';
-import type { EngineChoice } from './engine.js';
+import { computeWith, type ComputeRequest, type ComputeResult, type DecimalRequest, type TaskData } from './compute.task.js';
+import { selectEngine, type EngineChoice, type FibEngine } from './engine.js';
+
+/**
+ * Indexes up to this one are computed on the calling thread: F(20,000) has 4,180 digits and takes tens
+ * of microseconds with its decimal, less than the hand-over to a thread and back.
+ */
+export const INLINE_MAX_INDEX = 20_000;
 
 export interface FibPoolOptions {
   /** Worker threads computing at once; each holds at most one value in memory. */
@@ -34,6 +40,8 @@ export class ComputeTimeLimitError extends Error {
  */
 export class FibPool {
   private readonly piscina: Piscina<ComputeRequest | DecimalRequest, ComputeResult | Uint8Array>;
+  /** The engine of small indexes, computed on the calling thread. */
+  private inline: FibEngine | undefined;
 
   constructor(private readonly options: FibPoolOptions) {
     const fromSource = extname(fileURLToPath(import.meta.url)) === '.ts';
@@ -49,6 +57,10 @@ export class FibPool {
 
   /** F(index) as big-endian bytes, with the time the thread spent computing it. */
   compute(index: number, signal?: AbortSignal): Promise<ComputeResult> {
+    if (index <= INLINE_MAX_INDEX) {
+      this.inline ??= selectEngine(this.options.engine ?? 'auto');
+      return Promise.resolve(computeWith(this.inline, index));
+    }
     return this.run({ index }, 'compute', signal) as Promise<ComputeResult>;
   }
 

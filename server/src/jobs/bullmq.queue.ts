@@ -10,6 +10,7 @@ import {
   type JobName,
   type JobPayloads,
   type JobQueue,
+  type JobRequest,
   type QueueOptions,
   HEARTBEAT_MS,
   type Schedules,
@@ -61,6 +62,11 @@ export class BullmqQueue implements JobQueue {
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
     await this.queue.add(name, payload, { jobId: jobId(name, payload) });
+  }
+
+  async enqueueMany(jobs: JobRequest[]): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map(({ name, payload }) => ({ name, data: payload, opts: { jobId: jobId<JobName>(name, payload) } })));
   }
 
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {

@@ -9,6 +9,7 @@ import {
   type JobName,
   type JobPayloads,
   type JobQueue,
+  type JobRequest,
   type QueueOptions,
   type Schedules,
   type WorkerInfo,
@@ -52,6 +53,10 @@ export class MemoryQueue implements JobQueue {
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
     this.add(jobId(name, payload), name, payload);
+  }
+
+  async enqueueMany(jobs: JobRequest[]): Promise<void> {
+    for (const { name, payload } of jobs) this.add(jobId<JobName>(name, payload), name, payload);
   }
 
   private add<N extends JobName>(id: string, name: N, payload: JobPayloads[N]): void {

@@ -41,6 +41,9 @@ export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): stri
   return jobIds[name](payload);
 }
 
+/** One job to enqueue, for `enqueueMany`. */
+export type JobRequest = { [N in JobName]: { name: N; payload: JobPayloads[N] } }[JobName];
+
 export interface JobContext {
   /** Aborted when the worker shuts down or gives the job up. */
   signal: AbortSignal;
@@ -100,6 +103,8 @@ export const HEARTBEAT_MS = 10_000;
 /** The queue, as the services see it; BullMQ on Redis or in process. Both pass the same contract tests. */
 export interface JobQueue {
   enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void>;
+  /** Several at once, in one round trip to the backend. */
+  enqueueMany(jobs: JobRequest[]): Promise<void>;
   /** Starts consuming jobs in this process. */
   work(handlers: JobHandlers, options: WorkerOptions): Promise<void>;
   counts(): Promise<JobCounts>;

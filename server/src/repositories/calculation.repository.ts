@@ -26,6 +26,27 @@ export interface CalculationRequest {
   changed: boolean;
 }
 
+/** A value computed for an attempt, for `finishMany`. */
+export interface FinishedCalculation extends CompletedCalculation {
+  index: number;
+  attempt: number;
+}
+
+/** One cheap submission, for `submitMany`. */
+export interface CheapSubmission {
+  index: number;
+  /** Who asked (their address). */
+  client: string;
+  /** A request id recorded before leaves the submissions as they are. */
+  requestId: string;
+  summary: RequestedCalculation;
+}
+
+export interface SubmitResult extends CalculationRequest {
+  /** The submission recorded, or undefined when its request id was recorded before. */
+  submission: SubmissionRow | undefined;
+}
+
 export interface UnfinishedCalculation {
   index: number;
   attempt: number;
@@ -70,41 +91,77 @@ export class CalculationRepository {
   }
 
   /**
-   * The whole of a cheap submission in one statement (one round trip, one commit): records the request
-   * for F(index) with its summary as `request` does, and the submission unless this request id was
-   * recorded already.
+   * Many cheap submissions in one statement (one round trip, one commit): for each, records the request
+   * for F(index) with its summary as `request` does, and the submission unless its request id was
+   * recorded already. Answers one result per submission, in order; an index submitted twice in the batch
+   * is one calculation, and only the first of them reports it `changed`.
    */
-  async submit(
-    index: number,
-    client: string,
-    requestId: string,
-    { digits, head, tail, exact, durationMs }: RequestedCalculation,
-  ): Promise<CalculationRequest & { submission: SubmissionRow | undefined }> {
-    const { rows } = await sql<CalculationRow & { changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
-      WITH upserted AS (
+  async submitMany(submissions: CheapSubmission[]): Promise<SubmitResult[]> {
+    const input = submissions.map(({ index, client, requestId, summary }) => ({
+      index,
+      client,
+      request_id: requestId,
+      digits: summary.digits,
+      head: summary.head,
+      tail: summary.tail,
+      exact: summary.exact,
+      duration_ms: summary.durationMs,
+    }));
+    // Existing calculations are read, not locked: only a failed one is written (queued again). New rows
+    // go in index order, so concurrent batches take their locks in the same order.
+    const { rows } = await sql<CalculationRow & { position: number; changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
+      WITH input AS (
+        SELECT * FROM ROWS FROM (
+          jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+            AS (index bigint, client text, request_id text, digits bigint, head text, tail text, exact boolean, duration_ms double precision)
+        ) WITH ORDINALITY AS t(index, client, request_id, digits, head, tail, exact, duration_ms, position)
+      ), inserted AS (
         INSERT INTO calculations (index, requested_by, digits, head, tail, exact, status, duration_ms, completed_at)
-        VALUES (${index}, ${client}, ${digits}, ${head}, ${tail}, ${exact}, ${exact ? 'queued' : 'done'},
-                ${exact ? null : durationMs}, ${exact ? null : sql`now()`})
-        ON CONFLICT (index) DO UPDATE
-          SET status = 'queued', attempt = calculations.attempt + 1, error = NULL, started_at = NULL, completed_at = NULL
-          WHERE calculations.status = 'failed'
+        SELECT DISTINCT ON (index) index, client, digits, head, tail, exact,
+               CASE WHEN exact THEN 'queued' ELSE 'done' END,
+               CASE WHEN exact THEN NULL ELSE duration_ms END,
+               CASE WHEN exact THEN NULL ELSE now() END
+        FROM input ORDER BY index, position
+        ON CONFLICT (index) DO NOTHING
         RETURNING *
+      ), requeued AS (
+        UPDATE calculations SET status = 'queued', attempt = attempt + 1, error = NULL, started_at = NULL, completed_at = NULL
+        WHERE index = ANY (ARRAY(SELECT index FROM input)) AND status = 'failed'
+        RETURNING *
+      ), written AS (
+        SELECT * FROM inserted UNION ALL SELECT * FROM requeued
       ), submitted AS (
-        INSERT INTO submissions (index, request_id) VALUES (${index}, ${requestId})
+        INSERT INTO submissions (index, request_id)
+        SELECT index, request_id FROM input ORDER BY position
         ON CONFLICT (request_id) DO NOTHING
-        RETURNING id, created_at
-      ), calculation AS (
-        SELECT upserted.*, true AS changed FROM upserted
-        UNION ALL
-        SELECT calculations.*, false AS changed FROM calculations WHERE index = ${index} AND NOT EXISTS (SELECT FROM upserted)
+        RETURNING id, request_id, created_at
       )
-      SELECT calculation.*, submitted.id AS submission_id, submitted.created_at AS submission_created_at
-      FROM (SELECT) AS one LEFT JOIN calculation ON true LEFT JOIN submitted ON true`.execute(this.db);
-    const { changed, submission_id, submission_created_at, ...calculation } = rows[0]!;
-    const submission = submission_id === null ? undefined : { id: submission_id, index, request_id: requestId, created_at: submission_created_at! };
-    if (changed !== null) return { calculation, changed, submission };
-    // Another transaction created the calculation while this statement ran: its row is visible now.
-    return { calculation: (await this.find(index))!, changed: false, submission };
+      SELECT calculation.*, input.position, submitted.id AS submission_id, submitted.created_at AS submission_created_at
+      FROM input
+      LEFT JOIN LATERAL (
+        SELECT written.*, true AS changed FROM written WHERE written.index = input.index
+        UNION ALL
+        SELECT calculations.*, false AS changed FROM calculations
+        WHERE calculations.index = input.index AND NOT EXISTS (SELECT FROM written WHERE written.index = input.index)
+      ) AS calculation ON true
+      LEFT JOIN submitted ON submitted.request_id = input.request_id
+      ORDER BY input.position`.execute(this.db);
+    // Another transaction created a calculation while this statement ran: its row is visible now.
+    const missing = rows.flatMap((row, i) => (row.changed === null ? [submissions[i]!.index] : []));
+    const created = missing.length === 0 ? [] : await this.db.selectFrom('calculations').selectAll().where('index', 'in', missing).execute();
+    const seenIndexes = new Set<number>();
+    const seenSubmissions = new Set<number>();
+    return rows.map(({ position, changed, submission_id, submission_created_at, ...calculation }, i) => {
+      const { index, requestId } = submissions[i]!;
+      // An index or a request id that comes twice in one batch counts for the first of them.
+      const first = !seenIndexes.has(index);
+      seenIndexes.add(index);
+      const submission =
+        submission_id === null || seenSubmissions.has(submission_id) ? undefined : { id: submission_id, index, request_id: requestId, created_at: submission_created_at! };
+      if (submission_id !== null) seenSubmissions.add(submission_id);
+      if (changed === null) return { calculation: created.find((row) => row.index === index)!, changed: false, submission };
+      return { calculation, changed: changed && first, submission };
+    });
   }
 
   /** Queues a failed calculation again as a new attempt; undefined when it is not failed. */
@@ -190,6 +247,38 @@ export class CalculationRepository {
         .returningAll()
         .executeTakeFirst();
     });
+  }
+
+  /**
+   * Claims, stores and completes values computed before they were claimed, many in one statement (one
+   * round trip, one commit): each record changes only if its attempt is still unfinished, and once.
+   * Answers, in order, the completed calculation or undefined where there was nothing to complete.
+   */
+  async finishMany(values: FinishedCalculation[]): Promise<Array<CalculationRow | undefined>> {
+    const input = values.map(({ index, attempt, bytes, decimal, durationMs }) => ({
+      index,
+      attempt,
+      bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'),
+      decimal,
+      duration_ms: durationMs,
+    }));
+    const { rows } = await sql<CalculationRow>`
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
+          AS (index bigint, attempt integer, bytes text, decimal text, duration_ms double precision)
+      ), done AS (
+        UPDATE calculations
+        SET status = 'done', runs = runs + 1, started_at = now(), completed_at = now(), duration_ms = input.duration_ms, error = NULL
+        FROM input
+        WHERE calculations.index = input.index AND calculations.attempt = input.attempt AND calculations.status IN ('queued', 'running')
+        RETURNING calculations.*
+      ), stored AS (
+        INSERT INTO calculation_values (index, bytes, decimal)
+        SELECT input.index, decode(input.bytes, 'hex'), input.decimal FROM input JOIN done ON done.index = input.index
+        ON CONFLICT (index) DO NOTHING
+      )
+      SELECT * FROM done`.execute(this.db);
+    return values.map(({ index }) => rows.find((row) => row.index === index));
   }
 
   async fail(index: number, attempt: number, error: string): Promise<CalculationRow | undefined> {

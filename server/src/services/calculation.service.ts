@@ -1,10 +1,16 @@
 import type { CalculationCache } from '../cache/cache.js';
 import type { Db } from '../db/database.js';
-import type { EventBus } from '../events/bus.js';
+import type { AppEvent, EventBus } from '../events/bus.js';
 import { summarize } from '../fib/summary.js';
+import { jobId, JobName, type JobQueue, type JobRequest } from '../jobs/types.js';
+import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
-import { JobName, type JobQueue } from '../jobs/types.js';
-import { CalculationRepository, type RequestedCalculation } from '../repositories/calculation.repository.js';
+import {
+  CalculationRepository,
+  type CheapSubmission,
+  type RequestedCalculation,
+  type SubmitResult,
+} from '../repositories/calculation.repository.js';
 import type { Page, PageRequest } from '../repositories/page.js';
 import { SubmissionRepository } from '../repositories/submission.repository.js';
 import { toCalculationView, toSubmissionView, type CalculationView, type SubmissionView } from './calculation.view.js';
@@ -29,6 +35,7 @@ export interface ExpensiveWorkLimit {
 export class CalculationService {
   private readonly calculations: CalculationRepository;
   private readonly submissions: SubmissionRepository;
+  private readonly cheap = new Batcher((batch: CheapSubmission[]) => this.recordCheap(batch), SUBMISSION_BATCHES);
 
   constructor(
     private readonly db: Db,
@@ -48,29 +55,47 @@ export class CalculationService {
    * Records the submission and the calculation, with its summary, in one transaction, and only once it
    * has committed queues the job: a job never names a row that a rolled-back transaction took away. A
    * request id seen before (the proxy retrying a request) changes nothing and answers the same.
+   *
+   * Cheap submissions go in batches (see Batcher): under load, one statement, one enqueue and one event
+   * message serve many requests. Expensive ones go alone, checked against the client's unfinished work.
    */
   async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
     const summary = this.summarize(index);
     // A summary-only calculation is done at once: it is never expensive.
-    const cheap = index < this.expensive.fromIndex || !summary.exact;
-    const { calculation, changed, submission } = cheap
-      ? await this.calculations.submit(index, client, requestId, summary)
-      : await this.db.transaction().execute(async (trx) => {
-          const calculations = new CalculationRepository(trx);
-          await this.checkPending(calculations, index, client);
-          const request = await calculations.request(index, client, summary);
-          return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
-        });
+    if (index < this.expensive.fromIndex || !summary.exact) return this.cheap.add({ index, client, requestId, summary });
+    const result = await this.db.transaction().execute(async (trx) => {
+      const calculations = new CalculationRepository(trx);
+      await this.checkPending(calculations, index, client);
+      const request = await calculations.request(index, client, summary);
+      return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
+    });
+    const [view] = await this.afterCommit([result], [requestId]);
+    return view!;
+  }
+
+  private async recordCheap(batch: CheapSubmission[]): Promise<CalculationView[]> {
+    const results = await this.calculations.submitMany(batch);
+    return this.afterCommit(results, batch.map((submission) => submission.requestId));
+  }
+
+  /** What follows a commit: queue the work, then tell every api process what changed. */
+  private async afterCommit(results: SubmitResult[], requestIds: string[]): Promise<CalculationView[]> {
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
-    if (calculation.status === 'queued') {
-      await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt, requestId });
-    }
-    const view = toCalculationView(calculation);
-    if (!submission) return view;
-    await this.events.publish({ type: 'submission', data: toSubmissionView(submission) });
-    if (changed) await this.events.publish({ type: 'calculation', data: view });
-    return view;
+    const jobs = new Map<string, JobRequest>();
+    results.forEach(({ calculation: { status, index, attempt } }, i) => {
+      if (status !== 'queued') return;
+      const payload = { index, attempt, requestId: requestIds[i] };
+      jobs.set(jobId(JobName.ComputeFibonacci, payload), { name: JobName.ComputeFibonacci, payload });
+    });
+    await this.queue.enqueueMany([...jobs.values()]);
+    const views = results.map(({ calculation }) => toCalculationView(calculation));
+    const events = results.flatMap(({ changed, submission }, i): AppEvent[] => [
+      ...(submission ? [{ type: 'submission' as const, data: toSubmissionView(submission) }] : []),
+      ...(changed ? [{ type: 'calculation' as const, data: views[i]! }] : []),
+    ]);
+    await this.events.publish(...events);
+    return views;
   }
 
   /** New expensive work is refused while the client already has its fill of it unfinished. */
@@ -129,6 +154,11 @@ export class CalculationService {
   }
 }
 
+/**
+ * Cheap submissions per statement at most, and statements under way at once per process: enough to
+ * keep Postgres busy while the next batch gathers, few enough to leave connections for reads.
+ */
+const SUBMISSION_BATCHES = { maxSize: 500, maxInFlight: 2 };
 /** Characters read from Postgres at a time when streaming a value. */
 const VALUE_CHUNK = 256 * 1024;
 /** Values longer than this are not inlined in the compatibility listing. */
