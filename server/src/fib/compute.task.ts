@@ -9,6 +9,10 @@ import { selectEngine, type EngineChoice } from './engine.js';
 /** What every thread of a pool is started with. */
 export interface TaskData {
   engine: EngineChoice;
+  /** Threads one task may use, this one included (see EngineOptions). */
+  parallelism: 1 | 2;
+  /** The heap limit of this thread in MiB, which a helper thread gets as well. */
+  maxMemoryMb: number;
 }
 
 export interface ComputeRequest {
@@ -36,18 +40,21 @@ export interface DecimalRequest {
  */
 export const EAGER_DECIMAL_BYTES = 4096;
 
-const engine = selectEngine((workerData as TaskData).engine);
+// A helper thread, when the engine has one, belongs to this thread: it is bounded to one per pool
+// thread, and it ends when the pool terminates this thread (on close, cancellation or time limit).
+const { engine: choice, parallelism, maxMemoryMb } = workerData as TaskData;
+const engine = selectEngine(choice, { parallelism, maxMemoryMb });
 
-export function compute({ index }: ComputeRequest): ComputeResult {
+export async function compute({ index }: ComputeRequest): Promise<ComputeResult> {
   const started = performance.now();
-  const value = engine.fibonacci(index);
+  const value = await engine.fibonacci(index);
   const durationMs = performance.now() - started;
-  const decimal = value.length <= EAGER_DECIMAL_BYTES ? engine.decimal(value) : null;
+  const decimal = value.length <= EAGER_DECIMAL_BYTES ? await engine.decimal(value) : null;
   return transfer({ value, decimal, durationMs, engine: engine.name }, decimal ? [value, decimal] : [value]);
 }
 
-export function decimal({ value }: DecimalRequest): Uint8Array {
-  return move(engine.decimal(value)) as Uint8Array;
+export async function decimal({ value }: DecimalRequest): Promise<Uint8Array> {
+  return move(await engine.decimal(value)) as Uint8Array;
 }
 
 /** Piscina's protocol for a result that carries transferable buffers inside a plain object. */
