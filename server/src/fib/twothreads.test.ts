@@ -11,7 +11,7 @@ afterAll(() => helper.close());
 const decimal = async (x: bigint) => asciiText(await decimalOnTwoThreads(x, helper));
 
 describe('fibonacci on two threads', () => {
-  // F(k) has about 0.694·k bits: the last step is the first one shared from n ≈ 2·2^17 / 0.694.
+  // F(k) has about 0.694·k bits: the last step is the first one shared from n ≈ 2·PARALLEL_SQUARE_BITS / 0.694.
   const crossover = Math.round((2 * PARALLEL_SQUARE_BITS) / Math.log2((1 + Math.sqrt(5)) / 2));
 
   it('gives the values of one thread just below and above the size where steps are shared', async () => {
@@ -21,7 +21,7 @@ describe('fibonacci on two threads', () => {
   });
 
   it('gives the values of one thread when several steps are shared, for odd and even n', async () => {
-    for (const n of [4 * crossover, 4 * crossover + 1, 1_000_000, 1_048_575, 1_048_576, 1_048_577]) {
+    for (const n of [4 * crossover, 4 * crossover + 1, 8_388_607, 8_388_608, 8_388_609]) {
       expect(await fibonacciOnTwoThreads(n, helper), `F(${n})`).toBe(fibonacci(n));
     }
   });

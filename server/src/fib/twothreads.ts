@@ -14,10 +14,14 @@ import { splitDecimal } from './decimal-split.js';
 import { assertIndex, doubled, FIRST, lastStep, type DoublingPair } from './fibonacci.js';
 import type { HelperThread } from './helper-thread.js';
 
-/** Doubling steps where F(k) has at least this many bits share their squarings (F(k) ≈ 0.69·k bits). */
-export const PARALLEL_SQUARE_BITS = 2 ** 17;
+/**
+ * Doubling steps where F(k−1) has at least this many bits share their squarings (F(k) ≈ 0.69·k bits):
+ * from F(about 3·10^6) on. A round trip to the helper costs about 2 ms on this project's machine
+ * (waking a thread), as much as squaring a number of 2^19 bits.
+ */
+export const PARALLEL_SQUARE_BITS = 2 ** 20;
 
-/** Values with at least this many bits (about 60,000 digits) are converted to decimal in two halves. */
+/** Values with at least this many bits (about 79,000 digits, 10 ms of conversion) are converted in two halves. */
 export const PARALLEL_DECIMAL_BITS = 2 ** 18;
 
 export async function fibonacciOnTwoThreads(n: number, helper: HelperThread): Promise<bigint> {
