@@ -3,7 +3,7 @@ import { asciiText } from './codec.js';
 import { splitDecimal } from './decimal-split.js';
 import { fibonacci } from './fibonacci.js';
 import { HelperThread } from './helper-thread.js';
-import { decimalOnTwoThreads, fibonacciOnTwoThreads, joinDigits, PARALLEL_DECIMAL_BITS, PARALLEL_SQUARE_BITS } from './twothreads.js';
+import { decimalOnTwoThreads, fibonacciOnTwoThreads, joinDigits, PARALLEL_DECIMAL_BITS, PARALLEL_SQUARE_INDEX } from './twothreads.js';
 
 const helper = new HelperThread(256);
 afterAll(() => helper.close());
@@ -11,8 +11,8 @@ afterAll(() => helper.close());
 const decimal = async (x: bigint) => asciiText(await decimalOnTwoThreads(x, helper));
 
 describe('fibonacci on two threads', () => {
-  // F(k) has about 0.694·k bits: the last step is the first one shared from n ≈ 2·PARALLEL_SQUARE_BITS / 0.694.
-  const crossover = Math.round((2 * PARALLEL_SQUARE_BITS) / Math.log2((1 + Math.sqrt(5)) / 2));
+  // The last step is the first one shared from n = 2·PARALLEL_SQUARE_INDEX.
+  const crossover = 2 * PARALLEL_SQUARE_INDEX;
 
   it('gives the values of one thread just below and above the size where steps are shared', async () => {
     for (let n = crossover - 40; n <= crossover + 40; n += 3) {

@@ -15,32 +15,36 @@ import { assertIndex, doubled, FIRST, lastStep, type DoublingPair } from './fibo
 import type { HelperThread } from './helper-thread.js';
 
 /**
- * Doubling steps where F(k−1) has at least this many bits share their squarings (F(k) ≈ 0.69·k bits):
- * from F(about 3·10^6) on. A round trip to the helper costs about 2 ms on this project's machine
- * (waking a thread), as much as squaring a number of 2^19 bits.
+ * Doubling steps from k at least this index share their squarings: F(k−1) then has 2^20 bits or more
+ * (F(k) has about 0.694·k bits), so from F(about 3·10^6) on. A round trip to the helper costs about
+ * 2 ms on this project's machine (waking a thread), as much as squaring a number of 2^19 bits.
  */
-export const PARALLEL_SQUARE_BITS = 2 ** 20;
+export const PARALLEL_SQUARE_INDEX = 1_512_000;
 
 /** Values with at least this many bits (about 79,000 digits, 10 ms of conversion) are converted in two halves. */
 export const PARALLEL_DECIMAL_BITS = 2 ** 18;
+const SPLIT_FROM = 1n << BigInt(PARALLEL_DECIMAL_BITS);
 
 export async function fibonacciOnTwoThreads(n: number, helper: HelperThread): Promise<bigint> {
   assertIndex(n);
   if (n < 2) return BigInt(n);
   const bits = n.toString(2);
   let pair: DoublingPair = FIRST;
+  let k = 1;
   for (let i = 1; i < bits.length - 1; i++) {
-    const [ff, gg] = shared(pair) ? await squares(pair.f, pair.g, helper) : [pair.f * pair.f, pair.g * pair.g];
-    pair = doubled(pair, ff, gg, bits[i] === '1');
+    const bit = bits[i] === '1';
+    const [ff, gg] = k >= PARALLEL_SQUARE_INDEX ? await squares(pair.f, pair.g, helper) : [pair.f * pair.f, pair.g * pair.g];
+    pair = doubled(pair, ff, gg, bit);
+    k = 2 * k + (bit ? 1 : 0);
   }
   const bit = bits.endsWith('1');
-  if (!shared(pair)) return lastStep(pair, bit);
+  if (k < PARALLEL_SQUARE_INDEX) return lastStep(pair, bit);
   const [above, other] = await squares(pair.f + pair.g, bit ? pair.f : pair.g, helper);
   return bit ? above + other : above - other;
 }
 
 export async function decimalOnTwoThreads(value: bigint, helper: HelperThread): Promise<Uint8Array> {
-  if (value < 1n << BigInt(PARALLEL_DECIMAL_BITS)) return asciiBytes(value.toString());
+  if (value < SPLIT_FROM) return asciiBytes(value.toString());
   const { hi, lo, lowDigits } = splitDecimal(value);
   const high = helper.decimal(hi);
   const low = lo.toString();
@@ -56,10 +60,6 @@ export function joinDigits(high: Uint8Array, low: string, lowDigits: number): Ui
   digits.fill(0x30, high.length, lowStart);
   Buffer.from(digits.buffer).write(low, lowStart, 'latin1');
   return digits;
-}
-
-function shared(pair: DoublingPair): boolean {
-  return pair.g >= 1n << BigInt(PARALLEL_SQUARE_BITS);
 }
 
 /** a² on the helper and b² here, at the same time. */
