@@ -1,7 +1,7 @@
 /**
  * x = hi·10^k + lo with 0 ≤ lo < 10^k and k about half of x's digits, so that two threads can each
  * convert one half to decimal (twothreads.ts). Converting is super-linear and the split is a few
- * multiplications of half-size numbers, so the split pays for itself above about 10^5 digits.
+ * multiplications of half-size numbers, so two threads gain from about 80,000 digits on.
  *
  * The division is by 5^k, not 10^k, since ⌊x / 10^k⌋ = ⌊⌊x / 2^k⌋ / 5^k⌋ and shifting is linear; it
  * runs as a Barrett reduction on a reciprocal of 5^k kept per size class (sizes within 1/32 of each
