@@ -22,6 +22,13 @@ describe('parseConfig', () => {
     expect(config).toMatchObject({ ROLE: 'worker', PORT: 8080, MIGRATE_ON_START: false, MAX_INDEX: 500 });
   });
 
+  it('takes 1 or 2 threads per computation, and refuses anything else', () => {
+    expect(parseConfig({ FIB_PARALLELISM: '1' }).FIB_PARALLELISM).toBe(1);
+    expect(parseConfig({ FIB_PARALLELISM: '2' }).FIB_PARALLELISM).toBe(2);
+    expect([1, 2]).toContain(parseConfig({}).FIB_PARALLELISM);
+    for (const bad of ['0', '3', '1.5', 'two']) expect(() => parseConfig({ FIB_PARALLELISM: bad })).toThrow(/FIB_PARALLELISM/);
+  });
+
   it('treats an empty variable as unset', () => {
     const config = parseConfig({ PORT: '', REDIS_URL: '' });
     expect(config.PORT).toBe(3050);

@@ -67,6 +67,15 @@ export const configSchema = z.object({
   FIB_THREADS: integer(1, 64).default(Math.max(1, availableParallelism() - 1)),
   /** The arithmetic: auto (GMP when the native addon is built, else BigInt), gmp (fail without it), or bigint. */
   FIB_ENGINE: z.enum(['auto', 'gmp', 'bigint']).default('auto'),
+  /**
+   * Threads one large BigInt computation or decimal conversion may use: 2 gives each of the FIB_THREADS
+   * threads a helper thread for values of more than about 80,000 digits; 1 keeps every value on one
+   * thread. The GMP engine uses one thread either way.
+   */
+  FIB_PARALLELISM: z.coerce
+    .number()
+    .pipe(z.union([z.literal(1), z.literal(2)]))
+    .default(availableParallelism() >= 2 ? 2 : 1),
   /** Heap limit of each of those threads in MiB: a computation that needs more fails instead of the process. */
   FIB_MAX_MEMORY_MB: integer(32, 65_536).default(1_024),
   /** A computation running longer than this is abandoned and retried. */

@@ -80,6 +80,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     timeoutMs: config.JOB_TIMEOUT_MS,
     maxMemoryMb: config.FIB_MAX_MEMORY_MB,
     engine: config.FIB_ENGINE,
+    parallelism: config.FIB_PARALLELISM,
   });
 
   let streams: EventStreamHub | undefined;

@@ -9,6 +9,10 @@ import { selectEngine, type EngineChoice, type FibEngine } from './engine.js';
 /** What every thread of a pool is started with. */
 export interface TaskData {
   engine: EngineChoice;
+  /** Threads one task may use, this one included (see EngineOptions). */
+  parallelism: 1 | 2;
+  /** The heap limit of this thread in MiB, which a helper thread gets as well. */
+  maxMemoryMb: number;
 }
 
 export interface ComputeRequest {
@@ -36,26 +40,29 @@ export interface DecimalRequest {
  */
 export const EAGER_DECIMAL_BYTES = 4096;
 
-/** F(index) on `engine`, in the calling thread. */
-export function computeWith(engine: FibEngine, index: number): ComputeResult {
+/** F(index) on `engine`, on the calling thread (and the engine's helper thread, if it has one). */
+export async function computeWith(engine: FibEngine, index: number): Promise<ComputeResult> {
   const started = performance.now();
-  const value = engine.fibonacci(index);
+  const value = await engine.fibonacci(index);
   const durationMs = performance.now() - started;
-  const decimal = value.length <= EAGER_DECIMAL_BYTES ? engine.decimal(value) : null;
+  const decimal = value.length <= EAGER_DECIMAL_BYTES ? await engine.decimal(value) : null;
   return { value, decimal, durationMs, engine: engine.name };
 }
 
-// Only a pool thread (started with TaskData) has an engine of its own; the module is also imported
-// for computeWith.
-const engine = workerData ? selectEngine((workerData as TaskData).engine) : undefined;
+// Only a pool thread, started with TaskData, has an engine here; the calling thread imports this module
+// for computeWith. A helper thread, when the engine has one, belongs to this thread: it is bounded to
+// one per pool thread, and it ends when the pool terminates this thread (on close, cancellation or
+// time limit).
+const data = workerData as TaskData | null;
+const engine = data ? selectEngine(data.engine, { parallelism: data.parallelism, maxMemoryMb: data.maxMemoryMb }) : undefined;
 
-export function compute({ index }: ComputeRequest): ComputeResult {
-  const result = computeWith(engine!, index);
+export async function compute({ index }: ComputeRequest): Promise<ComputeResult> {
+  const result = await computeWith(engine!, index);
   return transfer(result, result.decimal ? [result.value, result.decimal] : [result.value]);
 }
 
-export function decimal({ value }: DecimalRequest): Uint8Array {
-  return move(engine!.decimal(value)) as Uint8Array;
+export async function decimal({ value }: DecimalRequest): Promise<Uint8Array> {
+  return move(await engine!.decimal(value)) as Uint8Array;
 }
 
 /** Piscina's protocol for a result that carries transferable buffers inside a plain object. */

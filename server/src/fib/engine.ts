@@ -4,29 +4,62 @@
  */
 import { asciiBytes, fromBytes, toBytes } from './codec.js';
 import { fibonacci } from './fibonacci.js';
+import { HelperThread } from './helper-thread.js';
 import { loadNativeEngine } from './native.js';
+import { decimalOnTwoThreads, fibonacciOnTwoThreads } from './twothreads.js';
 
 export interface FibEngine {
   readonly name: 'gmp' | 'bigint';
+  /** Threads one computation or conversion may keep busy, the calling one included. */
+  readonly threads: number;
   /** F(n) as big-endian bytes (see codec.ts). */
-  fibonacci(n: number): Uint8Array;
+  fibonacci(n: number): Promise<Uint8Array>;
   /** The decimal digits (ASCII) of a value given as big-endian bytes. */
-  decimal(bytes: Uint8Array): Uint8Array;
+  decimal(bytes: Uint8Array): Promise<Uint8Array>;
+  /** Ends the engine's own threads, if it has any; a later call starts them again. */
+  close(): Promise<void>;
 }
 
 /** `auto`: GMP when the addon is built, BigInt otherwise. */
 export type EngineChoice = 'auto' | 'gmp' | 'bigint';
 
-export const bigintEngine: FibEngine = {
-  name: 'bigint',
-  fibonacci: (n) => toBytes(fibonacci(n)),
-  decimal: (bytes) => asciiBytes(fromBytes(bytes).toString()),
-};
+export interface EngineOptions {
+  /**
+   * Threads one computation may use: 1, or 2 for the BigInt engine to share large values with a
+   * helper thread (twothreads.ts). GMP's own functions run on one thread, so the GMP engine uses one.
+   */
+  parallelism?: 1 | 2;
+  /** Heap limit of a helper thread in MiB. */
+  maxMemoryMb?: number;
+}
 
-export function selectEngine(choice: EngineChoice): FibEngine {
-  if (choice === 'bigint') return bigintEngine;
+export function createBigintEngine({ parallelism = 1, maxMemoryMb }: EngineOptions = {}): FibEngine {
+  if (parallelism === 1) {
+    return {
+      name: 'bigint',
+      threads: 1,
+      fibonacci: async (n) => toBytes(fibonacci(n)),
+      decimal: async (bytes) => asciiBytes(fromBytes(bytes).toString()),
+      close: async () => {},
+    };
+  }
+  const helper = new HelperThread(maxMemoryMb);
+  return {
+    name: 'bigint',
+    threads: 2,
+    fibonacci: async (n) => toBytes(await fibonacciOnTwoThreads(n, helper)),
+    decimal: (bytes) => decimalOnTwoThreads(fromBytes(bytes), helper),
+    close: () => helper.close(),
+  };
+}
+
+/** The BigInt engine on the calling thread alone. */
+export const bigintEngine = createBigintEngine();
+
+export function selectEngine(choice: EngineChoice, options: EngineOptions = {}): FibEngine {
+  if (choice === 'bigint') return createBigintEngine(options);
   const native = loadNativeEngine();
   if (native) return native;
   if (choice === 'gmp') throw new Error('the GMP engine was asked for, but the addon is not built (npm run build:native -w server)');
-  return bigintEngine;
+  return createBigintEngine(options);
 }

@@ -1,13 +1,12 @@
 /**
- * Exact Fibonacci numbers by Lucas-number fast doubling. Keeping the pair (F(k), L(k)) instead of
- * (F(k), F(k+1)) costs one multiplication and one squaring per bit of n, where the classic doubling
- * F(2k) = F(k)·(2F(k+1) − F(k)), F(2k+1) = F(k)² + F(k+1)² costs three:
+ * Exact Fibonacci numbers by fast doubling on the pair (F(k), F(k−1)), as GMP's mpz_fib_ui does: two
+ * squarings per bit of n, which V8 computes faster than a general multiplication (x·x ≈ 0.8 of x·y),
+ * and two independent ones, so that a second thread can take one of them (twothreads.ts):
  *
- *   F(2k) = F(k)·L(k)                L(2k)   = L(k)² − 2(−1)^k
- *   F(2k+1) = (F(2k) + L(2k)) / 2    L(2k+1) = (5F(2k) + L(2k)) / 2
+ *   F(2k−1) = F(k)² + F(k−1)²      F(2k+1) = 4F(k)² − F(k−1)² + 2(−1)^k      F(2k) = F(2k+1) − F(2k−1)
  *
- * The last bit needs F(n) alone, so it takes a single multiplication:
- *   F(2k) = F(k)·L(k),  F(2k+1) = F(k+1)·L(k) − (−1)^k  with F(k+1) = (F(k) + L(k)) / 2.
+ * The last bit needs F(n) alone, so it takes a single multiplication, with L(k) = F(k) + 2F(k−1):
+ *   F(2k) = F(k)·L(k),  F(2k+1) = F(k+1)·L(k) − (−1)^k.
  *
  * Pure and synchronous: callers run it off the event loop (see pool.ts).
  */
@@ -15,25 +14,35 @@ export function fibonacci(n: number): bigint {
   assertIndex(n);
   if (n < 2) return BigInt(n);
   const bits = n.toString(2); // most significant bit first; safe integers have at most 53
-  let f = 1n; // F(k), starting from k = 1, the leading bit
-  let l = 1n; // L(k)
-  let odd = true; // k is odd, so (−1)^k = −1
-  for (let i = 1; i < bits.length - 1; i++) {
-    const f2 = f * l;
-    const l2 = odd ? l * l + 2n : l * l - 2n;
-    if (bits[i] === '1') {
-      f = (f2 + l2) >> 1n;
-      l = ((f2 << 2n) + f2 + l2) >> 1n;
-      odd = true;
-    } else {
-      f = f2;
-      l = l2;
-      odd = false;
-    }
-  }
-  if (bits.endsWith('0')) return f * l;
-  const next = (f + l) >> 1n; // F(k+1)
-  return odd ? next * l + 1n : next * l - 1n;
+  let pair = FIRST;
+  for (let i = 1; i < bits.length - 1; i++) pair = doubled(pair, pair.f * pair.f, pair.g * pair.g, bits[i] === '1');
+  return lastStep(pair, bits.endsWith('1'));
+}
+
+/** (F(k), F(k−1)) and the parity of k, which gives the signs (−1)^k. */
+export interface DoublingPair {
+  readonly f: bigint;
+  readonly g: bigint;
+  readonly odd: boolean;
+}
+
+/** k = 1, the leading bit of every n ≥ 2. */
+export const FIRST: DoublingPair = { f: 1n, g: 0n, odd: true };
+
+/** The pair for 2k (or 2k + 1 when `bit`), given the squares of F(k) and F(k−1). */
+export function doubled({ odd }: DoublingPair, ff: bigint, gg: bigint, bit: boolean): DoublingPair {
+  const below = ff + gg; // F(2k−1)
+  const above = (ff << 2n) - gg + (odd ? -2n : 2n); // F(2k+1)
+  const middle = above - below; // F(2k)
+  return bit ? { f: above, g: middle, odd: true } : { f: middle, g: below, odd: false };
+}
+
+/** F(2k), or F(2k + 1) when `bit`, by one multiplication. */
+export function lastStep({ f, g, odd }: DoublingPair, bit: boolean): bigint {
+  const lucas = (g << 1n) + f; // L(k)
+  if (!bit) return f * lucas;
+  const product = (f + g) * lucas; // F(k+1)·L(k)
+  return odd ? product + 1n : product - 1n;
 }
 
 /** Indexes are non-negative safe integers: beyond 2^53 − 1 a JavaScript number no longer names one index. */

@@ -23,10 +23,12 @@ export function loadNativeEngine(): FibEngine | undefined {
   const addon = createRequire(import.meta.url)(ADDON_PATH) as Addon;
   return {
     name: 'gmp',
-    fibonacci(n) {
+    threads: 1,
+    async fibonacci(n) {
       assertIndex(n);
       return addon.fibonacci(n);
     },
-    decimal: (bytes) => addon.decimal(bytes),
+    decimal: async (bytes) => addon.decimal(bytes),
+    close: async () => {},
   };
 }

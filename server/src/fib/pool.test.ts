@@ -88,3 +88,23 @@ describe('FibPool on the default engine', () => {
     }
   });
 });
+
+describe('FibPool with two threads per computation', () => {
+  it('gives the answers of one thread, and cancels a running computation with its helper', async () => {
+    const pair = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 256, engine: 'bigint', parallelism: 2 });
+    try {
+      for (const n of [90, 1_000_000, 1_000_001]) {
+        const { value } = await pair.compute(n);
+        expect(fromBytes(value), `F(${n})`).toBe(fibonacci(n));
+        expect(ascii(await pair.decimal(value)), `F(${n})`).toBe(fibonacci(n).toString());
+      }
+      const controller = new AbortController();
+      const running = pair.compute(200_000_000, controller.signal);
+      setTimeout(() => controller.abort(), 300);
+      await expect(running).rejects.toMatchObject({ name: 'AbortError' });
+      expect(fromBytes((await pair.compute(2_000_000)).value)).toBe(fibonacci(2_000_000));
+    } finally {
+      await pair.close();
+    }
+  });
+});

@@ -26,6 +26,12 @@ export interface FibPoolOptions {
    * before its cancelled thread ends; MAX_EXACT_INDEX is what bounds both.
    */
   engine?: EngineChoice;
+  /**
+   * Threads one computation or decimal conversion may use (default 1). With 2, each pool thread running
+   * the BigInt engine starts one helper thread of its own, on first use, and shares with it the
+   * values large enough to gain from it (twothreads.ts): at most `threads` × 2 threads are busy at once.
+   */
+  parallelism?: 1 | 2;
 }
 
 /** A task ran past `timeoutMs`. */
@@ -51,15 +57,20 @@ export class FibPool {
       maxThreads: options.threads,
       idleTimeout: 30_000,
       resourceLimits: { maxOldGenerationSizeMb: options.maxMemoryMb },
-      workerData: { engine: options.engine ?? 'auto' } satisfies TaskData,
+      workerData: {
+        engine: options.engine ?? 'auto',
+        parallelism: options.parallelism ?? 1,
+        maxMemoryMb: options.maxMemoryMb,
+      } satisfies TaskData,
     });
   }
 
   /** F(index) as big-endian bytes, with the time the thread spent computing it. */
   compute(index: number, signal?: AbortSignal): Promise<ComputeResult> {
     if (index <= INLINE_MAX_INDEX) {
+      // One thread: a value this small gains nothing from a helper.
       this.inline ??= selectEngine(this.options.engine ?? 'auto');
-      return Promise.resolve(computeWith(this.inline, index));
+      return computeWith(this.inline, index);
     }
     return this.run({ index }, 'compute', signal) as Promise<ComputeResult>;
   }
