@@ -7,7 +7,7 @@
  *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,13 @@ interface Row {
   p99Ms: number;
   errors: number;
 }
+
+/** CPU time each part of the system spent per request during one row, in ms (wrk itself not counted). */
+type CpuPerRequest = Record<Component, number>;
+const components = ['api', 'worker', 'postgres', 'redis', 'nginx'] as const;
+type Component = (typeof components)[number];
+/** The unit of CPU times in /proc (USER_HZ), 100 on every Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 async function wrk(url: string, script?: string): Promise<WrkResult> {
   const report = await readFile(join(here, 'report.lua'), 'utf8');
@@ -86,6 +93,36 @@ async function ceiling(workDir: string): Promise<Row> {
   } finally {
     await nginx.stop('SIGQUIT');
   }
+}
+
+/** CPU time (user + system, clock ticks) used so far by each part: server processes by role, the rest by name. */
+async function cpuTicks(topology: Topology): Promise<Record<Component, number>> {
+  const roles = new Map<number, Component>([
+    ...topology.apis.map((server): [number, Component] => [server.child.pid!, 'api']),
+    ...topology.workers.map((server): [number, Component] => [server.child.pid!, 'worker']),
+  ]);
+  const byName: Record<string, Component> = { nginx: 'nginx', postgres: 'postgres', 'redis-server': 'redis' };
+  const totals = Object.fromEntries(components.map((component) => [component, 0])) as Record<Component, number>;
+  for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const close = stat.lastIndexOf(')');
+    if (close < 0) continue;
+    const component = roles.get(Number(pid)) ?? byName[stat.slice(stat.indexOf('(') + 1, close)];
+    // After the name: state is field 3, utime and stime fields 14 and 15 of stat(5).
+    const fields = stat.slice(close + 2).split(' ');
+    if (component) totals[component] += Number(fields[11]) + Number(fields[12]);
+  }
+  return totals;
+}
+
+/** Runs wrk and reports its figures with the CPU each part spent per request. */
+async function measure(topology: Topology, history: Row['history'], endpoint: string, url: string, script?: string): Promise<Row & { cpu: CpuPerRequest }> {
+  const before = await cpuTicks(topology);
+  const result = await wrk(url, script);
+  const after = await cpuTicks(topology);
+  const perRequest = (component: Component) =>
+    Math.round(((after[component] - before[component]) * (1000 / CLOCK_TICKS_PER_SECOND) * 1000) / Math.max(1, result.requests)) / 1000;
+  return { ...toRow(history, endpoint, result), cpu: Object.fromEntries(components.map((component) => [component, perRequest(component)])) as CpuPerRequest };
 }
 
 /** Fills the history (calculations, values, submissions) up to `size` rows each. */
@@ -156,7 +193,7 @@ async function main(): Promise<void> {
     env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
-  const rows: Row[] = [];
+  const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};
   try {
     rows.push(await ceiling(workDir));
@@ -164,14 +201,16 @@ async function main(): Promise<void> {
     const latency = await eventLatency(topology, db, namespace.prefix);
     for (const size of sizes) {
       await fill(db, size);
-      rows.push(toRow(size, 'POST /api/calculations', await wrk(`${topology.url}/api/calculations`, 'post.lua')));
+      rows.push(await measure(topology, size, 'POST /api/calculations', `${topology.url}/api/calculations`, 'post.lua'));
       for (const path of ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current']) {
-        rows.push(toRow(size, `GET ${path}`, await wrk(`${topology.url}${path}`)));
+        rows.push(await measure(topology, size, `GET ${path}`, `${topology.url}${path}`));
       }
       memory[size] = await peakRss(topology);
     }
     console.log(`\nfibstack load benchmark — ${connections} connections, ${seconds} s each, wrk -t2; machine: ${(await run('nproc')).stdout.trim()} cores\n`);
-    console.table(rows);
+    console.table(rows.map(({ cpu, ...row }) => row));
+    console.log('CPU time per request (ms), by part of the system (wrk not counted):');
+    console.table(rows.filter((row) => row.cpu).map(({ history, endpoint, cpu }) => ({ history, endpoint, ...cpu })));
     console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples)`);
     console.log('peak RSS (MB) per process, after each history size:');
     console.table(memory);
