@@ -95,34 +95,46 @@ async function ceiling(workDir: string): Promise<Row> {
   }
 }
 
-/** CPU time (user + system, clock ticks) used so far by each part: server processes by role, the rest by name. */
-async function cpuTicks(topology: Topology): Promise<Record<Component, number>> {
+/** CPU time (user + system, clock ticks) used so far by each process of each part: servers by role, the rest by name. */
+async function cpuTicks(topology: Topology): Promise<Map<number, { component: Component; ticks: number }>> {
   const roles = new Map<number, Component>([
     ...topology.apis.map((server): [number, Component] => [server.child.pid!, 'api']),
     ...topology.workers.map((server): [number, Component] => [server.child.pid!, 'worker']),
   ]);
   const byName: Record<string, Component> = { nginx: 'nginx', postgres: 'postgres', 'redis-server': 'redis' };
-  const totals = Object.fromEntries(components.map((component) => [component, 0])) as Record<Component, number>;
-  for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry))) {
+  const processes = new Map<number, { component: Component; ticks: number }>();
+  for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(Number)) {
     const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
     const close = stat.lastIndexOf(')');
-    if (close < 0) continue;
-    const component = roles.get(Number(pid)) ?? byName[stat.slice(stat.indexOf('(') + 1, close)];
-    // After the name: state is field 3, utime and stime fields 14 and 15 of stat(5).
+    const component = close < 0 ? undefined : (roles.get(pid) ?? byName[stat.slice(stat.indexOf('(') + 1, close)]);
+    // After the name: state is field 3, utime and stime are fields 14 and 15 of proc(5)'s stat.
     const fields = stat.slice(close + 2).split(' ');
-    if (component) totals[component] += Number(fields[11]) + Number(fields[12]);
+    if (component) processes.set(pid, { component, ticks: Number(fields[11]) + Number(fields[12]) });
   }
-  return totals;
+  return processes;
 }
 
-/** Runs wrk and reports its figures with the CPU each part spent per request. */
+/** Runs wrk and reports its figures with the CPU each part spent per request (processes that ended meanwhile not counted). */
 async function measure(topology: Topology, history: Row['history'], endpoint: string, url: string, script?: string): Promise<Row & { cpu: CpuPerRequest }> {
   const before = await cpuTicks(topology);
   const result = await wrk(url, script);
   const after = await cpuTicks(topology);
-  const perRequest = (component: Component) =>
-    Math.round(((after[component] - before[component]) * (1000 / CLOCK_TICKS_PER_SECOND) * 1000) / Math.max(1, result.requests)) / 1000;
-  return { ...toRow(history, endpoint, result), cpu: Object.fromEntries(components.map((component) => [component, perRequest(component)])) as CpuPerRequest };
+  const cpu = Object.fromEntries(components.map((component) => [component, 0])) as CpuPerRequest;
+  for (const [pid, { component, ticks }] of after) cpu[component] += ticks - (before.get(pid)?.ticks ?? 0);
+  for (const component of components) {
+    cpu[component] = Math.round((cpu[component] * (1000 / CLOCK_TICKS_PER_SECOND) * 1000) / Math.max(1, result.requests)) / 1000;
+  }
+  return { ...toRow(history, endpoint, result), cpu };
+}
+
+/** Waits until the workers have finished every job the POSTs queued; returns how long that took, in s. */
+async function drain(queue: Queue): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+    if (Object.values(counts).every((count) => count === 0)) return Math.round((performance.now() - started) / 100) / 10;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 /** Fills the history (calculations, values, submissions) up to `size` rows each. */
@@ -152,9 +164,7 @@ async function peakRss(topology: Topology): Promise<Record<string, number>> {
 }
 
 /** Submit → `done` event over SSE, for F(0)…F(30), at light load (one request at a time). */
-async function eventLatency(topology: Topology, db: pg.Pool, prefix: string): Promise<{ p50Ms: number; p99Ms: number; samples: number }> {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('calculations', { connection, prefix });
+async function eventLatency(topology: Topology, db: pg.Pool, queue: Queue): Promise<{ p50Ms: number; p99Ms: number; samples: number }> {
   const stream = await SseClient.connect(`${topology.url}/api/events`);
   const samples: number[] = [];
   try {
@@ -173,8 +183,6 @@ async function eventLatency(topology: Topology, db: pg.Pool, prefix: string): Pr
     }
   } finally {
     await stream.close();
-    await queue.close();
-    connection.disconnect();
   }
   samples.sort((a, b) => a - b);
   const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 100) / 100;
@@ -193,15 +201,20 @@ async function main(): Promise<void> {
     env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const queue = new Queue('calculations', { connection, prefix: namespace.prefix });
+  const backlog: Record<string, number> = {};
   const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};
   try {
     rows.push(await ceiling(workDir));
     await topology.start();
-    const latency = await eventLatency(topology, db, namespace.prefix);
+    const latency = await eventLatency(topology, db, queue);
     for (const size of sizes) {
       await fill(db, size);
       rows.push(await measure(topology, size, 'POST /api/calculations', `${topology.url}/api/calculations`, 'post.lua'));
+      // The reads are measured on their own, once the workers have caught up with the POSTs' jobs.
+      backlog[size] = await drain(queue);
       for (const path of ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current']) {
         rows.push(await measure(topology, size, `GET ${path}`, `${topology.url}${path}`));
       }
@@ -212,13 +225,16 @@ async function main(): Promise<void> {
     console.log('CPU time per request (ms), by part of the system (wrk not counted):');
     console.table(rows.filter((row) => row.cpu).map(({ history, endpoint, cpu }) => ({ history, endpoint, ...cpu })));
     console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples)`);
+    console.log('seconds the workers took, after each POST row, to finish the jobs it queued:', backlog);
     console.log('peak RSS (MB) per process, after each history size:');
     console.table(memory);
     const out = resolve(here, '../artifacts/bench-load.json');
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, memory }, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);
   } finally {
+    await queue.close();
+    connection.disconnect();
     await db.end();
     await topology.stop();
     await database.drop();

@@ -107,45 +107,10 @@ export class CalculationRepository {
       exact: summary.exact,
       duration_ms: summary.durationMs,
     }));
-    // Existing calculations are read, not locked: only a failed one is written (queued again). New rows
-    // go in index order, so concurrent batches take their locks in the same order.
+    // One statement (see migration 0005): the function keeps its plan for the session.
     const { rows } = await sql<CalculationRow & { position: number; changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
-      WITH input AS (
-        SELECT * FROM ROWS FROM (
-          jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
-            AS (index bigint, client text, request_id text, digits bigint, head text, tail text, exact boolean, duration_ms double precision)
-        ) WITH ORDINALITY AS t(index, client, request_id, digits, head, tail, exact, duration_ms, position)
-      ), inserted AS (
-        INSERT INTO calculations (index, requested_by, digits, head, tail, exact, status, duration_ms, completed_at)
-        SELECT DISTINCT ON (index) index, client, digits, head, tail, exact,
-               CASE WHEN exact THEN 'queued' ELSE 'done' END,
-               CASE WHEN exact THEN NULL ELSE duration_ms END,
-               CASE WHEN exact THEN NULL ELSE now() END
-        FROM input ORDER BY index, position
-        ON CONFLICT (index) DO NOTHING
-        RETURNING *
-      ), requeued AS (
-        UPDATE calculations SET status = 'queued', attempt = attempt + 1, error = NULL, started_at = NULL, completed_at = NULL
-        WHERE index = ANY (ARRAY(SELECT index FROM input)) AND status = 'failed'
-        RETURNING *
-      ), written AS (
-        SELECT * FROM inserted UNION ALL SELECT * FROM requeued
-      ), submitted AS (
-        INSERT INTO submissions (index, request_id)
-        SELECT index, request_id FROM input ORDER BY position
-        ON CONFLICT (request_id) DO NOTHING
-        RETURNING id, request_id, created_at
-      )
-      SELECT calculation.*, input.position, submitted.id AS submission_id, submitted.created_at AS submission_created_at
-      FROM input
-      LEFT JOIN LATERAL (
-        SELECT written.*, true AS changed FROM written WHERE written.index = input.index
-        UNION ALL
-        SELECT calculations.*, false AS changed FROM calculations
-        WHERE calculations.index = input.index AND NOT EXISTS (SELECT FROM written WHERE written.index = input.index)
-      ) AS calculation ON true
-      LEFT JOIN submitted ON submitted.request_id = input.request_id
-      ORDER BY input.position`.execute(this.db);
+      SELECT (r.calculation).*, r.request_position AS position, r.changed, r.submission_id, r.submission_created_at
+      FROM submit_calculations(${JSON.stringify(input)}::jsonb) AS r ORDER BY r.request_position`.execute(this.db);
     // Another transaction created a calculation while this statement ran: its row is visible now.
     const missing = rows.flatMap((row, i) => (row.changed === null ? [submissions[i]!.index] : []));
     const created = missing.length === 0 ? [] : await this.db.selectFrom('calculations').selectAll().where('index', 'in', missing).execute();
