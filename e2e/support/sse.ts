@@ -6,6 +6,8 @@ export interface ReceivedEvent {
 
 export class SseClient {
   readonly events: ReceivedEvent[] = [];
+  /** Told of each event as it arrives: a wait ends the moment its event does (latency is measured by it). */
+  private readonly arrivals = new EventTarget();
   private readonly controller = new AbortController();
   private reading: Promise<void> = Promise.resolve();
 
@@ -23,13 +25,22 @@ export class SseClient {
 
   /** Resolves with the first event matching `predicate`, waiting up to `timeoutMs` for it. */
   async waitFor(predicate: (event: ReceivedEvent) => boolean, timeoutMs = 15_000): Promise<ReceivedEvent> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find(predicate);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no matching event from ${this.url} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    const found = this.events.find(predicate);
+    if (found) return found;
+    return new Promise((resolve, reject) => {
+      const onArrival = () => {
+        const event = this.events.at(-1)!;
+        if (!predicate(event)) return;
+        clearTimeout(timer);
+        this.arrivals.removeEventListener('event', onArrival);
+        resolve(event);
+      };
+      const timer = setTimeout(() => {
+        this.arrivals.removeEventListener('event', onArrival);
+        reject(new Error(`no matching event from ${this.url} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.arrivals.addEventListener('event', onArrival);
+    });
   }
 
   async close(): Promise<void> {
@@ -57,6 +68,8 @@ export class SseClient {
       if (line.startsWith('event:')) type = line.slice(6).trim();
       else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
     }
-    if (data.length > 0) this.events.push({ type, data: JSON.parse(data.join('\n')) });
+    if (data.length === 0) return;
+    this.events.push({ type, data: JSON.parse(data.join('\n')) });
+    this.arrivals.dispatchEvent(new Event('event'));
   }
 }

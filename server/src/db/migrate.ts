@@ -3,7 +3,7 @@ import * as calculations from '../migrations/0001_calculations.js';
 import * as submissionRequestId from '../migrations/0002_submission_request_id.js';
 import * as calculationRequestedBy from '../migrations/0003_calculation_requested_by.js';
 import * as exactValues from '../migrations/0004_exact_values.js';
-import * as submitFunction from '../migrations/0005_submit_function.js';
+import * as writeFunctions from '../migrations/0005_write_functions.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -12,7 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002_submission_request_id': submissionRequestId,
   '0003_calculation_requested_by': calculationRequestedBy,
   '0004_exact_values': exactValues,
-  '0005_submit_function': submitFunction,
+  '0005_write_functions': writeFunctions,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -107,7 +107,7 @@ export class CalculationRepository {
       exact: summary.exact,
       duration_ms: summary.durationMs,
     }));
-    // One statement (see migration 0005): the function keeps its plan for the session.
+    // One statement, a function that keeps its plan for the session (migration 0005).
     const { rows } = await sql<CalculationRow & { position: number; changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
       SELECT (r.calculation).*, r.request_position AS position, r.changed, r.submission_id, r.submission_created_at
       FROM submit_calculations(${JSON.stringify(input)}::jsonb) AS r ORDER BY r.request_position`.execute(this.db);
@@ -227,22 +227,8 @@ export class CalculationRepository {
       decimal,
       duration_ms: durationMs,
     }));
-    const { rows } = await sql<CalculationRow>`
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${JSON.stringify(input)}::jsonb)
-          AS (index bigint, attempt integer, bytes text, decimal text, duration_ms double precision)
-      ), done AS (
-        UPDATE calculations
-        SET status = 'done', runs = runs + 1, started_at = now(), completed_at = now(), duration_ms = input.duration_ms, error = NULL
-        FROM input
-        WHERE calculations.index = input.index AND calculations.attempt = input.attempt AND calculations.status IN ('queued', 'running')
-        RETURNING calculations.*
-      ), stored AS (
-        INSERT INTO calculation_values (index, bytes, decimal)
-        SELECT input.index, decode(input.bytes, 'hex'), input.decimal FROM input JOIN done ON done.index = input.index
-        ON CONFLICT (index) DO NOTHING
-      )
-      SELECT * FROM done`.execute(this.db);
+    // One statement, a function that keeps its plan for the session (migration 0005).
+    const { rows } = await sql<CalculationRow>`SELECT * FROM finish_calculations(${JSON.stringify(input)}::jsonb)`.execute(this.db);
     return values.map(({ index }) => rows.find((row) => row.index === index));
   }
 

@@ -78,7 +78,7 @@ export class CalculationService {
     return this.afterCommit(results, batch.map((submission) => submission.requestId));
   }
 
-  /** What follows a commit: queue the work, then tell every api process what changed. */
+  /** What follows a commit: queue the work and tell every api process what changed. */
   private async afterCommit(results: SubmitResult[], requestIds: string[]): Promise<CalculationView[]> {
     // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
     // and the way a job lost with Redis is sent anew from the record.
@@ -88,13 +88,14 @@ export class CalculationService {
       const payload = { index, attempt, requestId: requestIds[i] };
       jobs.set(jobId(JobName.ComputeFibonacci, payload), { name: JobName.ComputeFibonacci, payload });
     });
-    await this.queue.enqueueMany([...jobs.values()]);
     const views = results.map(({ calculation }) => toCalculationView(calculation));
     const events = results.flatMap(({ changed, submission }, i): AppEvent[] => [
       ...(submission ? [{ type: 'submission' as const, data: toSubmissionView(submission) }] : []),
       ...(changed ? [{ type: 'calculation' as const, data: views[i]! }] : []),
     ]);
-    await this.events.publish(...events);
+    // Both at once: one round trip to Redis, not two. An event ahead of its job tells the truth (the
+    // record has committed); the reply waits for both.
+    await Promise.all([this.queue.enqueueMany([...jobs.values()]), this.events.publish(...events)]);
     return views;
   }
 

@@ -1,10 +1,10 @@
 import { sql, type Kysely } from 'kysely';
 
 /**
- * Cheap submissions, a batch at a time, as a function: PL/pgSQL keeps the statement's plan for the
- * session, so each batch costs its execution alone and not a parse and plan of a six-part statement.
+ * The two hot writes as functions, each taking a batch: PL/pgSQL keeps a statement's plan for the
+ * session, so a batch costs its execution alone, not a parse and plan of a many-part statement.
  *
- * For each request of `requests` (a JSON array of {index, client, request_id, digits, head, tail,
+ * `submit_calculations`: cheap submissions. For each request of `requests` (a JSON array of {index, client, request_id, digits, head, tail,
  * exact, duration_ms}), in order: records the calculation with its summary if it is new (done at once
  * when it is summary-only), queues a failed one again as a new attempt, and records the submission
  * unless its request id was recorded before. Existing calculations are read, not locked; new rows go
@@ -58,8 +58,35 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ORDER BY input.position;
     END
     $$`.execute(db);
+
+  // `finish_calculations`: values computed before their claim (a JSON array of {index, attempt, bytes
+  // (hex), decimal, duration_ms}). Each calculation is claimed, stored and completed only if that
+  // attempt is still unfinished; returns those completed.
+  await sql`
+    CREATE FUNCTION finish_calculations(results jsonb) RETURNS SETOF calculations
+    LANGUAGE plpgsql AS $$
+    BEGIN
+      RETURN QUERY
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(results)
+          AS (index bigint, attempt integer, bytes text, decimal text, duration_ms double precision)
+      ), done AS (
+        UPDATE calculations
+        SET status = 'done', runs = runs + 1, started_at = now(), completed_at = now(), duration_ms = input.duration_ms, error = NULL
+        FROM input
+        WHERE calculations.index = input.index AND calculations.attempt = input.attempt AND calculations.status IN ('queued', 'running')
+        RETURNING calculations.*
+      ), stored AS (
+        INSERT INTO calculation_values (index, bytes, decimal)
+        SELECT input.index, decode(input.bytes, 'hex'), input.decimal FROM input JOIN done ON done.index = input.index
+        ON CONFLICT (index) DO NOTHING
+      )
+      SELECT * FROM done;
+    END
+    $$`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`DROP FUNCTION finish_calculations(jsonb)`.execute(db);
   await sql`DROP FUNCTION submit_calculations(jsonb)`.execute(db);
 }
