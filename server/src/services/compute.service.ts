@@ -16,7 +16,10 @@ export interface FibComputer {
 
 type Payload = JobPayloads[JobName.ComputeFibonacci];
 
-/** What a worker does with a calculation job: claim it, compute off the event loop, store, announce. */
+/**
+ * What a worker does with a calculation job: compute, store and announce. Small values are computed on
+ * the spot and finished together; large ones are claimed first and computed on the thread pool.
+ */
 export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
   private readonly calculations: CalculationRepository;
   /** Small values finished by the jobs running together go to Postgres together (see Batcher). */
