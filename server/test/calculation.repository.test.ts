@@ -56,6 +56,15 @@ describe('CalculationRepository on Postgres', () => {
       expect(chunks).toEqual([digits]);
     }
     expect(await calculations.find(15)).toMatchObject({ started_at: expect.any(Date), completed_at: expect.any(Date) });
+    // An old attempt finishing beside the current one changes nothing, and is not told it did.
+    await calculations.request(18, 'client-a', summary(18));
+    await calculations.start(18, 1);
+    await calculations.fail(18, 1, 'The computation failed.');
+    await calculations.requeueFailed(18);
+    expect(await calculations.finishMany([finish(18, 1, 2584n), finish(18, 2, 2584n)])).toEqual([
+      undefined,
+      expect.objectContaining({ index: 18, status: 'done', attempt: 2 }),
+    ]);
     // A large value, bytes alone: the bytes round-trip exactly.
     await calculations.request(17, 'client-a', summary(17));
     const bytes = new Uint8Array(5000).map((_, i) => i % 251);

@@ -78,7 +78,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         RETURNING calculations.*
       ), stored AS (
         INSERT INTO calculation_values (index, bytes, decimal)
-        SELECT input.index, decode(input.bytes, 'hex'), input.decimal FROM input JOIN done ON done.index = input.index
+        SELECT input.index, decode(input.bytes, 'hex'), input.decimal
+        FROM input JOIN done ON done.index = input.index AND done.attempt = input.attempt
         ON CONFLICT (index) DO NOTHING
       )
       SELECT * FROM done;

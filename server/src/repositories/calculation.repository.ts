@@ -229,7 +229,7 @@ export class CalculationRepository {
     }));
     // One statement, a function that keeps its plan for the session (migration 0005).
     const { rows } = await sql<CalculationRow>`SELECT * FROM finish_calculations(${JSON.stringify(input)}::jsonb)`.execute(this.db);
-    return values.map(({ index }) => rows.find((row) => row.index === index));
+    return values.map(({ index, attempt }) => rows.find((row) => row.index === index && row.attempt === attempt));
   }
 
   async fail(index: number, attempt: number, error: string): Promise<CalculationRow | undefined> {
