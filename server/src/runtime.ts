@@ -123,9 +123,11 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   if (runsWorker) {
     const computer = instrumentComputer(pool, metrics);
     const { queue } = messaging;
+    const compute = new ComputeService(db, computer, messaging.events, messaging.cache, logger);
     const handlers = {
       [JobName.Backup]: { handle: async () => void (await backups.create()) },
-      [JobName.ComputeFibonacci]: new ComputeService(db, computer, messaging.events, messaging.cache, logger),
+      [JobName.ComputeFibonacci]: compute,
+      [JobName.ComputeFibonacciBatch]: compute.batches,
       [JobName.Prune]: { handle: async () => void (await prune(db, queue, config, logger)) },
       [JobName.Reconcile]: { handle: async () => void (await reconcile(db, queue, logger)) },
     };

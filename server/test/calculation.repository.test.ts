@@ -221,6 +221,34 @@ describe('CalculationRepository on Postgres', () => {
     expect(await calculations.countPending('client-c', 0)).toBe(0);
   });
 
+  it('puts the calculations one call queues in one new batch, and a calculation queued again alone in none', async () => {
+    const request = (index: number, exact = true) => ({ index, client: 'client-d', requestId: `request-batch-${index}-${Math.random()}`, summary: summary(index, exact) });
+    const [a, b, summaryOnly, aAgain] = await calculations.submitMany([request(60), request(61), request(2 ** 42, false), request(60)]);
+    expect(a!.calculation.batch).toEqual(expect.any(Number));
+    expect(b!.calculation.batch).toBe(a!.calculation.batch);
+    expect(aAgain!.calculation.batch).toBe(a!.calculation.batch);
+    expect(summaryOnly!.calculation.batch).toBeNull();
+    // Submitted again: the calculation keeps its batch, and its batch's job.
+    const [later, c] = await calculations.submitMany([request(61), request(62)]);
+    expect(later).toMatchObject({ changed: false, calculation: { batch: a!.calculation.batch } });
+    expect(c!.calculation.batch).toBeGreaterThan(a!.calculation.batch!);
+    expect(await calculations.unfinishedInBatches([a!.calculation.batch!])).toEqual([
+      { index: 60, attempt: 1, batch: a!.calculation.batch },
+      { index: 61, attempt: 1, batch: a!.calculation.batch },
+    ]);
+    // Failed, then submitted again: a new attempt in the new call's batch.
+    await calculations.fail(60, 1, 'The computation failed.');
+    const [retried] = await calculations.submitMany([request(60)]);
+    expect(retried!.calculation).toMatchObject({ status: 'queued', attempt: 2, batch: expect.any(Number) });
+    expect(retried!.calculation.batch).toBeGreaterThan(c!.calculation.batch!);
+    expect(await calculations.unfinishedInBatches([a!.calculation.batch!])).toEqual([{ index: 61, attempt: 1, batch: a!.calculation.batch }]);
+    // Queued again by an operator or an expensive request: a job of its own.
+    await calculations.fail(61, 1, 'The computation failed.');
+    expect(await calculations.requeueFailed(61)).toMatchObject({ status: 'queued', attempt: 2, batch: null });
+    await calculations.fail(62, 1, 'The computation failed.');
+    expect(await calculations.request(62, 'client-d', summary(62))).toMatchObject({ changed: true, calculation: { attempt: 2, batch: null } });
+  });
+
   it('lists unfinished calculations in batches', async () => {
     const unfinished = await calculations.unfinished(0, 1_000);
     const indexes = unfinished.map((row) => row.index);

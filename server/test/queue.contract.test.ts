@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobName, type JobHandlers, type JobQueue } from '../src/jobs/types.js';
+import { JobName, type JobHandlers, type JobPayloads, type JobQueue } from '../src/jobs/types.js';
 import { adapterKinds, createAdapters, type Adapters } from './support/adapters.js';
 import { eventually } from './support/services.js';
 
 type Payload = { index: number; attempt: number };
+type BatchPayload = JobPayloads[JobName.ComputeFibonacciBatch];
 
 describe.each(adapterKinds)('job queue contract: %s', (kind) => {
   let adapters: Adapters;
@@ -16,8 +17,13 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     return queue;
   };
 
-  const handlers = (handle: (payload: Payload) => Promise<void>, onFailed?: (payload: Payload, error: Error) => Promise<void>): JobHandlers => ({
+  const handlers = (
+    handle: (payload: Payload) => Promise<void>,
+    onFailed?: (payload: Payload, error: Error) => Promise<void>,
+    handleBatch: (payload: BatchPayload) => Promise<void> = async () => {},
+  ): JobHandlers => ({
     [JobName.ComputeFibonacci]: { handle, onFailed },
+    [JobName.ComputeFibonacciBatch]: { handle: handleBatch },
     [JobName.Backup]: { handle: async () => {} },
     [JobName.Prune]: { handle: async () => {} },
     [JobName.Reconcile]: { handle: async () => {} },
@@ -60,6 +66,20 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await queue.work(handlers(async ({ index }) => void seen.push(index)), { concurrency: 1 });
     await eventually(async () => ((await queue.counts()).completed === 3 ? true : undefined));
     expect(seen.sort()).toEqual([20, 21, 22]);
+  });
+
+  it('runs one job per batch: the batch sent again, with any of its calculations, is the same job', async () => {
+    const queue = await newQueue();
+    const batch = (batch: number, indexes: number[]) =>
+      ({ name: JobName.ComputeFibonacciBatch, payload: { batch, calculations: indexes.map((index) => ({ index, attempt: 1 })) } }) as const;
+    await queue.enqueueMany([batch(1, [30, 31, 32]), batch(2, [33])]);
+    await queue.enqueueMany([batch(1, [31]), batch(2, [33])]);
+    const seen: BatchPayload[] = [];
+    await queue.work(handlers(async () => {}, undefined, async (payload) => void seen.push(payload)), { concurrency: 2 });
+    await eventually(async () => ((await queue.counts()).completed === 2 ? true : undefined));
+    await queue.enqueueMany([batch(1, [32])]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(seen.sort((a, b) => a.batch - b.batch)).toEqual([batch(1, [30, 31, 32]).payload, batch(2, [33]).payload]);
   });
 
   it('keeps jobs enqueued before any worker starts', async () => {

@@ -58,6 +58,8 @@ export class EventStreamHub {
   }
 
   broadcast(event: AppEvent): void {
+    // Every event of every process arrives here: with no one listening, it is not even serialized.
+    if (this.clients.size === 0) return;
     this.writeAll(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 

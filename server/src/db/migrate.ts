@@ -4,6 +4,7 @@ import * as submissionRequestId from '../migrations/0002_submission_request_id.j
 import * as calculationRequestedBy from '../migrations/0003_calculation_requested_by.js';
 import * as exactValues from '../migrations/0004_exact_values.js';
 import * as writeFunctions from '../migrations/0005_write_functions.js';
+import * as calculationBatches from '../migrations/0006_calculation_batches.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003_calculation_requested_by': calculationRequestedBy,
   '0004_exact_values': exactValues,
   '0005_write_functions': writeFunctions,
+  '0006_calculation_batches': calculationBatches,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

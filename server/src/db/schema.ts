@@ -24,6 +24,8 @@ export interface CalculationsTable {
   completed_at: Date | null;
   /** The client (address) that first asked for it. */
   requested_by: string | null;
+  /** Queued with others, computed by one job (`fibs-<batch>`); `null`: a job of its own. */
+  batch: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface CalculationValuesTable {

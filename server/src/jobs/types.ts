@@ -3,7 +3,10 @@
  * re-read state from Postgres, so a job delivered twice is harmless.
  */
 export enum JobName {
+  /** One calculation, claimed before it is computed: large values, and work queued again alone. */
   ComputeFibonacci = 'compute-fibonacci',
+  /** The cheap calculations one submission batch queued, computed and stored together. */
+  ComputeFibonacciBatch = 'compute-fibonacci-batch',
   /** Periodic: backs the database up to BACKUP_DIR or the bucket. */
   Backup = 'backup',
   /** Periodic: removes finished jobs and old submissions. */
@@ -18,9 +21,18 @@ export type ScheduledJobName = (typeof scheduledJobs)[number];
 /** A cron expression (UTC) per periodic job, or `off`. */
 export type Schedules = Record<ScheduledJobName, string>;
 
+/** One calculation to compute: an attempt of F(index). */
+export interface CalculationJob {
+  index: number;
+  attempt: number;
+  /** The HTTP request that queued it, so the worker's logs carry the same id. */
+  requestId?: string;
+}
+
 export interface JobPayloads {
-  /** `requestId`: the HTTP request that queued it, so the worker's logs carry the same id. */
-  [JobName.ComputeFibonacci]: { index: number; attempt: number; requestId?: string };
+  [JobName.ComputeFibonacci]: CalculationJob;
+  /** `batch`: the number the calculations share in Postgres (migration 0006). */
+  [JobName.ComputeFibonacciBatch]: { batch: number; calculations: CalculationJob[] };
   [JobName.Backup]: Record<string, never>;
   [JobName.Prune]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;
@@ -31,6 +43,7 @@ export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
 /** Deterministic ids: the same work enqueued twice is one job. */
 export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.ComputeFibonacci]: ({ index, attempt }) => `fib-${index}-${attempt}`,
+  [JobName.ComputeFibonacciBatch]: ({ batch }) => `fibs-${batch}`,
   // Periodic jobs get their ids from the scheduler (one per tick); enqueued by hand, one runs at a time.
   [JobName.Backup]: () => JobName.Backup,
   [JobName.Prune]: () => JobName.Prune,

@@ -50,6 +50,8 @@ export interface SubmitResult extends CalculationRequest {
 export interface UnfinishedCalculation {
   index: number;
   attempt: number;
+  /** The batch whose job computes it, or `null` for a job of its own. */
+  batch: number | null;
 }
 
 export class CalculationRepository {
@@ -78,6 +80,7 @@ export class CalculationRepository {
             status: 'queued',
             attempt: sql`calculations.attempt + 1`,
             error: null,
+            batch: null,
             started_at: null,
             completed_at: null,
           })
@@ -133,7 +136,8 @@ export class CalculationRepository {
   async requeueFailed(index: number): Promise<CalculationRow | undefined> {
     return this.db
       .updateTable('calculations')
-      .set({ status: 'queued', attempt: sql`attempt + 1`, error: null, started_at: null, completed_at: null })
+      // Queued again alone: the job of its old batch may still be kept, finished, under the batch's id.
+      .set({ status: 'queued', attempt: sql`attempt + 1`, error: null, started_at: null, completed_at: null, batch: null })
       .where('index', '=', index)
       .where('status', '=', 'failed')
       .returningAll()
@@ -229,7 +233,8 @@ export class CalculationRepository {
     }));
     // One statement, a function that keeps its plan for the session (migration 0005).
     const { rows } = await sql<CalculationRow>`SELECT * FROM finish_calculations(${JSON.stringify(input)}::jsonb)`.execute(this.db);
-    return values.map(({ index, attempt }) => rows.find((row) => row.index === index && row.attempt === attempt));
+    const completed = new Map(rows.map((row) => [`${row.index}/${row.attempt}`, row]));
+    return values.map(({ index, attempt }) => completed.get(`${index}/${attempt}`));
   }
 
   async fail(index: number, attempt: number, error: string): Promise<CalculationRow | undefined> {
@@ -243,15 +248,27 @@ export class CalculationRepository {
       .executeTakeFirst();
   }
 
-  /** Unfinished calculations, oldest first, a batch at a time (`after`: the last seq already seen). */
+  /** Unfinished calculations, oldest first, a page at a time (`after`: the last seq already seen). */
   async unfinished(after: number, limit: number): Promise<Array<UnfinishedCalculation & { seq: number }>> {
     return this.db
       .selectFrom('calculations')
-      .select(['index', 'attempt', 'seq'])
+      .select(['index', 'attempt', 'batch', 'seq'])
       .where('status', 'in', ['queued', 'running'])
       .where('seq', '>', after)
       .orderBy('seq')
       .limit(limit)
+      .execute();
+  }
+
+  /** The unfinished calculations of these batches. */
+  async unfinishedInBatches(batches: number[]): Promise<UnfinishedCalculation[]> {
+    if (batches.length === 0) return [];
+    return this.db
+      .selectFrom('calculations')
+      .select(['index', 'attempt', 'batch'])
+      .where('batch', 'in', batches)
+      .where('status', 'in', ['queued', 'running'])
+      .orderBy('index')
       .execute();
   }
 

@@ -2,7 +2,7 @@ import type { CalculationCache } from '../cache/cache.js';
 import type { Db } from '../db/database.js';
 import type { AppEvent, EventBus } from '../events/bus.js';
 import { summarize } from '../fib/summary.js';
-import { jobId, JobName, type JobQueue, type JobRequest } from '../jobs/types.js';
+import { jobId, JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
 import {
@@ -80,14 +80,28 @@ export class CalculationService {
 
   /** What follows a commit: queue the work and tell every api process what changed. */
   private async afterCommit(results: SubmitResult[], requestIds: string[]): Promise<CalculationView[]> {
-    // A calculation still queued is enqueued again: a no-op while its job exists (the id is the same),
-    // and the way a job lost with Redis is sent anew from the record.
     const jobs = new Map<string, JobRequest>();
-    results.forEach(({ calculation: { status, index, attempt } }, i) => {
+    const batches = new Map<number, CalculationJob[]>();
+    results.forEach(({ calculation: { status, index, attempt, batch }, changed }, i) => {
       if (status !== 'queued') return;
-      const payload = { index, attempt, requestId: requestIds[i] };
-      jobs.set(jobId(JobName.ComputeFibonacci, payload), { name: JobName.ComputeFibonacci, payload });
+      const work = { index, attempt, requestId: requestIds[i] };
+      // A calculation queued by this batch joins its batch's one job. One queued before is left to the
+      // job its batch already has: reconciliation sends that again if Redis lost it.
+      if (batch !== null) {
+        if (!changed) return;
+        const members = batches.get(batch) ?? [];
+        if (members.length === 0) batches.set(batch, members);
+        members.push(work);
+        return;
+      }
+      // A calculation with a job of its own is enqueued again: a no-op while its job exists (the id is
+      // the same), and the way a job lost with Redis is sent anew from the record.
+      jobs.set(jobId(JobName.ComputeFibonacci, work), { name: JobName.ComputeFibonacci, payload: work });
     });
+    for (const [batch, calculations] of batches) {
+      const payload = { batch, calculations };
+      jobs.set(jobId(JobName.ComputeFibonacciBatch, payload), { name: JobName.ComputeFibonacciBatch, payload });
+    }
     const views = results.map(({ calculation }) => toCalculationView(calculation));
     const events = results.flatMap(({ changed, submission }, i): AppEvent[] => [
       ...(submission ? [{ type: 'submission' as const, data: toSubmissionView(submission) }] : []),

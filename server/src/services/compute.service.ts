@@ -15,15 +15,26 @@ export interface FibComputer {
 }
 
 type Payload = JobPayloads[JobName.ComputeFibonacci];
+type BatchPayload = JobPayloads[JobName.ComputeFibonacciBatch];
+
+/** A batch's values go to Postgres in statements of about this many bytes at most. */
+const FINISH_CHUNK_BYTES = 1 << 20;
 
 /**
- * What a worker does with a calculation job: compute, store and announce. Small values are computed on
- * the spot and finished together; large ones are claimed first and computed on the thread pool.
+ * What a worker does with calculation jobs: compute, store and announce. A batch of cheap calculations
+ * is computed in turn and finished in one statement; a single small value is computed on the spot and
+ * finished with others; a large one is claimed first and computed on the thread pool.
  */
 export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
   private readonly calculations: CalculationRepository;
   /** Small values finished by the jobs running together go to Postgres together (see Batcher). */
   private readonly finished = new Batcher((values: FinishedCalculation[]) => this.calculations.finishMany(values), { maxSize: 100, maxInFlight: 1 });
+
+  /** The handler of batch jobs. */
+  readonly batches: JobHandler<JobName.ComputeFibonacciBatch> = {
+    handle: (payload, context) => this.handleBatch(payload, context),
+    onFailed: (payload, error) => this.onBatchFailed(payload, error),
+  };
 
   constructor(
     db: Db,
@@ -44,6 +55,41 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
       { index, digits: done.digits, engine: result.engine, durationMs: Math.round(result.durationMs), job: context.id, reqId: requestId },
       'computed',
     );
+  }
+
+  /**
+   * The calculations one submission batch queued: computed in turn, then stored and completed in one
+   * statement (per megabyte of values) and announced in one message. Delivered twice, a batch may
+   * compute twice, but each record changes once. Views are not cached here: a done view is cached by
+   * the first read of it.
+   */
+  async handleBatch({ calculations }: BatchPayload, context: JobContext): Promise<void> {
+    let chunk: Array<FinishedCalculation & { engine: string; requestId?: string }> = [];
+    let bytes = 0;
+    for (const [i, { index, attempt, requestId }] of calculations.entries()) {
+      const result = await this.fib.compute(index, context.signal);
+      chunk.push({ index, attempt, requestId, engine: result.engine, ...toCompleted(result) });
+      bytes += result.value.byteLength * 2 + (result.decimal?.byteLength ?? 0);
+      if (bytes < FINISH_CHUNK_BYTES && i < calculations.length - 1) continue;
+      await this.finishBatch(chunk, context.id);
+      chunk = [];
+      bytes = 0;
+    }
+  }
+
+  private async finishBatch(values: Array<FinishedCalculation & { engine: string; requestId?: string }>, job: string): Promise<void> {
+    const done = await this.calculations.finishMany(values);
+    const views = done.flatMap((row) => (row ? [toCalculationView(row)] : []));
+    await this.events.publish(...views.map((data) => ({ type: 'calculation' as const, data })));
+    values.forEach(({ index, engine, durationMs, requestId }, i) => {
+      const row = done[i];
+      if (row) this.logger.info({ index, digits: row.digits, engine, durationMs: Math.round(durationMs), job, reqId: requestId }, 'computed');
+    });
+  }
+
+  /** A batch that failed for good: each of its calculations still unfinished is failed. */
+  async onBatchFailed({ calculations }: BatchPayload, error: Error): Promise<void> {
+    for (const calculation of calculations) await this.onFailed(calculation, error);
   }
 
   /**

@@ -1,24 +1,37 @@
 import type { Db } from '../db/database.js';
-import { JobName, type JobQueue } from '../jobs/types.js';
+import { JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
 import type { Logger } from '../lib/logger.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 
-const BATCH = 500;
+const PAGE = 500;
 
 /**
- * Re-queues every calculation Postgres records as unfinished. Job ids are deterministic, so a
- * calculation whose job still exists is not queued twice; one lost with Redis, or with a stopped
- * embedded process, is queued again.
+ * Re-queues every calculation Postgres records as unfinished, each under the job id it was first queued
+ * with: its own, or its batch's with the batch's unfinished calculations. Job ids are deterministic, so
+ * work whose job still exists is not queued twice; work lost with Redis, or with a stopped embedded
+ * process, is queued again.
  */
 export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promise<number> {
   const calculations = new CalculationRepository(db);
+  const batchesSent = new Set<number>();
   let requeued = 0;
   for (let after = 0; ; ) {
-    const batch = await calculations.unfinished(after, BATCH);
-    for (const { index, attempt } of batch) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt });
-    requeued += batch.length;
-    if (batch.length < BATCH) break;
-    after = batch.at(-1)!.seq;
+    const page = await calculations.unfinished(after, PAGE);
+    const jobs: JobRequest[] = page
+      .filter(({ batch }) => batch === null)
+      .map(({ index, attempt }) => ({ name: JobName.ComputeFibonacci, payload: { index, attempt } }));
+    // A batch may span pages: all of its unfinished calculations are read, and its job sent, once.
+    const batches = [...new Set(page.flatMap(({ batch }) => (batch === null || batchesSent.has(batch) ? [] : [batch])))];
+    const members = new Map<number, CalculationJob[]>(batches.map((batch) => [batch, []]));
+    for (const { index, attempt, batch } of await calculations.unfinishedInBatches(batches)) members.get(batch!)?.push({ index, attempt });
+    for (const [batch, work] of members) {
+      batchesSent.add(batch);
+      if (work.length > 0) jobs.push({ name: JobName.ComputeFibonacciBatch, payload: { batch, calculations: work } });
+    }
+    await queue.enqueueMany(jobs);
+    requeued += page.length;
+    if (page.length < PAGE) break;
+    after = page.at(-1)!.seq;
   }
   if (requeued > 0) logger.info({ requeued }, 'reconciled unfinished calculations with the queue');
   return requeued;

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryCache } from '../src/cache/memory.cache.js';
+import type { Db } from '../src/db/database.js';
+import { MemoryEventBus } from '../src/events/memory.bus.js';
+import type { AppEvent } from '../src/events/bus.js';
+import { computeWith } from '../src/fib/compute.task.js';
+import { bigintEngine } from '../src/fib/engine.js';
+import { CalculationRepository } from '../src/repositories/calculation.repository.js';
+import { ComputeService } from '../src/services/compute.service.js';
+import { silentLogger } from './support/adapters.js';
+import { summary } from './support/records.js';
+import { openMigratedDatabase } from './support/services.js';
+
+/** F(n) by the definition. */
+function fibonacci(n: number): bigint {
+  let [a, b] = [0n, 1n];
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a;
+}
+
+describe('ComputeService on Postgres: batches', () => {
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  let db: Db;
+  let calculations: CalculationRepository;
+  let compute: ComputeService;
+  const events: AppEvent[] = [];
+  const computed: number[] = [];
+  const context = { signal: new AbortController().signal, attempt: 1, id: 'fibs-test' };
+
+  beforeAll(async () => {
+    database = await openMigratedDatabase();
+    db = database.db;
+    calculations = new CalculationRepository(db);
+    const bus = new MemoryEventBus();
+    await bus.subscribe((event) => void events.push(event));
+    const fib = { compute: async (index: number) => (computed.push(index), computeWith(bigintEngine, index)) };
+    compute = new ComputeService(db, fib, bus, new MemoryCache(), silentLogger);
+  });
+  afterAll(() => database.close());
+
+  const submit = (indexes: number[]) =>
+    calculations.submitMany(indexes.map((index) => ({ index, client: 'client-c', requestId: `compute-${index}-${Math.random()}`, summary: summary(index) })));
+  const values = async (indexes: number[]) =>
+    Object.fromEntries((await db.selectFrom('calculation_values').select(['index', 'decimal']).where('index', 'in', indexes).execute()).map((row) => [row.index, row.decimal]));
+
+  it('computes, stores and announces every calculation of a batch, and changes each record once when delivered twice', async () => {
+    const submitted = await submit([100, 200, 60_000]);
+    const batch = submitted[0]!.calculation.batch!;
+    const payload = { batch, calculations: submitted.map(({ calculation: { index, attempt } }) => ({ index, attempt })) };
+    events.length = 0;
+    await compute.batches.handle(payload, context);
+    await compute.batches.handle(payload, context);
+
+    const rows = await db.selectFrom('calculations').select(['index', 'status', 'runs']).where('batch', '=', batch).orderBy('index').execute();
+    expect(rows).toEqual([
+      { index: 100, status: 'done', runs: 1 },
+      { index: 200, status: 'done', runs: 1 },
+      { index: 60_000, status: 'done', runs: 1 },
+    ]);
+    // Decimals come along with small values only; a larger one is converted on its first download.
+    expect(await values([100, 200, 60_000])).toEqual({ 100: fibonacci(100).toString(), 200: fibonacci(200).toString(), 60000: null });
+    const done = events.filter((event) => event.type === 'calculation').map((event) => event.data);
+    expect(done.map(({ index, status }) => ({ index, status }))).toEqual([
+      { index: 100, status: 'done' },
+      { index: 200, status: 'done' },
+      { index: 60_000, status: 'done' },
+    ]);
+  });
+
+  it('leaves alone a calculation queued again since the batch was sent, and fails for good only what is unfinished', async () => {
+    const submitted = await submit([300, 301]);
+    const batch = submitted[0]!.calculation.batch!;
+    const payload = { batch, calculations: [{ index: 300, attempt: 1 }, { index: 301, attempt: 1 }] };
+    // 301 failed and was queued again as attempt 2 elsewhere: this batch's attempt 1 of it is stale.
+    await calculations.fail(301, 1, 'The computation failed.');
+    await calculations.requeueFailed(301);
+    computed.length = 0;
+    await compute.batches.handle(payload, context);
+    expect(computed).toEqual([300, 301]);
+    expect(await db.selectFrom('calculations').select(['index', 'status', 'attempt']).where('index', 'in', [300, 301]).orderBy('index').execute()).toEqual([
+      { index: 300, status: 'done', attempt: 1 },
+      { index: 301, status: 'queued', attempt: 2 },
+    ]);
+
+    const [again] = await submit([302]);
+    await compute.batches.onFailed!({ batch: again!.calculation.batch!, calculations: [{ index: 300, attempt: 1 }, { index: 302, attempt: 1 }] }, new Error('boom'));
+    expect(await db.selectFrom('calculations').select(['index', 'status', 'error']).where('index', 'in', [300, 302]).orderBy('index').execute()).toEqual([
+      { index: 300, status: 'done', error: null },
+      { index: 302, status: 'failed', error: 'The computation failed.' },
+    ]);
+  });
+});
