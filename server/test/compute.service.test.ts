@@ -44,7 +44,7 @@ describe('ComputeService on Postgres: batches', () => {
     Object.fromEntries((await db.selectFrom('calculation_values').select(['index', 'decimal']).where('index', 'in', indexes).execute()).map((row) => [row.index, row.decimal]));
 
   it('computes, stores and announces every calculation of a batch, and changes each record once when delivered twice', async () => {
-    const submitted = await submit([100, 200, 60_000]);
+    const submitted = await submit([100, 4_786, 4_796, 60_000]);
     const batch = submitted[0]!.calculation.batch!;
     const payload = { batch, calculations: submitted.map(({ calculation: { index, attempt } }) => ({ index, attempt })) };
     events.length = 0;
@@ -54,15 +54,18 @@ describe('ComputeService on Postgres: batches', () => {
     const rows = await db.selectFrom('calculations').select(['index', 'status', 'runs']).where('batch', '=', batch).orderBy('index').execute();
     expect(rows).toEqual([
       { index: 100, status: 'done', runs: 1 },
-      { index: 200, status: 'done', runs: 1 },
+      { index: 4_786, status: 'done', runs: 1 },
+      { index: 4_796, status: 'done', runs: 1 },
       { index: 60_000, status: 'done', runs: 1 },
     ]);
-    // Decimals come along with small values only; a larger one is converted on its first download.
-    expect(await values([100, 200, 60_000])).toEqual({ 100: fibonacci(100).toString(), 200: fibonacci(200).toString(), 60000: null });
+    // Decimals come along with every value of up to 1,000 digits (F(4,786) is the last), so with
+    // every one of up to 416 bytes (F(4,795)); a larger one is converted on its first download.
+    expect(await values([100, 4_786, 4_796, 60_000])).toEqual({ 100: fibonacci(100).toString(), 4786: fibonacci(4_786).toString(), 4796: null, 60000: null });
     const done = events.filter((event) => event.type === 'calculation').map((event) => event.data);
     expect(done.map(({ index, status }) => ({ index, status }))).toEqual([
       { index: 100, status: 'done' },
-      { index: 200, status: 'done' },
+      { index: 4_786, status: 'done' },
+      { index: 4_796, status: 'done' },
       { index: 60_000, status: 'done' },
     ]);
   });

@@ -35,10 +35,13 @@ export interface DecimalRequest {
 }
 
 /**
- * Values up to this many bytes (about 9,800 digits) come with their decimal: converting costs well
- * under a millisecond, and lists show values this small inline. Larger ones are converted on demand.
+ * Values of up to this many digits come with their decimal, which lists show inline. Larger ones are
+ * stored as bytes alone and converted on their first download: most values are never downloaded, and
+ * their decimal would more than double what is written.
  */
-export const EAGER_DECIMAL_BYTES = 4096;
+export const EAGER_DECIMAL_DIGITS = 1_000;
+/** The most bytes a value of EAGER_DECIMAL_DIGITS digits can have (10^d < 2^⌈d·log2 10⌉). */
+const EAGER_DECIMAL_BYTES = Math.ceil((EAGER_DECIMAL_DIGITS * Math.log2(10)) / 8);
 
 /** F(index) on `engine`, on the calling thread (and the engine's helper thread, if it has one). */
 export async function computeWith(engine: FibEngine, index: number): Promise<ComputeResult> {
