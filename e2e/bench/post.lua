@@ -1,5 +1,6 @@
 -- POST /api/calculations with a mix of indexes: every other request repeats one of 0..999 (soon all
--- done: a 200 from the record), the rest are new to the run and small (cheap for the workers).
+-- done: a 200 from the record), the rest are new to the row (load.ts forgets those of earlier rows) and
+-- small: cheap for the workers.
 local counter = 0
 
 function setup(thread)
