@@ -56,7 +56,7 @@ describe('metrics and logs, embedded', () => {
     });
     await response.body?.cancel();
     const computed = await eventually(() => lines.find((line) => line.msg === 'computed' && line.index === 321));
-    expect(computed).toMatchObject({ reqId: 'trace-me-42', job: expect.stringMatching(/^fibs-\d+$/) });
+    expect(computed).toMatchObject({ reqId: 'trace-me-42', job: expect.stringMatching(/^fibs-[\da-f-]{36}$/) });
   });
 
   it('refuses /metrics without the admin credentials, and says nothing else', async () => {

@@ -61,7 +61,7 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
 
     const sent = await reconcileIntoEmptyQueue(2);
     expect(sent.single).toEqual([{ index: 8, attempt: 1 }]);
-    expect(sent.batches.sort((a, b) => a.batch - b.batch)).toEqual([
+    expect(sent.batches.sort((a, b) => (a.calculations.length > b.calculations.length ? -1 : 1))).toEqual([
       { batch: large[0]!.calculation.batch, calculations: Array.from({ length: 600 }, (_, i) => ({ index: 1_000 + i, attempt: 1 })) },
       { batch: small[0]!.calculation.batch, calculations: [{ index: 5, attempt: 1 }, { index: 7, attempt: 1 }] },
     ]);

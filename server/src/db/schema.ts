@@ -25,7 +25,7 @@ export interface CalculationsTable {
   /** The client (address) that first asked for it. */
   requested_by: string | null;
   /** Queued with others, computed by one job (`fibs-<batch>`); `null`: a job of its own. */
-  batch: ColumnType<number | null, number | null | undefined, number | null>;
+  batch: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CalculationValuesTable {

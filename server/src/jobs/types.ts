@@ -31,8 +31,8 @@ export interface CalculationJob {
 
 export interface JobPayloads {
   [JobName.ComputeFibonacci]: CalculationJob;
-  /** `batch`: the number the calculations share in Postgres (migration 0006). */
-  [JobName.ComputeFibonacciBatch]: { batch: number; calculations: CalculationJob[] };
+  /** `batch`: the id the calculations share in Postgres (migration 0006). */
+  [JobName.ComputeFibonacciBatch]: { batch: string; calculations: CalculationJob[] };
   [JobName.Backup]: Record<string, never>;
   [JobName.Prune]: Record<string, never>;
   [JobName.Reconcile]: Record<string, never>;

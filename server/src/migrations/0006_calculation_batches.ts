@@ -2,13 +2,15 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * Cheap calculations are computed in batches: the calculations one call of `submit_calculations` queues
- * share a batch number, and one job (`fibs-<batch>`) computes them all. The number is kept on each
- * calculation, so that reconciliation can send a lost batch again under the same job id, and a batch
- * whose job still exists is never queued twice. `NULL`: a calculation with a job of its own.
+ * share a batch id, and one job (`fibs-<batch>`) computes them all. The id is kept on each calculation,
+ * so that reconciliation can send a lost batch again under the same job id, and a batch whose job still
+ * exists is never queued twice. `NULL`: a calculation with a job of its own.
+ *
+ * A random UUID, not a sequence: a restored backup would rewind a sequence, and new batches would then
+ * take the ids of jobs Redis still keeps as finished, and never run.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
-  await sql`CREATE SEQUENCE calculation_batches`.execute(db);
-  await sql`ALTER TABLE calculations ADD COLUMN batch bigint`.execute(db);
+  await sql`ALTER TABLE calculations ADD COLUMN batch uuid`.execute(db);
   // Reconciliation reads the unfinished members of a batch; finished rows leave this index.
   await sql`CREATE INDEX calculations_unfinished_batch_idx ON calculations (batch) WHERE status IN ('queued', 'running')`.execute(db);
 
@@ -19,7 +21,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     LANGUAGE plpgsql AS $$
     #variable_conflict use_column
     DECLARE
-      this_batch bigint := nextval('calculation_batches');
+      this_batch uuid := gen_random_uuid();
     BEGIN
       RETURN QUERY
       WITH input AS (
@@ -69,6 +71,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`DROP FUNCTION submit_calculations(jsonb)`.execute(db);
   await sql`DROP FUNCTION finish_calculations(jsonb)`.execute(db);
   await sql`ALTER TABLE calculations DROP COLUMN batch`.execute(db);
-  await sql`DROP SEQUENCE calculation_batches`.execute(db);
   await writeFunctions(db);
 }

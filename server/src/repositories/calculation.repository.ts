@@ -51,7 +51,7 @@ export interface UnfinishedCalculation {
   index: number;
   attempt: number;
   /** The batch whose job computes it, or `null` for a job of its own. */
-  batch: number | null;
+  batch: string | null;
 }
 
 export class CalculationRepository {
@@ -261,7 +261,7 @@ export class CalculationRepository {
   }
 
   /** The unfinished calculations of these batches. */
-  async unfinishedInBatches(batches: number[]): Promise<UnfinishedCalculation[]> {
+  async unfinishedInBatches(batches: string[]): Promise<UnfinishedCalculation[]> {
     if (batches.length === 0) return [];
     return this.db
       .selectFrom('calculations')

@@ -82,7 +82,7 @@ export class CalculationService {
   /** What follows a commit: queue the work and tell every api process what changed. */
   private async afterCommit(results: SubmitResult[], requestIds: string[]): Promise<CalculationView[]> {
     const jobs = new Map<string, JobRequest>();
-    const batches = new Map<number, CalculationJob[]>();
+    const batches = new Map<string, CalculationJob[]>();
     results.forEach(({ calculation: { status, index, attempt, batch }, changed }, i) => {
       if (status !== 'queued') return;
       const work = { index, attempt, requestId: requestIds[i] };

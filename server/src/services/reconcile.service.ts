@@ -13,7 +13,7 @@ const PAGE = 500;
  */
 export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promise<number> {
   const calculations = new CalculationRepository(db);
-  const batchesSent = new Set<number>();
+  const batchesSent = new Set<string>();
   let requeued = 0;
   for (let after = 0; ; ) {
     const page = await calculations.unfinished(after, PAGE);
@@ -22,7 +22,7 @@ export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promis
       .map(({ index, attempt }) => ({ name: JobName.ComputeFibonacci, payload: { index, attempt } }));
     // A batch may span pages: all of its unfinished calculations are read, and its job sent, once.
     const batches = [...new Set(page.flatMap(({ batch }) => (batch === null || batchesSent.has(batch) ? [] : [batch])))];
-    const members = new Map<number, CalculationJob[]>(batches.map((batch) => [batch, []]));
+    const members = new Map<string, CalculationJob[]>(batches.map((batch) => [batch, []]));
     for (const { index, attempt, batch } of await calculations.unfinishedInBatches(batches)) members.get(batch!)?.push({ index, attempt });
     for (const [batch, work] of members) {
       batchesSent.add(batch);
