@@ -54,6 +54,17 @@ export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): stri
   return jobIds[name](payload);
 }
 
+/** One job per batch, each with the calculations given of that batch. */
+export function batchJobs(calculations: Array<CalculationJob & { batch: string }>): JobRequest[] {
+  const batches = new Map<string, CalculationJob[]>();
+  for (const { batch, ...calculation } of calculations) {
+    const members = batches.get(batch) ?? [];
+    if (members.length === 0) batches.set(batch, members);
+    members.push(calculation);
+  }
+  return [...batches].map(([batch, members]) => ({ name: JobName.ComputeFibonacciBatch, payload: { batch, calculations: members } }));
+}
+
 /** One job to enqueue, for `enqueueMany`. */
 export type JobRequest = { [N in JobName]: { name: N; payload: JobPayloads[N] } }[JobName];
 

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { AppEvent, EventBus } from '../events/bus.js';
 import { EAGER_DECIMAL_DIGITS } from '../fib/compute.task.js';
 import { summarize } from '../fib/summary.js';
-import { jobId, JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
+import { batchJobs, JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
 import {
@@ -81,28 +81,26 @@ export class CalculationService {
 
   /** What follows a commit: queue the work and tell every api process what changed. */
   private async afterCommit(results: SubmitResult[], requestIds: string[]): Promise<CalculationView[]> {
-    const jobs = new Map<string, JobRequest>();
-    const batches = new Map<string, CalculationJob[]>();
+    const jobs: JobRequest[] = [];
+    const batched: Array<CalculationJob & { batch: string }> = [];
+    const earlierBatches = new Set<string>();
     results.forEach(({ calculation: { status, index, attempt, batch }, changed }, i) => {
       if (status !== 'queued') return;
       const work = { index, attempt, requestId: requestIds[i] };
-      // A calculation queued by this batch joins its batch's one job. One queued before is left to the
-      // job its batch already has: reconciliation sends that again if Redis lost it.
-      if (batch !== null) {
-        if (!changed) return;
-        const members = batches.get(batch) ?? [];
-        if (members.length === 0) batches.set(batch, members);
-        members.push(work);
-        return;
-      }
-      // A calculation with a job of its own is enqueued again: a no-op while its job exists (the id is
-      // the same), and the way a job lost with Redis is sent anew from the record.
-      jobs.set(jobId(JobName.ComputeFibonacci, work), { name: JobName.ComputeFibonacci, payload: work });
+      // Queued by this statement: it joins its batch's one job.
+      if (batch !== null && changed) batched.push({ ...work, batch });
+      // Queued before (not a repeat of one queued just now): its batch is sent again whole, from the
+      // record (below).
+      else if (batch !== null && !batched.some((work) => work.batch === batch)) earlierBatches.add(batch);
+      // A job of its own: enqueued again.
+      else jobs.push({ name: JobName.ComputeFibonacci, payload: work });
     });
-    for (const [batch, calculations] of batches) {
-      const payload = { batch, calculations };
-      jobs.set(jobId(JobName.ComputeFibonacciBatch, payload), { name: JobName.ComputeFibonacciBatch, payload });
-    }
+    // Sending work again is a no-op while its job exists (the id is the same), and the way a job that
+    // never reached Redis (an api process killed between commit and enqueue) or was lost with it is
+    // sent anew. A batch goes whole, with every unfinished calculation of it: sent with only some, its id
+    // would keep the others from ever being sent.
+    const resent = await this.calculations.unfinishedInBatches([...earlierBatches]);
+    jobs.push(...batchJobs([...batched, ...resent.map(({ index, attempt, batch }) => ({ index, attempt, batch: batch! }))]));
     const views = results.map(({ calculation }) => toCalculationView(calculation));
     const events = results.flatMap(({ changed, submission }, i): AppEvent[] => [
       ...(submission ? [{ type: 'submission' as const, data: toSubmissionView(submission) }] : []),
@@ -110,7 +108,7 @@ export class CalculationService {
     ]);
     // Both at once: one round trip to Redis, not two. An event ahead of its job tells the truth (the
     // record has committed); the reply waits for both.
-    await Promise.all([this.queue.enqueueMany([...jobs.values()]), this.events.publish(...events)]);
+    await Promise.all([this.queue.enqueueMany(jobs), this.events.publish(...events)]);
     return views;
   }
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/database.js';
-import { JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
+import { batchJobs, JobName, type JobQueue, type JobRequest } from '../jobs/types.js';
 import type { Logger } from '../lib/logger.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 
@@ -22,12 +22,9 @@ export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promis
       .map(({ index, attempt }) => ({ name: JobName.ComputeFibonacci, payload: { index, attempt } }));
     // A batch may span pages: all of its unfinished calculations are read, and its job sent, once.
     const batches = [...new Set(page.flatMap(({ batch }) => (batch === null || batchesSent.has(batch) ? [] : [batch])))];
-    const members = new Map<string, CalculationJob[]>(batches.map((batch) => [batch, []]));
-    for (const { index, attempt, batch } of await calculations.unfinishedInBatches(batches)) members.get(batch!)?.push({ index, attempt });
-    for (const [batch, work] of members) {
-      batchesSent.add(batch);
-      if (work.length > 0) jobs.push({ name: JobName.ComputeFibonacciBatch, payload: { batch, calculations: work } });
-    }
+    const members = await calculations.unfinishedInBatches(batches);
+    jobs.push(...batchJobs(members.map(({ index, attempt, batch }) => ({ index, attempt, batch: batch! }))));
+    batches.forEach((batch) => batchesSent.add(batch));
     await queue.enqueueMany(jobs);
     requeued += page.length;
     if (page.length < PAGE) break;
