@@ -261,7 +261,7 @@ export class CalculationRepository {
   }
 
   /** The unfinished calculations of these batches. */
-  async unfinishedInBatches(batches: string[]): Promise<UnfinishedCalculation[]> {
+  async unfinishedInBatches(batches: string[]): Promise<Array<UnfinishedCalculation & { batch: string }>> {
     if (batches.length === 0) return [];
     return this.db
       .selectFrom('calculations')
@@ -269,6 +269,7 @@ export class CalculationRepository {
       .where('batch', 'in', batches)
       .where('status', 'in', ['queued', 'running'])
       .orderBy('index')
+      .$narrowType<{ batch: string }>()
       .execute();
   }
 

@@ -99,8 +99,7 @@ export class CalculationService {
     // never reached Redis (an api process killed between commit and enqueue) or was lost with it is
     // sent anew. A batch goes whole, with every unfinished calculation of it: sent with only some, its id
     // would keep the others from ever being sent.
-    const resent = await this.calculations.unfinishedInBatches([...earlierBatches]);
-    jobs.push(...batchJobs([...batched, ...resent.map(({ index, attempt, batch }) => ({ index, attempt, batch: batch! }))]));
+    jobs.push(...batchJobs([...batched, ...(await this.calculations.unfinishedInBatches([...earlierBatches]))]));
     const views = results.map(({ calculation }) => toCalculationView(calculation));
     const events = results.flatMap(({ changed, submission }, i): AppEvent[] => [
       ...(submission ? [{ type: 'submission' as const, data: toSubmissionView(submission) }] : []),

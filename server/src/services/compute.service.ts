@@ -20,6 +20,9 @@ type BatchPayload = JobPayloads[JobName.ComputeFibonacciBatch];
 /** A batch's values go to Postgres in statements of about this many bytes at most. */
 const FINISH_CHUNK_BYTES = 1 << 20;
 
+/** A value of a batch, with what its log line tells. */
+type BatchValue = FinishedCalculation & { engine: string; requestId?: string };
+
 /**
  * What a worker does with calculation jobs: compute, store and announce. A batch of cheap calculations
  * is computed in turn and finished in one statement; a single small value is computed on the spot and
@@ -64,7 +67,7 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
    * the first read of it.
    */
   async handleBatch({ calculations }: BatchPayload, context: JobContext): Promise<void> {
-    let chunk: Array<FinishedCalculation & { engine: string; requestId?: string }> = [];
+    let chunk: BatchValue[] = [];
     let bytes = 0;
     for (const [i, { index, attempt, requestId }] of calculations.entries()) {
       const result = await this.fib.compute(index, context.signal);
@@ -77,7 +80,7 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     }
   }
 
-  private async finishBatch(values: Array<FinishedCalculation & { engine: string; requestId?: string }>, job: string): Promise<void> {
+  private async finishBatch(values: BatchValue[], job: string): Promise<void> {
     const done = await this.calculations.finishMany(values);
     const views = done.flatMap((row) => (row ? [toCalculationView(row)] : []));
     await this.events.publish(...views.map((data) => ({ type: 'calculation' as const, data })));

@@ -22,8 +22,7 @@ export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promis
       .map(({ index, attempt }) => ({ name: JobName.ComputeFibonacci, payload: { index, attempt } }));
     // A batch may span pages: all of its unfinished calculations are read, and its job sent, once.
     const batches = [...new Set(page.flatMap(({ batch }) => (batch === null || batchesSent.has(batch) ? [] : [batch])))];
-    const members = await calculations.unfinishedInBatches(batches);
-    jobs.push(...batchJobs(members.map(({ index, attempt, batch }) => ({ index, attempt, batch: batch! }))));
+    jobs.push(...batchJobs(await calculations.unfinishedInBatches(batches)));
     batches.forEach((batch) => batchesSent.add(batch));
     await queue.enqueueMany(jobs);
     requeued += page.length;
