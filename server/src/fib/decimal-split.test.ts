@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bitLength, splitDecimal } from './decimal-split.js';
+import { addToDigits, beginSplit, bitLength, splitDecimal } from './decimal-split.js';
 import { fibonacci } from './fibonacci.js';
 
 /** hi·10^k + lo = x with 0 ≤ lo < 10^k, and k about half of x's digits. */
@@ -38,6 +38,31 @@ describe('splitDecimal', () => {
     const x = fibonacci(400_000);
     const first = splitDecimal(x);
     expect(splitDecimal(x + 1n)).toEqual({ ...first, lo: first.lo + 1n });
+  });
+
+  it('estimates the high half at most 3 low before the split is finished, and says by how much', () => {
+    const corrections = new Set<number>();
+    for (let n = 300_000; n < 300_040; n++) {
+      const x = fibonacci(n);
+      const { estimate, finish } = beginSplit(x);
+      const { correction } = finish();
+      expect(estimate + BigInt(correction)).toBe(splitDecimal(x).hi);
+      expect(correction).toBeGreaterThanOrEqual(0);
+      expect(correction).toBeLessThanOrEqual(3);
+      corrections.add(correction);
+    }
+    expect(corrections.size, 'some estimates are exact and some fall short').toBeGreaterThan(1);
+  });
+
+  it('adds a small amount to a string of digits, carrying into a new leading digit', () => {
+    const add = (digits: string, amount: number) => Buffer.from(addToDigits(new Uint8Array(Buffer.from(digits, 'latin1')), amount)).toString('latin1');
+    expect(add('123', 0)).toBe('123');
+    expect(add('123', 3)).toBe('126');
+    expect(add('128', 3)).toBe('131');
+    expect(add('1999', 2)).toBe('2001');
+    expect(add('998', 3)).toBe('1001');
+    expect(add('0', 1)).toBe('1');
+    expect(add('9', 3)).toBe('12');
   });
 
   it('measures bit lengths', () => {

@@ -7,12 +7,25 @@
  * runs as a Barrett reduction on a reciprocal of 5^k kept per size class (sizes within 1/32 of each
  * other share one): two multiplications instead of V8's division, which computes its inverse each time.
  * The first value of a size class pays for the reciprocal (about one division).
+ *
+ * The first multiplication gives an estimate of hi that is at most 3 low; the second, lo and the
+ * correction. `beginSplit` answers between the two, so that another thread can start converting the
+ * estimate while this one finishes the split (the correction is then added to the digits).
  */
 export interface DecimalSplit {
   hi: bigint;
   lo: bigint;
   /** k: `lo` is written with exactly this many digits, leading zeros included. */
   lowDigits: number;
+}
+
+export interface PendingSplit {
+  /** ⌊x / 10^k⌋ − `correction`, with 0 ≤ correction ≤ 3. */
+  estimate: bigint;
+  /** k, as in DecimalSplit. */
+  lowDigits: number;
+  /** lo, and what the estimate is short of hi. */
+  finish(): { lo: bigint; correction: number };
 }
 
 interface Divisor {
@@ -34,21 +47,43 @@ const divisors = new Map<number, Divisor>();
 const LOG10_2 = Math.log10(2);
 
 export function splitDecimal(x: bigint): DecimalSplit {
+  const { estimate, lowDigits, finish } = beginSplit(x);
+  const { lo, correction } = finish();
+  return { hi: estimate + BigInt(correction), lo, lowDigits };
+}
+
+export function beginSplit(x: bigint): PendingSplit {
   if (x < 0n) throw new RangeError('only non-negative values are split');
   const divisor = divisorFor(bitLength(x));
   const y = x >> divisor.k;
-  let q = ((y >> divisor.t) * divisor.reciprocal) >> divisor.sMinusT;
-  let r = y - q * divisor.five;
-  // The estimate is low by at most 3 (see divisorFor); the loops make the result exact regardless.
-  while (r >= divisor.five) {
-    q += 1n;
-    r -= divisor.five;
+  const estimate = ((y >> divisor.t) * divisor.reciprocal) >> divisor.sMinusT;
+  const finish = () => {
+    let r = y - estimate * divisor.five;
+    // The estimate is low by at most 3 and never high (see divisorFor); the loop makes hi exact regardless.
+    let correction = 0;
+    while (r >= divisor.five) {
+      correction++;
+      r -= divisor.five;
+    }
+    if (r < 0n) throw new Error('the estimate of a decimal split came out high');
+    return { lo: (r << divisor.k) | BigInt.asUintN(Number(divisor.k), x), correction };
+  };
+  return { estimate, lowDigits: Number(divisor.k), finish };
+}
+
+/** The digits (ASCII) of a non-negative value plus `amount`, from those of the value: in place unless a digit is added. */
+export function addToDigits(digits: Uint8Array, amount: number): Uint8Array {
+  let carry = amount;
+  for (let i = digits.length - 1; i >= 0 && carry > 0; i--) {
+    const sum = digits[i]! - 0x30 + carry;
+    digits[i] = 0x30 + (sum % 10);
+    carry = Math.floor(sum / 10);
   }
-  while (r < 0n) {
-    q -= 1n;
-    r += divisor.five;
-  }
-  return { hi: q, lo: (r << divisor.k) | BigInt.asUintN(Number(divisor.k), x), lowDigits: Number(divisor.k) };
+  if (carry === 0) return digits;
+  const longer = new Uint8Array(digits.length + 1);
+  longer[0] = 0x30 + carry;
+  longer.set(digits, 1);
+  return longer;
 }
 
 export function bitLength(x: bigint): number {

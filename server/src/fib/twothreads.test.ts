@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { asciiText } from './codec.js';
-import { splitDecimal } from './decimal-split.js';
+import { beginSplit, splitDecimal } from './decimal-split.js';
 import { fibonacci } from './fibonacci.js';
 import { HelperThread } from './helper-thread.js';
 import { decimalOnTwoThreads, fibonacciOnTwoThreads, joinDigits, PARALLEL_DECIMAL_BITS, PARALLEL_SQUARE_INDEX } from './twothreads.js';
@@ -42,6 +42,12 @@ describe('decimal on two threads', () => {
     for (const x of [threshold - 1n, threshold, threshold + 1n, threshold * 3n + 12345n, fibonacci(400_001)]) {
       expect(await decimal(x)).toBe(x.toString());
     }
+  });
+
+  it('writes the digits of values whose high half the helper starts from an estimate that falls short', async () => {
+    const values = Array.from({ length: 12 }, (_, i) => fibonacci(400_000 + i));
+    expect(values.some((x) => beginSplit(x).finish().correction > 0), 'some estimates need correcting').toBe(true);
+    for (const x of values) expect(await decimal(x)).toBe(x.toString());
   });
 
   it('writes the leading zeros of the low half, and a low half that is all zeros', async () => {
