@@ -16,12 +16,13 @@ import { assertIndex, doubled, FIRST, lastStep, type DoublingPair } from './fibo
 import type { HelperThread } from './helper-thread.js';
 
 /**
- * Doubling steps from k at least this index share their squarings: F(k−1) then has about 35,000 bits
- * or more (F(k) has about 0.694·k bits). A round trip to a helper that is awake costs about 20 µs here,
- * a squaring of that size about 120 µs; well below it, sharing gains nothing, and from it on every step
- * gains (F(10^6): 4.7 ms against 7.1 ms on one thread).
+ * Doubling steps from k at least this index share their squarings: F(k−1) then has about 69,000 bits
+ * or more (F(k) has about 0.694·k bits), and a squaring, about 0.3 ms here, outweighs a round trip to
+ * the helper with its copies both ways (about 20 µs when the helper is awake, more when it has gone to
+ * sleep between steps). Sharing from a quarter of this was slower at F(10^5) and no faster at
+ * F(1.5·10^5); from here on it is faster at every size (F(10^6): 4.7 ms against 7.1 ms on one thread).
  */
-export const PARALLEL_SQUARE_INDEX = 50_000;
+export const PARALLEL_SQUARE_INDEX = 100_000;
 
 /** Values with at least this many bits (about 79,000 digits, 10 ms of conversion) are converted in two halves. */
 export const PARALLEL_DECIMAL_BITS = 2 ** 18;
