@@ -5,6 +5,9 @@
  * static 200 with the same settings) so figures from different machines compare as ratios.
  *
  *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50
+ *
+ * BENCH_NODE_ARGS passes flags to the server processes' node, e.g. `--cpu-prof --cpu-prof-dir=DIR`
+ * (profiles are written when the processes stop).
  */
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -25,6 +28,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const run = promisify(execFile);
 
 interface WrkResult {
@@ -208,6 +212,7 @@ async function main(): Promise<void> {
     prefix: namespace.prefix,
     workDir,
     env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
+    nodeArgs,
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });

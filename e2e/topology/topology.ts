@@ -30,6 +30,8 @@ export interface TopologyOptions {
   env?: Record<string, string>;
   /** nginx's per-client request rate (`limit_req_zone … rate=`); effectively unlimited by default. */
   nginxRate?: string;
+  /** Flags for the node binary of every server process (`--cpu-prof`, for one). */
+  nodeArgs?: string[];
 }
 
 export interface ServerProcess extends ManagedProcess {
@@ -73,7 +75,7 @@ export class Topology {
     const managed = new ManagedProcess(
       name,
       process.execPath,
-      [serverMain],
+      [...(this.options.nodeArgs ?? []), serverMain],
       this.env({ ROLE: role, PORT: String(port) }),
       join(this.options.workDir, 'logs', `${name}.log`),
     ) as ServerProcess;

@@ -96,7 +96,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, expensive, decimals, config.MAX_EXACT_INDEX);
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
-    await messaging.events.subscribe(() => recent.invalidate());
+    await messaging.events.onChange(() => recent.invalidate());
   }
 
   const http = await buildHttpServer({

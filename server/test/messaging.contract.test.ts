@@ -51,6 +51,21 @@ describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
     await bus.close();
   });
 
+  it('tells change listeners once per message, without any event listener', async () => {
+    adapters = createAdapters(kind);
+    const [publisher, subscriber] = await Promise.all([adapters.events(), adapters.events()]);
+    const bus = kind === 'memory' ? publisher : subscriber;
+    let changes = 0;
+    await bus.onChange(() => changes++);
+    await publisher.publish(...[1, 2, 3].map((index): AppEvent => ({ type: 'calculation', data: view(index) })));
+    await publisher.publish({ type: 'calculation', data: view(4) });
+    await publisher.publish();
+    await eventually(() => (changes === 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(changes).toBe(2);
+    await Promise.all([publisher.close(), subscriber.close()]);
+  });
+
   it('caches a calculation view and misses an unknown one', async () => {
     adapters = createAdapters(kind);
     const cache = await adapters.cache();

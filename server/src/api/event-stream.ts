@@ -8,14 +8,15 @@ const HEARTBEAT_MS = 15_000;
 const RETRY_MS = 2_000;
 
 /**
- * The server-sent event streams of this api process. It subscribes to the event bus once and writes each
- * event to every connected client.
+ * The server-sent event streams of this api process. While it has clients it listens to the event bus
+ * and writes each event to every one of them; with none, the bus need not decode a single message.
  */
 export class EventStreamHub {
   private readonly clients = new Set<ServerResponse>();
   /** Open streams per client address. */
   private readonly perClient = new Map<string, number>();
-  private unsubscribe: (() => void) | undefined;
+  /** Listening to the bus, from the first client until the last has gone. */
+  private subscription: Promise<() => void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(
@@ -24,7 +25,6 @@ export class EventStreamHub {
   ) {}
 
   async start(): Promise<void> {
-    this.unsubscribe = await this.events.subscribe((event) => this.broadcast(event));
     this.heartbeat = setInterval(() => this.writeAll(': keep-alive\n\n'), HEARTBEAT_MS).unref();
   }
 
@@ -48,9 +48,11 @@ export class EventStreamHub {
       'x-accel-buffering': 'no',
     });
     response.write(`retry: ${RETRY_MS}\nevent: ready\ndata: {}\n\n`);
+    this.listen();
     this.clients.add(response);
     response.on('close', () => {
       this.clients.delete(response);
+      if (this.clients.size === 0) this.stopListening();
       const open = (this.perClient.get(client) ?? 1) - 1;
       if (open > 0) this.perClient.set(client, open);
       else this.perClient.delete(client);
@@ -58,17 +60,30 @@ export class EventStreamHub {
   }
 
   broadcast(event: AppEvent): void {
-    // Every event of every process arrives here: with no one listening, it is not even serialized.
     if (this.clients.size === 0) return;
     this.writeAll(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 
   /** Ends every stream, so the HTTP server can close. */
   close(): void {
-    this.unsubscribe?.();
+    this.stopListening();
     clearInterval(this.heartbeat);
     for (const client of this.clients) client.end();
     this.clients.clear();
+  }
+
+  private listen(): void {
+    if (this.subscription) return;
+    // The bus adds the listener before it answers: no event published from here on is missed. It fails
+    // only when the bus never connected, and then there is nothing to undo.
+    this.subscription = this.events.subscribe((event) => this.broadcast(event));
+    this.subscription.catch(() => {});
+  }
+
+  private stopListening(): void {
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    subscription?.then((unsubscribe) => unsubscribe(), () => {});
   }
 
   private writeAll(frame: string): void {

@@ -2,6 +2,7 @@
  * What every response carries and every client is held to: security headers, CORS (closed unless
  * configured), and a per-client rate limit that holds across replicas (counted in Redis when there is one).
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
@@ -14,8 +15,9 @@ import { AppError } from '../lib/errors.js';
 const UNLIMITED = /^\/api\/(health|ready|events)(\?|$)/;
 
 export async function registerProtection(app: FastifyInstance, config: Config, redis: Redis | undefined): Promise<void> {
-  // Built once: @fastify/helmet rebuilds the middleware, CSP parsing included, on every request.
-  const securityHeaders = helmet({
+  // Worked out once: with these options helmet's headers are the same for every response, and setting
+  // them from one object costs a fraction of running its dozen middlewares on each request.
+  const securityHeaders = headersSetBy(helmet({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -34,8 +36,11 @@ export async function registerProtection(app: FastifyInstance, config: Config, r
     // HSTS belongs where TLS terminates (the ingress or proxy), not on plain HTTP.
     strictTransportSecurity: false,
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+  }));
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
-  app.addHook('onRequest', (request, reply, done) => securityHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)));
   if (config.CORS_ORIGINS.length > 0) await app.register(cors, { origin: config.CORS_ORIGINS, methods: ['GET', 'POST'] });
   if (config.RATE_LIMIT_MAX > 0) {
     await app.register(rateLimit, {
@@ -50,4 +55,22 @@ export async function registerProtection(app: FastifyInstance, config: Config, r
         new AppError('RATE_LIMITED', `too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`),
     });
   }
+}
+
+type Middleware = (request: IncomingMessage, response: ServerResponse, next: (error?: unknown) => void) => void;
+
+/** The headers a middleware that only sets headers sets, found by running it once on a stand-in response. */
+function headersSetBy(middleware: Middleware): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const response = {
+    setHeader: (name: string, value: string | number) => void (headers[name.toLowerCase()] = String(value)),
+    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
+  };
+  let finished = false;
+  middleware({} as IncomingMessage, response as unknown as ServerResponse, (error) => {
+    if (error) throw error;
+    finished = true;
+  });
+  if (!finished) throw new Error('the security headers middleware did not finish at once');
+  return headers;
 }

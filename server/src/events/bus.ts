@@ -13,5 +13,11 @@ export interface EventBus {
   publish(...events: AppEvent[]): Promise<void>;
   /** Returns the function that unsubscribes. */
   subscribe(listener: EventListener): Promise<() => void>;
+  /**
+   * Told once per published message that something changed, without its events being decoded: for
+   * what needs to know that, not what (a cache to drop). A process with no `subscribe` listeners
+   * decodes nothing. Returns the function that unsubscribes.
+   */
+  onChange(listener: () => void): Promise<() => void>;
   close(): Promise<void>;
 }

@@ -8,6 +8,7 @@ import type { AppEvent, EventBus, EventListener } from './bus.js';
  */
 export class RedisEventBus implements EventBus {
   private readonly listeners = new Set<EventListener>();
+  private readonly changeListeners = new Set<() => void>();
   private subscribed: Promise<unknown> | undefined;
 
   constructor(
@@ -31,14 +32,25 @@ export class RedisEventBus implements EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  async onChange(listener: () => void): Promise<() => void> {
+    this.changeListeners.add(listener);
+    this.subscribed ??= this.start();
+    await this.subscribed;
+    return () => this.changeListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     this.listeners.clear();
+    this.changeListeners.clear();
     this.subscriber.disconnect();
   }
 
   private async start(): Promise<unknown> {
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
+      for (const listener of this.changeListeners) listener();
+      // Every api process hears every message of every process; decoding it is for stream clients only.
+      if (this.listeners.size === 0) return;
       let events: AppEvent[];
       try {
         const parsed = JSON.parse(message) as AppEvent | AppEvent[];

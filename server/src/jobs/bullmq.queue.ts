@@ -66,6 +66,8 @@ export class BullmqQueue implements JobQueue {
 
   async enqueueMany(jobs: JobRequest[]): Promise<void> {
     if (jobs.length === 0) return;
+    // One job (a submission batch's, the usual case) needs no MULTI around its one script.
+    if (jobs.length === 1) return this.enqueue(jobs[0]!.name, jobs[0]!.payload);
     await this.queue.addBulk(jobs.map(({ name, payload }) => ({ name, data: payload, opts: { jobId: jobId<JobName>(name, payload) } })));
   }
 
