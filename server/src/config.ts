@@ -69,7 +69,7 @@ export const configSchema = z.object({
   FIB_ENGINE: z.enum(['auto', 'gmp', 'bigint']).default('auto'),
   /**
    * Threads one large BigInt computation or decimal conversion may use: 2 gives each of the FIB_THREADS
-   * threads a helper thread for values of more than about 20,000 digits; 1 keeps every value on one
+   * threads a helper thread for values of more than about 40,000 digits; 1 keeps every value on one
    * thread. The GMP engine uses one thread either way.
    */
   FIB_PARALLELISM: z.coerce
