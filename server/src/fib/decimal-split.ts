@@ -59,7 +59,7 @@ export function beginSplit(x: bigint): PendingSplit {
   const estimate = ((y >> divisor.t) * divisor.reciprocal) >> divisor.sMinusT;
   const finish = () => {
     let r = y - estimate * divisor.five;
-    // The estimate is low by at most 3 and never high (see divisorFor); the loop makes hi exact regardless.
+    // The estimate is low by at most 3 and never high (see divisorFor): the loop counts how low it is.
     let correction = 0;
     while (r >= divisor.five) {
       correction++;
