@@ -25,24 +25,26 @@ export class RedisEventBus implements EventBus {
     await this.publisher.publish(this.channel, JSON.stringify(events.length === 1 ? events[0] : events));
   }
 
-  async subscribe(listener: EventListener): Promise<() => void> {
-    this.listeners.add(listener);
-    this.subscribed ??= this.start();
-    await this.subscribed;
-    return () => this.listeners.delete(listener);
+  subscribe(listener: EventListener): Promise<() => void> {
+    return this.join(this.listeners, listener);
   }
 
-  async onChange(listener: () => void): Promise<() => void> {
-    this.changeListeners.add(listener);
-    this.subscribed ??= this.start();
-    await this.subscribed;
-    return () => this.changeListeners.delete(listener);
+  onChange(listener: () => void): Promise<() => void> {
+    return this.join(this.changeListeners, listener);
   }
 
   async close(): Promise<void> {
     this.listeners.clear();
     this.changeListeners.clear();
     this.subscriber.disconnect();
+  }
+
+  /** Adds the listener at once (no message from here on is missed), then waits for the channel's subscription. */
+  private async join<L>(listeners: Set<L>, listener: L): Promise<() => void> {
+    listeners.add(listener);
+    this.subscribed ??= this.start();
+    await this.subscribed;
+    return () => listeners.delete(listener);
   }
 
   private async start(): Promise<unknown> {
