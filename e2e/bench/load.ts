@@ -4,7 +4,11 @@
  * endpoint, peak RSS per process, submit→event latency, and the machine's ceiling (nginx answering a
  * static 200 with the same settings) so figures from different machines compare as ratios.
  *
- *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50
+ *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50  BENCH_WARMUP_SECONDS=10
+ *
+ * The first POST run after the processes start is a warm-up, reported apart: it is when V8 compiles the
+ * hot paths and each process opens its pool's connections, and a service that has run for more than a
+ * few seconds is past it. The target figures are the rows after it.
  *
  * BENCH_NODE_ARGS passes flags to the server processes' node, e.g. `--cpu-prof --cpu-prof-dir=DIR`
  * (profiles are written when the processes stop).
@@ -28,6 +32,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? seconds);
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const run = promisify(execFile);
 
@@ -56,12 +61,12 @@ type Component = (typeof components)[number];
 /** The unit of CPU times in /proc (USER_HZ), 100 on every Linux. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-async function wrk(url: string, script?: string): Promise<WrkResult> {
+async function wrk(url: string, script?: string, duration = seconds): Promise<WrkResult> {
   const report = await readFile(join(here, 'report.lua'), 'utf8');
   const body = script ? await readFile(join(here, script), 'utf8') : '';
   const file = join(await mkdtemp(join(tmpdir(), 'fibstack-wrk-')), 'script.lua');
   await writeFile(file, `${body}\n${report}`);
-  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '-s', file, url], { maxBuffer: 1 << 20 });
+  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, '-s', file, url], { maxBuffer: 1 << 20 });
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
   return JSON.parse(line.slice(7)) as WrkResult;
@@ -119,9 +124,9 @@ async function cpuTicks(topology: Topology): Promise<Map<number, { component: Co
 }
 
 /** Runs wrk and reports its figures with the CPU each part spent per request (processes that ended meanwhile not counted). */
-async function measure(topology: Topology, history: Row['history'], endpoint: string, url: string, script?: string): Promise<Row & { cpu: CpuPerRequest }> {
+async function measure(topology: Topology, history: Row['history'], endpoint: string, url: string, script?: string, duration = seconds): Promise<Row & { cpu: CpuPerRequest }> {
   const before = await cpuTicks(topology);
-  const result = await wrk(url, script);
+  const result = await wrk(url, script, duration);
   const after = await cpuTicks(topology);
   const cpu = Object.fromEntries(components.map((component) => [component, 0])) as CpuPerRequest;
   for (const [pid, { component, ticks }] of after) cpu[component] += ticks - (before.get(pid)?.ticks ?? 0);
@@ -223,6 +228,10 @@ async function main(): Promise<void> {
   try {
     rows.push(await ceiling(workDir));
     await topology.start();
+    if (warmupSeconds > 0) {
+      rows.push(await measure(topology, '—', 'POST /api/calculations (warm-up)', `${topology.url}/api/calculations`, 'post.lua', warmupSeconds));
+      await drain(queue);
+    }
     const latency = await eventLatency(topology, db);
     for (const size of sizes) {
       await fill(db, size);
