@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:queue`: what one job costs on the Redis queue (BullmqQueue with the service's own
+ * settings, handlers that do nothing), in CPU of this process (producer and worker together) and of
+ * Redis, and in Redis commands. Two cadences: back to back (the queue never empties), and paced (a
+ * job every few milliseconds, so the worker waits for each one, as workers do under the load
+ * benchmark, where a job comes every 3 ms or so and takes about 1 ms).
+ *
+ *   BENCH_JOBS=2000  BENCH_PACE_MS=3
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { JobName, type JobHandlers, type JobPayloads } from '../../server/src/jobs/types.js';
+import { createAdapters } from '../../server/test/support/adapters.js';
+import { redisUrl } from '../../server/test/support/services.js';
+
+const jobs = Number(process.env.BENCH_JOBS ?? 2000);
+const paceMs = Number(process.env.BENCH_PACE_MS ?? 3);
+const run = promisify(execFile);
+
+/** A submission batch's job as the api adds it: seven calculations. */
+const payload = (batch: string): JobPayloads[JobName.ComputeFibonacciBatch] => ({
+  batch,
+  calculations: Array.from({ length: 7 }, (_, i) => ({ index: 1_000 + i, attempt: 1, requestId: `0b5e2c1e-9d4f-4a57-8c3b-${String(i).padStart(12, '0')}` })),
+});
+
+/** CPU time (user + system) of a process so far, in µs. */
+async function cpuUs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime and stime, in clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** Redis commands run so far, by name, from INFO commandstats. */
+async function commandCounts(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  return new Map([...info.matchAll(/^cmdstat_(\S+?):calls=(\d+)/gm)].map(([, name, calls]) => [name!, Number(calls)]));
+}
+
+async function measure(concurrency: number, paced: boolean) {
+  const adapters = createAdapters('redis');
+  const queue = await adapters.queue(3);
+  const redis = new Redis(redisUrl);
+  const redisPid = Number((await redis.info('server')).match(/process_id:(\d+)/)![1]);
+  let finished = 0;
+  let allFinished = () => {};
+  const noop = { handle: async () => void (++finished === jobs && allFinished()) };
+  const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, noop])) as unknown as JobHandlers;
+  try {
+    await queue.work(handlers, { concurrency });
+    const done = new Promise<void>((resolve) => (allFinished = resolve));
+    const [ownBefore, redisBefore, commandsBefore] = [process.cpuUsage(), await cpuUs(redisPid), await commandCounts(redis)];
+    for (let i = 0; i < jobs; i++) {
+      await queue.enqueue(JobName.ComputeFibonacciBatch, payload(`${concurrency}-${paced}-${i}`));
+      if (paced) await new Promise((resolve) => setTimeout(resolve, paceMs));
+    }
+    await done;
+    const own = process.cpuUsage(ownBefore);
+    const redisUs = (await cpuUs(redisPid)) - redisBefore;
+    const commandsAfter = await commandCounts(redis);
+    const perJob = (name: string) => Math.round((((commandsAfter.get(name) ?? 0) - (commandsBefore.get(name) ?? 0)) / jobs) * 10) / 10;
+    return {
+      cadence: paced ? `a job every ${paceMs} ms` : 'back to back',
+      concurrency,
+      'node µs/job': Math.round((own.user + own.system) / jobs),
+      'redis µs/job': Math.round(redisUs / jobs),
+      'scripts/job': perJob('evalsha'),
+      'blocking pops/job': perJob('bzpopmin'),
+    };
+  } finally {
+    await queue.close();
+    redis.disconnect();
+    await adapters.cleanup();
+  }
+}
+
+const rows = [];
+for (const paced of [false, true]) for (const concurrency of [1, 8]) rows.push(await measure(concurrency, paced));
+console.log(`\nfibstack queue benchmark — ${jobs} jobs each, machine: ${(await run('nproc')).stdout.trim()} cores\n`);
+console.table(rows);
