@@ -5,6 +5,7 @@
  * static 200 with the same settings) so figures from different machines compare as ratios.
  *
  *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50  BENCH_WARMUP_SECONDS=10
+ *   BENCH_OUT=e2e/artifacts/bench-load.json
  *
  * The first POST run after the processes start is a warm-up, reported apart: it is when V8 compiles the
  * hot paths and each process opens its pool's connections, and a service that has run for more than a
@@ -33,6 +34,7 @@ const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? seconds);
+const out = resolve(process.env.BENCH_OUT ?? join(here, '../artifacts/bench-load.json'));
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const run = promisify(execFile);
 
@@ -254,7 +256,6 @@ async function main(): Promise<void> {
     console.log('seconds the workers took, after each POST row, to finish the jobs it queued:', backlog);
     console.log('peak RSS (MB) per process, after each history size:');
     console.table(memory);
-    const out = resolve(here, '../artifacts/bench-load.json');
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);

@@ -1,0 +1,61 @@
+/**
+ * A smoke run of `npm run bench:load`: one small history, a second per row, four connections. It checks
+ * that the benchmark still runs end to end and reports every figure it promises; the figures themselves
+ * are for `npm run bench:load` at full size, run alone.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const lists = ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current'];
+
+interface Report {
+  rows: Array<{ history: number | '—'; endpoint: string; reqPerSec: number; errors: number; cpu?: Record<string, number> }>;
+  latency: { p50Ms: number; p99Ms: number; samples: number };
+  backlog: Record<string, number>;
+  memory: Record<string, Record<string, number>>;
+}
+
+describe('the load benchmark, run small', () => {
+  let dir: string | undefined;
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drives every endpoint without an error and reports throughput, CPU, latency and memory', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-bench-smoke-'));
+    const out = join(dir, 'bench-load.json');
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'load.ts')], {
+      env: { ...process.env, BENCH_SIZES: '1000', BENCH_SECONDS: '1', BENCH_WARMUP_SECONDS: '1', BENCH_CONNECTIONS: '4', BENCH_OUT: out },
+      maxBuffer: 1 << 22,
+    });
+    const report = JSON.parse(await readFile(out, 'utf8')) as Report;
+
+    expect(report.rows.map(({ history, endpoint }) => `${history} ${endpoint}`)).toEqual([
+      '— nginx static 200 (ceiling)',
+      '— POST /api/calculations (warm-up)',
+      '1000 POST /api/calculations',
+      ...lists.map((path) => `1000 GET ${path}`),
+    ]);
+    for (const row of report.rows) {
+      expect(row.errors, row.endpoint).toBe(0);
+      expect(row.reqPerSec, row.endpoint).toBeGreaterThan(0);
+    }
+    // Every POST row's requests were served by the api processes and stored by Postgres.
+    for (const row of report.rows.filter(({ endpoint }) => endpoint.startsWith('POST'))) {
+      expect(row.cpu?.api, row.endpoint).toBeGreaterThan(0);
+      expect(row.cpu?.postgres, row.endpoint).toBeGreaterThan(0);
+    }
+    expect(report.latency.samples).toBe(155);
+    expect(report.latency.p50Ms).toBeGreaterThan(0);
+    expect(report.latency.p99Ms).toBeGreaterThanOrEqual(report.latency.p50Ms);
+    expect(Object.keys(report.backlog)).toEqual(['1000']);
+    expect(Object.keys(report.memory['1000']!).sort()).toEqual(['api-1', 'api-2', 'worker-3', 'worker-4']);
+    for (const mb of Object.values(report.memory['1000']!)) expect(mb).toBeGreaterThan(0);
+  });
+});
