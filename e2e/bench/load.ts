@@ -163,7 +163,7 @@ async function fill(db: pg.Pool, size: number): Promise<void> {
   await db.query(`INSERT INTO calculation_values (index, bytes, decimal) SELECT 100000000 + g, '\\x01'::bytea, '1' FROM generate_series($1::int, $2::int) g`, range);
   await db.query(`INSERT INTO submissions (index, request_id) SELECT 100000000 + g, 'fill-' || g FROM generate_series($1::int, $2::int) g`, range);
   await db.query('VACUUM ANALYZE calculations, calculation_values, submissions');
-  // The fill's WAL is flushed now, not by a checkpoint in the middle of the next row.
+  // The fill's dirty pages are written by a checkpoint now, not by one in the middle of the next row.
   await db.query('CHECKPOINT');
 }
 
