@@ -28,6 +28,7 @@ import { freePort, waitForOk } from '../support/ports.js';
 import { SseClient } from '../support/sse.js';
 import { ManagedProcess } from '../topology/process.js';
 import { Topology } from '../topology/topology.js';
+import { CLOCK_TICKS_PER_SECOND, processCpu } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(Number);
@@ -60,8 +61,6 @@ interface Row {
 type CpuPerRequest = Record<Component, number>;
 const components = ['api', 'worker', 'postgres', 'redis', 'nginx'] as const;
 type Component = (typeof components)[number];
-/** The unit of CPU times in /proc (USER_HZ), 100 on every Linux. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 async function wrk(url: string, script?: string, duration = seconds): Promise<WrkResult> {
   const report = await readFile(join(here, 'report.lua'), 'utf8');
@@ -115,12 +114,9 @@ async function cpuTicks(topology: Topology): Promise<Map<number, { component: Co
   const byName: Record<string, Component> = { nginx: 'nginx', postgres: 'postgres', 'redis-server': 'redis' };
   const processes = new Map<number, { component: Component; ticks: number }>();
   for (const pid of (await readdir('/proc')).filter((entry) => /^\d+$/.test(entry)).map(Number)) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
-    const close = stat.lastIndexOf(')');
-    const component = close < 0 ? undefined : (roles.get(pid) ?? byName[stat.slice(stat.indexOf('(') + 1, close)]);
-    // After the name: state is field 3, utime and stime are fields 14 and 15 of proc(5)'s stat.
-    const fields = stat.slice(close + 2).split(' ');
-    if (component) processes.set(pid, { component, ticks: Number(fields[11]) + Number(fields[12]) });
+    const cpu = await processCpu(pid);
+    const component = cpu && (roles.get(pid) ?? byName[cpu.name]);
+    if (component) processes.set(pid, { component, ticks: cpu.ticks });
   }
   return processes;
 }

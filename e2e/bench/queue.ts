@@ -8,12 +8,12 @@
  *   BENCH_JOBS=2000  BENCH_PACE_MS=3
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { JobName, type JobHandlers, type JobPayloads } from '../../server/src/jobs/types.js';
 import { createAdapters } from '../../server/test/support/adapters.js';
 import { redisUrl } from '../../server/test/support/services.js';
+import { CLOCK_TICKS_PER_SECOND, processCpu } from './proc.js';
 
 const jobs = Number(process.env.BENCH_JOBS ?? 2000);
 const paceMs = Number(process.env.BENCH_PACE_MS ?? 3);
@@ -27,10 +27,9 @@ const payload = (batch: string): JobPayloads[JobName.ComputeFibonacciBatch] => (
 
 /** CPU time (user + system) of a process so far, in µs. */
 async function cpuUs(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime and stime, in clock ticks of 10 ms.
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  const cpu = await processCpu(pid);
+  if (!cpu) throw new Error(`process ${pid} has gone`);
+  return (cpu.ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }
 
 /** Redis commands run so far, by name, from INFO commandstats. */
