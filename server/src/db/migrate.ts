@@ -5,6 +5,7 @@ import * as calculationRequestedBy from '../migrations/0003_calculation_requeste
 import * as exactValues from '../migrations/0004_exact_values.js';
 import * as writeFunctions from '../migrations/0005_write_functions.js';
 import * as calculationBatches from '../migrations/0006_calculation_batches.js';
+import * as packedValues from '../migrations/0007_packed_values.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -15,6 +16,7 @@ const migrations: Record<string, Migration> = {
   '0004_exact_values': exactValues,
   '0005_write_functions': writeFunctions,
   '0006_calculation_batches': calculationBatches,
+  '0007_packed_values': packedValues,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -224,15 +224,16 @@ export class CalculationRepository {
    * Answers, in order, the completed calculation or undefined where there was nothing to complete.
    */
   async finishMany(values: FinishedCalculation[]): Promise<Array<CalculationRow | undefined>> {
-    const input = values.map(({ index, attempt, bytes, decimal, durationMs }) => ({
-      index,
-      attempt,
-      bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex'),
-      decimal,
-      duration_ms: durationMs,
-    }));
-    // One statement, a function that keeps its plan for the session (migration 0005).
-    const { rows } = await sql<CalculationRow>`SELECT * FROM finish_calculations(${JSON.stringify(input)}::jsonb)`.execute(this.db);
+    // The bytes go as one binary parameter, each value placed in it by offset and length (migration 0007).
+    let offset = 0;
+    const input = values.map(({ index, attempt, bytes, decimal, durationMs }) => {
+      const placed = { index, attempt, offset, length: bytes.byteLength, decimal, duration_ms: durationMs };
+      offset += bytes.byteLength;
+      return placed;
+    });
+    const packed = Buffer.concat(values.map(({ bytes }) => bytes));
+    // One statement, a function that keeps its plan for the session.
+    const { rows } = await sql<CalculationRow>`SELECT * FROM finish_calculations(${JSON.stringify(input)}::jsonb, ${packed}::bytea)`.execute(this.db);
     const completed = new Map(rows.map((row) => [`${row.index}/${row.attempt}`, row]));
     return values.map(({ index, attempt }) => completed.get(`${index}/${attempt}`));
   }
