@@ -35,7 +35,7 @@ import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
 import { prune } from './services/prune.service.js';
 import { DecimalService } from './services/decimal.service.js';
-import { reconcile } from './services/reconcile.service.js';
+import { reconcile, requeueRestored } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
 
@@ -70,7 +70,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   }
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
-  const backups = createBackupService(config, logger, db);
+  const backups = createBackupService(config, logger, db, () => requeueRestored(db, messaging.queue, logger));
   let draining = false;
 
   // Both roles use threads: the worker to compute, the API to convert a value to decimal on first

@@ -74,6 +74,21 @@ describe('backups of Postgres to a directory', () => {
     expect(await backups.list()).toHaveLength(2);
   });
 
+  it('renews the restored work after a restore that succeeded, and only then', async () => {
+    let restoredRows = -1;
+    const afterRestore = async () => void (restoredRows = (await database.db.selectFrom('calculations').selectAll().execute()).length);
+    const backups = createBackupService(config, silentLogger, undefined, afterRestore);
+    const first = await backups.create();
+    await record(database.db, [500]);
+    await backups.restore(first.name);
+    expect(restoredRows).toBe(7); // run on the restored rows, without F(500)
+    restoredRows = -1;
+    const second = await backups.create();
+    await truncate(join(dir, second.name), Math.floor(second.bytes / 2));
+    await expect(backups.restore(second.name)).rejects.toMatchObject({ code: 'BACKUP_INVALID' });
+    expect(restoredRows).toBe(-1);
+  });
+
   it('refuses a truncated backup before touching the database', async () => {
     const backups = createBackupService(config, silentLogger);
     const { name, bytes } = await backups.create();

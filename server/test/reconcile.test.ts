@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { JobName, type JobHandlers, type JobPayloads, type JobQueue } from '../src/jobs/types.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
-import { reconcile } from '../src/services/reconcile.service.js';
+import { reconcile, requeueRestored } from '../src/services/reconcile.service.js';
 import { adapterKinds, createAdapters, silentLogger, type Adapters } from './support/adapters.js';
 import { result, summary } from './support/records.js';
 import { eventually, openMigratedDatabase } from './support/services.js';
@@ -65,6 +65,31 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
       { batch: large[0]!.calculation.batch, calculations: Array.from({ length: 600 }, (_, i) => ({ index: 1_000 + i, attempt: 1 })) },
       { batch: small[0]!.calculation.batch, calculations: [{ index: 5, attempt: 1 }, { index: 7, attempt: 1 }] },
     ]);
+    await db.deleteFrom('calculations').execute();
+  });
+
+  it('queues restored work again under new ids, past the finished jobs the queue keeps of the old ones', async () => {
+    const [first] = await calculations.submitMany([request(11), request(12), request(14)]);
+    await calculations.finishMany([{ index: 14, attempt: 1, ...result(377n) }]);
+    await calculations.request(13, 'client-r', summary(13));
+    await calculations.start(13, 1);
+    // The work was queued and done after the backup was taken: the queue keeps its finished jobs, and
+    // the restore brings back the rows as they were, unfinished, with the same attempts and batch.
+    const sent = await reconcileIntoEmptyQueue();
+    expect(sent.single).toEqual([{ index: 13, attempt: 1 }]);
+    const queue = queues[0]!;
+    const finished = (await queue.counts()).completed;
+    await reconcile(db, queue, silentLogger);
+    expect((await queue.counts()).completed).toBe(finished); // taken for done: nothing runs
+
+    await requeueRestored(db, queue, silentLogger);
+    await eventually(async () => ((await queue.counts()).completed === finished + 2 ? true : undefined));
+    expect(sent.single).toEqual([{ index: 13, attempt: 1 }, { index: 13, attempt: 2 }]);
+    const renewed = sent.batches.at(-1)!;
+    expect(renewed.batch).not.toBe(first!.calculation.batch);
+    expect(renewed.calculations).toEqual([{ index: 11, attempt: 2 }, { index: 12, attempt: 2 }]);
+    expect(await calculations.find(13)).toMatchObject({ status: 'queued', attempt: 2, started_at: null });
+    expect(await calculations.find(14)).toMatchObject({ status: 'done', attempt: 1 }); // finished work is left alone
     await db.deleteFrom('calculations').execute();
   });
 

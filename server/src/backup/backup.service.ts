@@ -16,6 +16,8 @@ export class BackupService {
     readonly store: BackupStore,
     private readonly keep: number,
     private readonly logger: Logger,
+    /** What follows a restore that succeeded: the restored work is queued again. */
+    private readonly afterRestore: () => Promise<unknown> = async () => {},
   ) {}
 
   async create(): Promise<BackupInfo> {
@@ -51,6 +53,7 @@ export class BackupService {
       }
       await this.dumper.restore(file);
       this.logger.info({ backup: name }, 'backup restored');
+      await this.afterRestore();
       return info;
     });
   }

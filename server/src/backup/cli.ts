@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
+import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { createLogger } from '../lib/logger.js';
 import { createBackupService } from './create.js';
 
@@ -23,7 +24,15 @@ async function main([command, name]: string[]): Promise<void> {
       await db?.destroy();
     }
   } else if (command === 'restore' && name) {
-    await createBackupService(config, logger).restore(name);
+    // On Postgres the restored unfinished work starts new attempts, which the workers' next
+    // reconciliation queues (RECONCILE_CRON). The embedded queue lives in its process: nothing to renew.
+    const db = config.DATABASE_URL ? await openDatabase(config) : undefined;
+    try {
+      const renew = db && (() => new CalculationRepository(db).renewUnfinished());
+      await createBackupService(config, logger, undefined, renew).restore(name);
+    } finally {
+      await db?.destroy();
+    }
     console.log(`restored ${name}`);
   } else if (command === 'list') {
     const backups = await createBackupService(config, logger).list();

@@ -25,13 +25,14 @@ export type BackupConfig = Pick<
 /**
  * The backup service for this deployment's database and store. `db`: the open database, needed to dump
  * the embedded one; without it (the restore command) the embedded database is restored offline.
+ * `afterRestore`: what follows a restore that succeeded (see `requeueRestored`).
  */
-export function createBackupService(config: BackupConfig, logger: Logger, db?: Db): BackupService {
+export function createBackupService(config: BackupConfig, logger: Logger, db?: Db, afterRestore?: () => Promise<unknown>): BackupService {
   const dumper = config.DATABASE_URL
     ? new PostgresDumper(config.DATABASE_URL)
     : new PGliteDumper(config.DATA_DIR, db && embeddedPool(db));
   const store: BackupStore = config.BACKUP_S3_BUCKET
     ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET })
     : new DirectoryStore(config.BACKUP_DIR);
-  return new BackupService(dumper, store, config.BACKUP_KEEP, logger);
+  return new BackupService(dumper, store, config.BACKUP_KEEP, logger, afterRestore);
 }

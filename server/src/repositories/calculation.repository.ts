@@ -261,6 +261,26 @@ export class CalculationRepository {
       .execute();
   }
 
+  /**
+   * Gives every unfinished calculation a new attempt, and each unfinished batch a new id its members
+   * share, so that the jobs sent for them have ids never used before. After a restore, Redis may still
+   * keep finished jobs under the ids this work had when the backup was taken: a job sent under one of
+   * those would be taken as done, and the work would wait for that job to be pruned. Returns how many.
+   */
+  async renewUnfinished(): Promise<number> {
+    const { numAffectedRows } = await sql`
+      WITH renewed AS (
+        SELECT batch, gen_random_uuid() AS id FROM calculations
+        WHERE status IN ('queued', 'running') AND batch IS NOT NULL
+        GROUP BY batch
+      )
+      UPDATE calculations
+      SET attempt = attempt + 1, status = 'queued', started_at = NULL,
+          batch = (SELECT renewed.id FROM renewed WHERE renewed.batch = calculations.batch)
+      WHERE status IN ('queued', 'running')`.execute(this.db);
+    return Number(numAffectedRows ?? 0);
+  }
+
   /** The unfinished calculations of these batches. */
   async unfinishedInBatches(batches: string[]): Promise<Array<UnfinishedCalculation & { batch: string }>> {
     if (batches.length === 0) return [];

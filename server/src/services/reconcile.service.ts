@@ -32,3 +32,13 @@ export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promis
   if (requeued > 0) logger.info({ requeued }, 'reconciled unfinished calculations with the queue');
   return requeued;
 }
+
+/**
+ * After a restore: the backup's unfinished calculations start new attempts (see `renewUnfinished`) and
+ * are queued at once, rather than at the next reconciliation.
+ */
+export async function requeueRestored(db: Db, queue: JobQueue, logger: Logger): Promise<number> {
+  const renewed = await new CalculationRepository(db).renewUnfinished();
+  if (renewed > 0) logger.info({ renewed }, 'restored unfinished calculations start new attempts');
+  return reconcile(db, queue, logger);
+}
