@@ -7,36 +7,37 @@
 import { atanhInverse, isqrt, unit } from './fixed-point.js';
 
 export interface LogConstants {
-  precision: number;
+  /** Bits after the binary point. */
+  bits: number;
   ln10: bigint;
   lnSqrt5: bigint;
   lnPhi: bigint;
 }
 
 /**
- * Extra digits carried while building the constants: the series round off under 10^4 ulps of the
- * working precision (up to the 416 places leading.ts may ask for), so dropping 6 digits leaves < 1 ulp.
+ * Extra bits carried while building the constants: the series round off under 10^4 ulps of the
+ * working precision (up to the 416 places leading.ts may ask for), so dropping 20 bits leaves < 1 ulp.
  */
-const GUARD = 6;
+const GUARD = 20;
 
 const cache = new Map<number, LogConstants>();
 
-export function logConstants(precision: number): LogConstants {
-  let constants = cache.get(precision);
+export function logConstants(bits: number): LogConstants {
+  let constants = cache.get(bits);
   if (!constants) {
-    constants = build(precision);
-    cache.set(precision, constants);
+    constants = build(bits);
+    cache.set(bits, constants);
   }
   return constants;
 }
 
-function build(precision: number): LogConstants {
-  const p = precision + GUARD;
+function build(bits: number): LogConstants {
+  const p = bits + GUARD;
   const ln2 = 2n * atanhInverse(3n, p);
   const ln10 = 3n * ln2 + 2n * atanhInverse(9n, p);
   const lnSqrt5 = (ln10 - ln2) / 2n;
-  const drop = unit(GUARD);
-  return { precision, ln10: ln10 / drop, lnSqrt5: lnSqrt5 / drop, lnPhi: lnPhi(p) / drop };
+  const drop = BigInt(GUARD);
+  return { bits, ln10: ln10 >> drop, lnSqrt5: lnSqrt5 >> drop, lnPhi: lnPhi(p) >> drop };
 }
 
 function lnPhi(p: number): bigint {

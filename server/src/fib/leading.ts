@@ -9,7 +9,7 @@
  * the work redone, rather than guessing.
  */
 import { logConstants } from './constants.js';
-import { exp, unit } from './fixed-point.js';
+import { bitsFor, exp } from './fixed-point.js';
 
 export interface Leading {
   digits: number;
@@ -40,19 +40,23 @@ export function leading(n: number, count: number, margin = DEFAULT_MARGIN): Lead
 
 /** One try at `precision` decimal places: `undefined` when the error bound straddles a digit boundary. */
 export function leadingAtPrecision(n: number, count: number, precision: number): Leading | undefined {
-  const { ln10, lnSqrt5, lnPhi } = logConstants(precision);
+  // The arithmetic is binary (fixed-point.ts), with at least as many bits as the places asked for.
+  const bits = bitsFor(precision);
+  const { ln10, lnSqrt5, lnPhi } = logConstants(bits);
   const t = BigInt(n) * lnPhi - lnSqrt5;
   const k = t / ln10;
   const r = t - k * ln10;
   // Each constant is off by < 2 ulps; n·ln φ and k·ln 10 (k < n) multiply that.
   const rError = 4n * BigInt(n) + 8n;
   if (r < rError || r + rError >= ln10) return undefined; // r may lie on the other side of 0 or ln 10: k is unsure
-  const e = exp(r, precision);
+  const e = exp(r, bits);
   // |Δe^r| ≤ e^r·|Δr|·(1 + tiny) with e^r < 10, plus the series' own rounding and 1 ulp for ψ^n.
   const error = 11n * rError + BigInt(e.errorUlps) + 1n;
-  const scale = unit(precision - (count - 1)); // e^r ∈ [1, 10): its first `count` digits
-  const low = (e.value - error) / scale;
-  const high = (e.value + error) / scale;
+  // e^r ∈ [1, 10): its first `count` digits are ⌊e^r·10^(count−1)⌋.
+  const scale = 10n ** BigInt(count - 1);
+  const shift = BigInt(bits);
+  const low = ((e.value - error) * scale) >> shift;
+  const high = ((e.value + error) * scale) >> shift;
   if (low !== high) return undefined;
   return { digits: Number(k) + 1, head: low.toString() };
 }
