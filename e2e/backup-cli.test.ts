@@ -1,0 +1,77 @@
+/**
+ * The operator's backup commands (`npm run backup`, `npm run backups`, `npm run restore`) as built, on a
+ * Postgres database of their own.
+ */
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../server/test/support/services.js';
+
+const run = promisify(execFile);
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const command = (env: NodeJS.ProcessEnv, ...args: string[]) => run(process.execPath, [join(root, 'server/dist/backup/cli.js'), ...args], { env });
+
+describe('the backup commands on Postgres', () => {
+  let database: TestDatabase;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let db: pg.Client;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-backup-cli-'));
+    env = { PATH: process.env.PATH, DATABASE_URL: database.url, BACKUP_DIR: dir, LOG_LEVEL: 'warn' };
+    await run(process.execPath, [join(root, 'server/dist/migrate.js')], { env });
+    db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+  });
+  afterAll(async () => {
+    await db?.end();
+    await database?.drop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const rows = async () =>
+    (await db.query<{ index: string; status: string; attempt: number; batch: string | null }>('SELECT index, status, attempt, batch FROM calculations ORDER BY index')).rows;
+
+  it('back up, list and restore the record, and start its unfinished work anew', async () => {
+    // Two calculations of one batch, queued; one done.
+    const batch = randomUUID();
+    await db.query(
+      `INSERT INTO calculations (index, status, digits, head, tail, requested_by, batch) VALUES
+         (7, 'queued', 2, '13', '13', 'cli', $1), (8, 'queued', 2, '21', '21', 'cli', $1), (9, 'done', 2, '34', '34', 'cli', NULL)`,
+      [batch],
+    );
+    const { stdout: written } = await command(env, 'backup');
+    const name = written.split(/\s+/)[0]!;
+    expect(name).toMatch(/^fibstack-.+\.pgdump$/);
+    expect((await command(env, 'list')).stdout).toContain(name);
+
+    // After the backup the batch was computed and another index asked for: the restore takes both back.
+    await db.query(`UPDATE calculations SET status = 'done' WHERE index IN (7, 8)`);
+    await db.query(`INSERT INTO calculations (index, status, digits, head, tail, requested_by) VALUES (10, 'queued', 2, '55', '55', 'cli')`);
+    expect((await command(env, 'restore', name)).stdout.trim()).toBe(`restored ${name}`);
+
+    const restored = await rows();
+    expect(restored.map(({ index, status, attempt }) => [Number(index), status, attempt])).toEqual([
+      [7, 'queued', 2],
+      [8, 'queued', 2],
+      [9, 'done', 1],
+    ]);
+    // The batch's members share a new batch id: its job's id is one the queue has never seen.
+    expect(restored[0]!.batch).toBe(restored[1]!.batch);
+    expect(restored[0]!.batch).not.toBe(batch);
+  });
+
+  it('refuses an unknown backup and changes nothing', async () => {
+    const before = await rows();
+    await expect(command(env, 'restore', 'fibstack-2020-01-01T00-00-00-000Z.pgdump')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no backup named/) });
+    expect(await rows()).toEqual(before);
+  });
+});
