@@ -40,6 +40,23 @@ describe('the values of done calculations', () => {
     await context.close();
   });
 
+  it('shows a summary-only calculation by its length and ends, with nothing to copy or download', async () => {
+    const { context, page } = await openApp(browser);
+    // Above the topology's MAX_EXACT_INDEX (9,500,000; e2e/setup/global.ts).
+    const index = freshIndex(9_600_000, 400_000);
+    await page.getByLabel('Enter your index').fill(String(index));
+    await page.getByLabel('Enter your index').press('Enter');
+    const card = calculationCard(page, index);
+    await card.locator('.status-done').waitFor({ timeout: 30_000 });
+    const summary = await (await fetch(`${baseUrl}/api/calculations/${index}`)).json();
+    expect(summary).toMatchObject({ exact: false, status: 'done' });
+    expect(await card.locator('.value').textContent()).toContain(summary.head);
+    await card.getByText('too large to keep whole: its length and ends only').waitFor();
+    expect(await card.getByRole('button', { name: `Copy F(${index})` }).count()).toBe(0);
+    expect(await card.getByRole('link', { name: `Download F(${index})` }).count()).toBe(0);
+    await context.close();
+  });
+
   it('copies a value to the clipboard', async () => {
     const { context, page } = await openApp(browser);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });

@@ -27,7 +27,8 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const adminPassword = `e2e-${randomUUID()}`;
   const workDir = await mkdtemp(join(tmpdir(), 'fibstack-e2e-'));
-  const env = { MAX_INDEX: '10000000', ADMIN_PASSWORD: adminPassword, BACKUP_DIR: join(workDir, 'backups') };
+  // Indexes above MAX_EXACT_INDEX, up to MAX_INDEX, are summary-only: the browser tests show one.
+  const env = { MAX_INDEX: '10000000', MAX_EXACT_INDEX: '9500000', ADMIN_PASSWORD: adminPassword, BACKUP_DIR: join(workDir, 'backups') };
   const { topology, databaseUrl, destroy } = await startTestTopology({ workDir, env });
   project.provide('baseUrl', topology.url);
   project.provide('apiUrls', topology.apis.map((api) => api.url));

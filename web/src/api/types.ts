@@ -5,6 +5,8 @@ export type CalculationStatus = 'queued' | 'running' | 'done' | 'failed';
 export interface Calculation {
   index: number;
   status: CalculationStatus;
+  /** False above the server's exact limit: only the digit count, head and tail are known. */
+  exact: boolean;
   digits: number | null;
   head: string | null;
   tail: string | null;

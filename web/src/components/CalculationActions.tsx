@@ -9,7 +9,10 @@ interface Props {
   announce: (text: string) => void;
 }
 
-/** Copy and download for a done value; retry for a failed one. A failure is said beside the buttons. */
+/**
+ * Copy and download for a done value that is exact (a summary-only one has no value to copy); retry for
+ * a failed one. A failure is said beside the buttons.
+ */
 export function CalculationActions({ calculation, onRetry, announce }: Props) {
   const [busy, setBusy] = useState(false);
   const [copied, setCopied] = useState(false);
@@ -56,7 +59,7 @@ export function CalculationActions({ calculation, onRetry, announce }: Props) {
           Retry
         </button>
       )}
-      {calculation.status === 'done' && (
+      {calculation.status === 'done' && calculation.exact && (
         <>
           <button type="button" className="button" disabled={busy} aria-label={`Copy ${name}`} onClick={copy}>
             {copied ? 'Copied' : 'Copy'}

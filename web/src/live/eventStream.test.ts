@@ -66,6 +66,7 @@ async function waitFor(condition: () => boolean, what: string, timeoutMs = 3_000
 const calculation = (index: number): Calculation => ({
   index,
   status: 'done',
+  exact: true,
   digits: 1,
   head: '1',
   tail: '1',

@@ -8,6 +8,7 @@ function calculation(index: number, status: CalculationStatus, second = index): 
   return {
     index,
     status,
+    exact: true,
     digits: done ? 1 : null,
     head: done ? '1' : null,
     tail: done ? '1' : null,
