@@ -16,6 +16,8 @@ export interface Adapters {
   queue(attempts: number): Promise<BullmqQueue | MemoryQueue>;
   events(): Promise<RedisEventBus | MemoryEventBus>;
   cache(): Promise<RedisCache | MemoryCache>;
+  /** Connections Redis counts as subscribed to the event channel; undefined in process (no server to ask). */
+  eventSubscribers(): Promise<number | undefined>;
   /** Closes every connection the adapters opened and removes their keys. */
   cleanup(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
       queue: async (attempts) => new MemoryQueue({ attempts }),
       events: async () => new MemoryEventBus(),
       cache: async () => new MemoryCache(),
+      eventSubscribers: async () => undefined,
       cleanup: async () => {},
     };
   }
@@ -39,6 +42,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
     return redis;
   };
   const command = () => whenReady(open(createCommandRedis));
+  const channel = `${namespace.prefix}:events`;
   return {
     queue: async (attempts) =>
       new BullmqQueue({
@@ -49,8 +53,12 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
         closeTimeoutMs: 5_000,
         lockMs: 5_000,
       }),
-    events: async () => new RedisEventBus(await command(), open(createBlockingRedis), `${namespace.prefix}:events`, silentLogger),
+    events: async () => new RedisEventBus(await command(), open(createBlockingRedis), channel, silentLogger),
     cache: async () => new RedisCache(await command(), namespace.prefix),
+    async eventSubscribers() {
+      const [, count] = (await (await command()).pubsub('NUMSUB', channel)) as [string, number];
+      return Number(count);
+    },
     async cleanup() {
       connections.forEach((redis) => redis.disconnect());
       await namespace.clean();
