@@ -43,6 +43,8 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
   };
   const command = () => whenReady(open(createCommandRedis));
   const channel = `${namespace.prefix}:events`;
+  // One connection for asking the server about its subscribers, however often a test asks.
+  let inspector: Promise<Redis> | undefined;
   return {
     queue: async (attempts) =>
       new BullmqQueue({
@@ -56,7 +58,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
     events: async () => new RedisEventBus(await command(), open(createBlockingRedis), channel, silentLogger),
     cache: async () => new RedisCache(await command(), namespace.prefix),
     async eventSubscribers() {
-      const [, count] = (await (await command()).pubsub('NUMSUB', channel)) as [string, number];
+      const [, count] = (await (await (inspector ??= command())).pubsub('NUMSUB', channel)) as [string, number];
       return Number(count);
     },
     async cleanup() {
