@@ -1,6 +1,6 @@
 import { useCallback, useRef } from 'react';
 import { api } from './api/client';
-import type { Calculation } from './api/types';
+import type { Calculation, ClientConfig } from './api/types';
 import { Announcer } from './components/Announcer';
 import { CalculationItem } from './components/CalculationItem';
 import { ConnectionStatus } from './components/ConnectionStatus';
@@ -11,10 +11,11 @@ import { SubmissionItem } from './components/SubmissionItem';
 import { formatCount, formatDigitCount } from './format/numbers';
 import { useAnnouncer } from './state/useAnnouncer';
 import { useLiveData } from './state/useLiveData';
-import { useMaxIndex } from './state/useMaxIndex';
+import { useServerConfig } from './state/useServerConfig';
 
 export function App() {
-  const maxIndex = useMaxIndex();
+  const config = useServerConfig();
+  const maxIndex = config?.maxIndex ?? null;
   const [announcement, announce] = useAnnouncer();
   // Only the outcomes of this page's own submissions are announced: other people's would be noise.
   const mine = useRef(new Set<number>());
@@ -93,9 +94,16 @@ export function App() {
         />
       </main>
       <footer className="footer">
-        <p>F(0) = 0, F(1) = 1, F(n) = F(n−1) + F(n−2). Values are exact: big ones are downloaded in full.</p>
+        <p>F(0) = 0, F(1) = 1, F(n) = F(n−1) + F(n−2). {exactness(config)}</p>
       </footer>
       <Announcer announcement={announcement} />
     </>
   );
+}
+
+/** What the page promises of its values: every one exact, unless the server keeps only a summary of the largest. */
+function exactness(config: ClientConfig | null): string {
+  if (config === null) return '';
+  if (config.maxExactIndex >= config.maxIndex) return 'Values are exact: big ones are downloaded in full.';
+  return `Values up to F(${formatCount(config.maxExactIndex)}) are exact and downloaded in full; larger ones are known by their length and ends.`;
 }

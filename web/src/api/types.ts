@@ -29,4 +29,6 @@ export interface Page<T> {
 
 export interface ClientConfig {
   maxIndex: number;
+  /** Above this index a calculation is known by its length and ends only (no value to download). */
+  maxExactIndex: number;
 }
