@@ -30,7 +30,9 @@ describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
     await (bus ?? second).subscribe((event) => received[1].push(event));
     // Pub/sub delivers to the subscriptions live on the server when a message is published: both are,
     // as the server counts them, before the first publish.
-    await eventually(async () => ((await adapters.eventSubscribers()) ?? 2) >= 2 || undefined);
+    await eventually(async () => ((await adapters.eventSubscribers()) ?? 2) >= 2 || undefined).catch(async (error: Error) => {
+      throw new Error(`${error.message}: subscribers ${await adapters.eventSubscribers()}; pub/sub clients:\n${await adapters.describeSubscribers()}`);
+    });
     for (let index = 0; index < 5; index++) await publisher.publish({ type: 'calculation', data: view(index) });
     // Several in one message, then none at all.
     await publisher.publish(...[5, 6, 7, 8, 9].map((index): AppEvent => ({ type: 'calculation', data: view(index) })));

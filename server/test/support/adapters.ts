@@ -18,6 +18,8 @@ export interface Adapters {
   cache(): Promise<RedisCache | MemoryCache>;
   /** Connections Redis counts as subscribed to the event channel; undefined in process (no server to ask). */
   eventSubscribers(): Promise<number | undefined>;
+  /** The server's pub/sub connections, one `CLIENT LIST` line each, for a failure message. */
+  describeSubscribers(): Promise<string>;
   /** Closes every connection the adapters opened and removes their keys. */
   cleanup(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
       events: async () => new MemoryEventBus(),
       cache: async () => new MemoryCache(),
       eventSubscribers: async () => undefined,
+      describeSubscribers: async () => 'in process',
       cleanup: async () => {},
     };
   }
@@ -60,6 +63,9 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
     async eventSubscribers() {
       const [, count] = (await (await (inspector ??= command())).pubsub('NUMSUB', channel)) as [string, number];
       return Number(count);
+    },
+    async describeSubscribers() {
+      return String(await (await (inspector ??= command())).call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
     },
     async cleanup() {
       connections.forEach((redis) => redis.disconnect());
