@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Batcher } from './batcher.js';
 
 /** A batcher whose batches double their items, recording each batch and holding it `delayMs`. */
-function doubling(options: { maxSize: number; maxInFlight: number }, delayMs = 0) {
+function doubling(options: ConstructorParameters<typeof Batcher<number, number>>[1], delayMs = 0) {
   const batches: number[][] = [];
   let concurrent = 0;
   let maxConcurrent = 0;
@@ -52,6 +52,34 @@ describe('Batcher', () => {
     expect(Math.max(...batches.map((batch) => batch.length))).toBe(4);
     expect(batches.flat()).toEqual(Array.from({ length: 20 }, (_, i) => i));
     expect(maxConcurrent()).toBe(2);
+  });
+
+  it('after a large batch, lingers to gather the next one larger', async () => {
+    const { batcher, batches } = doubling({ maxSize: 100, maxInFlight: 1, linger: { ms: 40, fromSize: 3 } }, 10);
+    const first = [1, 2, 3].map((item) => batcher.add(item));
+    await sleep(15);
+    // The first batch has gone: these arrive during its linger, and wait for one another.
+    const second = batcher.add(4);
+    await sleep(15);
+    const third = batcher.add(5);
+    expect(await Promise.all([...first, second, third])).toEqual([2, 4, 6, 8, 10]);
+    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+  });
+
+  it('lingers after large batches only, and never past a full batch', async () => {
+    const small = doubling({ maxSize: 4, maxInFlight: 1, linger: { ms: 10_000, fromSize: 3 } });
+    await small.batcher.add(1);
+    const started = performance.now();
+    await small.batcher.add(2);
+    expect(performance.now() - started).toBeLessThan(1_000);
+
+    const { batcher, batches } = doubling({ maxSize: 3, maxInFlight: 1, linger: { ms: 10_000, fromSize: 3 } });
+    await Promise.all([1, 2, 3].map((item) => batcher.add(item)));
+    // Lingering now, 10 s at most: a full batch goes at once.
+    const full = performance.now();
+    expect(await Promise.all([4, 5, 6].map((item) => batcher.add(item)))).toEqual([8, 10, 12]);
+    expect(performance.now() - full).toBeLessThan(1_000);
+    expect(batches).toEqual([[1, 2, 3], [4, 5, 6]]);
   });
 
   it('fails every item of a failed batch, and goes on with the next', async () => {
