@@ -1,4 +1,4 @@
-/** SIGTERM stops each role gracefully: in-flight work finishes, streams end, the process exits 0. */
+/** SIGTERM and SIGINT stop each role gracefully: in-flight work finishes, streams end, the process exits 0. */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postIndex } from './support/api.js';
@@ -43,5 +43,13 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(await exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     await stream.close();
+  });
+
+  it('Ctrl-C (SIGINT) stops an api at once, without the drain, and it exits 0', async () => {
+    const api = await topology.startServer('api');
+    const started = Date.now();
+    expect(await api.stop('SIGINT')).toBe(0);
+    // With the drain it could not exit sooner than SHUTDOWN_DRAIN_MS (3.5 s in the test topology).
+    expect(Date.now() - started).toBeLessThan(3_500);
   });
 });

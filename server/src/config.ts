@@ -115,7 +115,7 @@ export const configSchema = z.object({
   /**
    * After SIGTERM, how long the API keeps answering (each response closing its connection, readiness
    * failing) before it stops listening. Longer than the proxy's upstream keepalive timeout (3 s in
-   * deploy/nginx), so no request is sent on a connection the API is closing.
+   * deploy/nginx), so no request is sent on a connection the API is closing. SIGINT (Ctrl-C) skips it.
    */
   SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(5_000),
   /** How long a SIGTERM may take before the process exits anyway. */

@@ -1,4 +1,7 @@
-/** Starts one fibstack process in the role its configuration names, and stops it gracefully on SIGTERM. */
+/**
+ * Starts one fibstack process in the role its configuration names, and stops it gracefully on SIGTERM
+ * (an orchestrator's stop: the API drains first) or SIGINT (Ctrl-C at a terminal: no drain).
+ */
 import { ConfigError, loadConfig } from './config.js';
 import { createLogger } from './lib/logger.js';
 import { flushErrorReports, reportError, startErrorReporting } from './observability/error-reporting.js';
@@ -19,7 +22,7 @@ async function main(): Promise<void> {
       logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out; exiting');
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS).unref();
-    runtime.stop().then(
+    runtime.stop({ drain: signal !== 'SIGINT' }).then(
       async () => {
         await flushErrorReports();
         clearTimeout(deadline);

@@ -45,7 +45,11 @@ export interface Runtime {
   url: string;
   /** Where /metrics listens when METRICS_PORT is set. */
   metricsUrl?: string;
-  stop(): Promise<void>;
+  /**
+   * Stops gracefully. `drain: false` skips the wait for a proxy to move on (a stop asked for at the
+   * terminal, where no proxy is waiting to be told).
+   */
+  stop(options?: { drain: boolean }): Promise<void>;
 }
 
 interface Messaging {
@@ -149,14 +153,14 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     http,
     url,
     metricsUrl: metricsServer && `http://${config.HOST}:${(metricsServer.server.address() as AddressInfo).port}`,
-    async stop() {
+    async stop({ drain } = { drain: true }) {
       // 1. Take no new work. Jobs: stop taking them (running ones finish, or are handed back past the
       //    timeout). HTTP: fail readiness and close each connection after its response for the drain
       //    period, so the proxy moves on without a request ever meeting a closing connection; then stop.
       draining = true;
       streams?.close();
       const drainHttp = async () => {
-        if (runsApi) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
+        if (runsApi && drain) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
         await http.close();
       };
       await Promise.all([drainHttp(), metricsServer?.close(), messaging.queue.stopWorking()]);
