@@ -56,7 +56,7 @@ export function App() {
           <h1 id="hero-title">Fibonacci numbers, every digit.</h1>
           <p className="lede">
             Ask for F(n) up to n = {maxIndex === null ? 'the server’s limit' : formatCount(maxIndex)}. Workers compute
-            the exact value and it appears here the moment it is ready, for everyone watching.
+            it, and it appears here the moment it is ready, for everyone watching.
           </p>
           <IndexForm maxIndex={maxIndex} onSubmit={submit} />
           <Spiral />
