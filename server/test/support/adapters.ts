@@ -48,6 +48,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
   const channel = `${namespace.prefix}:events`;
   // One connection for asking the server about its subscribers, however often a test asks.
   let inspector: Promise<Redis> | undefined;
+  const inspect = () => (inspector ??= command());
   return {
     queue: async (attempts) =>
       new BullmqQueue({
@@ -61,11 +62,11 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
     events: async () => new RedisEventBus(await command(), open(createBlockingRedis), channel, silentLogger),
     cache: async () => new RedisCache(await command(), namespace.prefix),
     async eventSubscribers() {
-      const [, count] = (await (await (inspector ??= command())).pubsub('NUMSUB', channel)) as [string, number];
+      const [, count] = (await (await inspect()).pubsub('NUMSUB', channel)) as [string, number];
       return Number(count);
     },
     async describeSubscribers() {
-      return String(await (await (inspector ??= command())).call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
+      return String(await (await inspect()).call('CLIENT', 'LIST', 'TYPE', 'pubsub'));
     },
     async cleanup() {
       connections.forEach((redis) => redis.disconnect());
