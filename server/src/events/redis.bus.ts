@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { whenConnected } from '../lib/redis.js';
 import type { AppEvent, EventBus, EventListener } from './bus.js';
 
 /**
@@ -63,6 +64,10 @@ export class RedisEventBus implements EventBus {
       }
       for (const event of events) for (const listener of this.listeners) listener(event);
     });
+    // Only on a ready connection. ioredis 5 writes a SUBSCRIBE asked for during the connection's handshake
+    // at once; the handshake's own commands then fail in subscriber mode, and the reconnection that follows
+    // forgets the subscription. A subscription made when ready is renewed after every reconnection.
+    await whenConnected(this.subscriber);
     return this.subscriber.subscribe(this.channel);
   }
 }

@@ -26,6 +26,25 @@ export async function whenReady(redis: Redis): Promise<Redis> {
   return redis;
 }
 
+/**
+ * Resolves once a connection that waits for Redis (createBlockingRedis) is ready, through any number of
+ * failed attempts; rejects if the connection is closed first.
+ */
+export function whenConnected(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const ready = () => {
+      redis.off('end', end);
+      resolve();
+    };
+    const end = () => {
+      redis.off('ready', ready);
+      reject(new Error('Connection is closed.'));
+    };
+    redis.once('ready', ready).once('end', end);
+  });
+}
+
 /** Connection errors are logged once per outage; the commands that hit them report their own failure. */
 function watch(redis: Redis, logger: Logger): Redis {
   let down = false;
