@@ -135,12 +135,12 @@ async function measure(topology: Topology, history: Row['history'], endpoint: st
 }
 
 /** Waits until the workers have finished every job the POSTs queued; returns how long that took, in s. */
-async function drain(queue: Queue): Promise<number> {
+async function drain(queues: Queue[]): Promise<number> {
   const started = performance.now();
   for (;;) {
     // Delayed jobs are the periodic ones, waiting for their next tick.
-    const counts = await queue.getJobCounts('waiting', 'active', 'prioritized');
-    if (Object.values(counts).every((count) => count === 0)) return Math.round((performance.now() - started) / 100) / 10;
+    const counts = await Promise.all(queues.map((queue) => queue.getJobCounts('waiting', 'active', 'prioritized')));
+    if (counts.flatMap(Object.values).every((count) => count === 0)) return Math.round((performance.now() - started) / 100) / 10;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -221,7 +221,8 @@ async function main(): Promise<void> {
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  const queue = new Queue('calculations', { connection, prefix: namespace.prefix });
+  // The service's two queues (server/src/jobs/bullmq.queue.ts).
+  const queues = ['calculations', 'calculation-batches'].map((name) => new Queue(name, { connection, prefix: namespace.prefix }));
   const backlog: Record<string, number> = {};
   const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
     await topology.start();
     if (warmupSeconds > 0) {
       rows.push(await measure(topology, '—', 'POST /api/calculations (warm-up)', `${topology.url}/api/calculations`, 'post.lua', warmupSeconds));
-      await drain(queue);
+      await drain(queues);
     }
     const latency = await eventLatency(topology, db);
     for (const size of sizes) {
@@ -238,7 +239,7 @@ async function main(): Promise<void> {
       await forgetNewIndexes(db);
       rows.push(await measure(topology, size, 'POST /api/calculations', `${topology.url}/api/calculations`, 'post.lua'));
       // The reads are measured on their own, once the workers have caught up with the POSTs' jobs.
-      backlog[size] = await drain(queue);
+      backlog[size] = await drain(queues);
       for (const path of ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current']) {
         rows.push(await measure(topology, size, `GET ${path}`, `${topology.url}${path}`));
       }
@@ -256,7 +257,7 @@ async function main(): Promise<void> {
     await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);
   } finally {
-    await queue.close();
+    await Promise.all(queues.map((queue) => queue.close()));
     connection.disconnect();
     await db.end();
     await topology.stop();

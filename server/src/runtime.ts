@@ -116,7 +116,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
           backups,
           maxIndex: config.MAX_INDEX,
           webDir: config.WEB_DIR,
-          dashboardQueue: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueue : undefined,
+          dashboardQueues: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueues : undefined,
         }
       : undefined,
     serveWeb: config.ROLE === 'all',

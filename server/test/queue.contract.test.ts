@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobName, type JobHandlers, type JobPayloads, type JobQueue } from '../src/jobs/types.js';
+import { JobName, type JobHandlers, type JobPayloads, type JobQueue, type JobRequest } from '../src/jobs/types.js';
 import { adapterKinds, createAdapters, type Adapters } from './support/adapters.js';
 import { eventually } from './support/services.js';
 
@@ -109,6 +109,32 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await eventually(() => (done === 12 ? true : undefined));
     expect(peak).toBeLessThanOrEqual(3);
     expect(peak).toBeGreaterThan(1);
+  });
+
+  it('runs batches one at a time, beside the other jobs', async () => {
+    const queue = await newQueue();
+    const running = { batches: 0, jobs: 0 };
+    const peak = { batches: 0, jobs: 0 };
+    let together = false;
+    let done = 0;
+    const track = (lane: keyof typeof running) => async () => {
+      peak[lane] = Math.max(peak[lane], ++running[lane]);
+      together ||= running.batches > 0 && running.jobs > 0;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      running[lane]--;
+      done++;
+    };
+    await queue.work(handlers(track('jobs'), undefined, track('batches')), { concurrency: 3 });
+    await queue.enqueueMany(
+      [0, 1, 2, 3, 4, 5].flatMap((index): JobRequest[] => [
+        { name: JobName.ComputeFibonacciBatch, payload: { batch: `b${index}`, calculations: [{ index, attempt: 1 }] } },
+        { name: JobName.ComputeFibonacci, payload: { index, attempt: 1 } },
+      ]),
+    );
+    await eventually(() => (done === 12 ? true : undefined));
+    expect(peak.batches).toBe(1);
+    expect(peak.jobs).toBeGreaterThan(1);
+    expect(together).toBe(true);
   });
 
   it('retries a failing job, then reports the failure once', async () => {

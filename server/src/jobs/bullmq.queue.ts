@@ -3,7 +3,9 @@ import type { Redis } from 'ioredis';
 import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
 import {
+  BATCH_CONCURRENCY,
   jobId,
+  laneOf,
   retryPolicy,
   type JobCounts,
   type JobHandlers,
@@ -11,6 +13,7 @@ import {
   type JobPayloads,
   type JobQueue,
   type JobRequest,
+  type Lane,
   type QueueOptions,
   HEARTBEAT_MS,
   type Schedules,
@@ -18,7 +21,12 @@ import {
   type WorkerOptions,
 } from './types.js';
 
-const QUEUE_NAME = 'calculations';
+/**
+ * One BullMQ queue per lane (types.ts). A batch job found in the other queue (enqueued by an api process
+ * of an earlier release, during a rolling update) still runs: every worker handles every job name. If
+ * reconciliation sends it to its own queue meanwhile, it may be computed twice; each record changes once.
+ */
+const QUEUE_NAMES: Record<Lane, string> = { jobs: 'calculations', batches: 'calculation-batches' };
 const PRUNE_BATCH = 1_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
@@ -35,45 +43,58 @@ export interface BullmqQueueOptions extends QueueOptions {
 
 /** The job queue on Redis, with BullMQ's production settings (see BullMQ's going-to-production guide). */
 export class BullmqQueue implements JobQueue {
-  private readonly queue: Queue;
-  private worker: Worker | undefined;
+  private readonly queues: Record<Lane, Queue>;
+  /** This process's BullMQ workers, one per lane, while it works. */
+  private running: Worker[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private workerId: string | undefined;
 
   constructor(private readonly options: BullmqQueueOptions) {
-    this.queue = new Queue(QUEUE_NAME, {
-      connection: options.connection,
-      prefix: options.prefix,
-      defaultJobOptions: {
-        attempts: options.attempts,
-        backoff: { type: 'exponential', delay: retryPolicy.backoffMs },
-        // Postgres is the record; Redis keeps finished jobs only as long as a dashboard needs them.
-        removeOnComplete: { age: 3_600, count: 1_000 },
-        removeOnFail: { age: 7 * 24 * 3_600, count: 10_000 },
-      },
-    });
-    this.queue.on('error', () => {});
+    const queue = (name: string) =>
+      new Queue(name, {
+        connection: options.connection,
+        prefix: options.prefix,
+        defaultJobOptions: {
+          attempts: options.attempts,
+          backoff: { type: 'exponential', delay: retryPolicy.backoffMs },
+          // Postgres is the record; Redis keeps finished jobs only as long as a dashboard needs them.
+          removeOnComplete: { age: 3_600, count: 1_000 },
+          removeOnFail: { age: 7 * 24 * 3_600, count: 10_000 },
+        },
+      }).on('error', () => {});
+    this.queues = { jobs: queue(QUEUE_NAMES.jobs), batches: queue(QUEUE_NAMES.batches) };
   }
 
-  /** The BullMQ queue itself, for the dashboard at /admin/queues. */
-  get dashboardQueue(): Queue {
-    return this.queue;
+  /** The BullMQ queues themselves, for the dashboard at /admin/queues. */
+  get dashboardQueues(): Queue[] {
+    return Object.values(this.queues);
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
-    await this.queue.add(name, payload, { jobId: jobId(name, payload) });
+    await this.queues[laneOf(name)].add(name, payload, { jobId: jobId(name, payload) });
   }
 
   async enqueueMany(jobs: JobRequest[]): Promise<void> {
-    if (jobs.length === 0) return;
     // One job (a submission batch's, the usual case) needs no MULTI around its one script.
     if (jobs.length === 1) return this.enqueue(jobs[0]!.name, jobs[0]!.payload);
-    await this.queue.addBulk(jobs.map(({ name, payload }) => ({ name, data: payload, opts: { jobId: jobId<JobName>(name, payload) } })));
+    await Promise.all(
+      (Object.keys(this.queues) as Lane[]).map(async (lane) => {
+        const members = jobs.filter(({ name }) => laneOf(name) === lane);
+        if (members.length === 0) return;
+        await this.queues[lane].addBulk(members.map(({ name, payload }) => ({ name, data: payload, opts: { jobId: jobId<JobName>(name, payload) } })));
+      }),
+    );
   }
 
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
-    this.worker = new Worker(
-      QUEUE_NAME,
+    this.running = [this.startWorker(handlers, 'jobs', concurrency), this.startWorker(handlers, 'batches', BATCH_CONCURRENCY)];
+    await Promise.all(this.running.map((worker) => worker.waitUntilReady()));
+    await this.startHeartbeat(concurrency);
+  }
+
+  private startWorker(handlers: JobHandlers, lane: Lane, concurrency: number): Worker {
+    const worker = new Worker(
+      QUEUE_NAMES[lane],
       async (job: Job, token?: string, signal?: AbortSignal) => {
         const context = { signal: signal ?? new AbortController().signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
         try {
@@ -95,9 +116,7 @@ export class BullmqQueue implements JobQueue {
         maxStalledCount: 2,
       },
     );
-    this.worker.on('error', () => {});
-    await this.worker.waitUntilReady();
-    await this.startHeartbeat(concurrency);
+    return worker.on('error', () => {});
   }
 
   /** Each worker process keeps its description fresh in one Redis hash, read by the admin page. */
@@ -120,36 +139,34 @@ export class BullmqQueue implements JobQueue {
   }
 
   private get workersKey(): string {
-    return `${this.options.prefix}:${QUEUE_NAME}:fibstack-workers`;
+    return `${this.options.prefix}:${QUEUE_NAMES.jobs}:fibstack-workers`;
   }
 
+  /** Both lanes together. */
   async counts(): Promise<JobCounts> {
-    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'completed', 'failed');
-    return {
-      waiting: counts.waiting ?? 0,
-      active: counts.active ?? 0,
-      delayed: counts.delayed ?? 0,
-      completed: counts.completed ?? 0,
-      failed: counts.failed ?? 0,
-    };
+    const states = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+    const lanes = await Promise.all(this.dashboardQueues.map((queue) => queue.getJobCounts(...states)));
+    return Object.fromEntries(states.map((state) => [state, lanes.reduce((sum, counts) => sum + (counts[state] ?? 0), 0)])) as JobCounts;
   }
 
   async schedule(schedules: Schedules): Promise<void> {
     for (const [name, pattern] of Object.entries(schedules)) {
       // A job scheduler lives in Redis under its name: every worker upserting it leaves one scheduler,
       // which adds one job per tick.
-      if (pattern === 'off') await this.queue.removeJobScheduler(name);
-      else await this.queue.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
+      if (pattern === 'off') await this.queues.jobs.removeJobScheduler(name);
+      else await this.queues.jobs.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
     }
   }
 
   async prune(olderThanMs: number): Promise<number> {
     let removed = 0;
-    for (const state of ['completed', 'failed'] as const) {
-      for (;;) {
-        const batch = await this.queue.clean(olderThanMs, PRUNE_BATCH, state);
-        removed += batch.length;
-        if (batch.length < PRUNE_BATCH) break;
+    for (const queue of this.dashboardQueues) {
+      for (const state of ['completed', 'failed'] as const) {
+        for (;;) {
+          const batch = await queue.clean(olderThanMs, PRUNE_BATCH, state);
+          removed += batch.length;
+          if (batch.length < PRUNE_BATCH) break;
+        }
       }
     }
     return removed;
@@ -160,20 +177,20 @@ export class BullmqQueue implements JobQueue {
   }
 
   async stopWorking(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
+    const workers = this.running.splice(0);
+    if (workers.length === 0) return;
     clearInterval(this.heartbeat);
     if (this.workerId) await this.options.connection.hdel(this.workersKey, this.workerId).catch(() => {});
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs, 'timeout')));
     // Running jobs may finish; past the timeout they are left for their locks to expire and run elsewhere.
-    const outcome = await Promise.race([worker.close().then(() => 'closed' as const), timedOut]);
+    const outcome = await Promise.race([Promise.all(workers.map((worker) => worker.close())).then(() => 'closed' as const), timedOut]);
     clearTimeout(timer);
-    if (outcome === 'timeout') await worker.close(true);
+    if (outcome === 'timeout') await Promise.all(workers.map((worker) => worker.close(true)));
   }
 
   async close(): Promise<void> {
     await this.stopWorking();
-    await this.queue.close();
+    await Promise.all(this.dashboardQueues.map((queue) => queue.close()));
   }
 }

@@ -2,7 +2,9 @@ import { CronExpressionParser } from 'cron-parser';
 import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
 import {
+  BATCH_CONCURRENCY,
   jobId,
+  laneOf,
   retryPolicy,
   type JobCounts,
   type JobHandlers,
@@ -10,6 +12,7 @@ import {
   type JobPayloads,
   type JobQueue,
   type JobRequest,
+  type Lane,
   type QueueOptions,
   type Schedules,
   type WorkerInfo,
@@ -31,13 +34,15 @@ const KEEP_FINISHED = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The job queue of the embedded default: same semantics as the BullMQ queue (deterministic ids,
- * concurrency, retries with exponential backoff) in one process. Jobs live in memory; Postgres holds the
- * record, and reconciliation at start re-queues whatever a stopped process left unfinished.
+ * The job queue of the embedded default: same semantics as the BullMQ queue (deterministic ids, lanes
+ * and their concurrency, retries with exponential backoff) in one process. Jobs live in memory;
+ * Postgres holds the record, and reconciliation at start re-queues whatever a stopped process left
+ * unfinished.
  */
 export class MemoryQueue implements JobQueue {
   private readonly jobs = new Map<string, MemoryJob>();
-  private readonly waiting: MemoryJob[] = [];
+  private readonly waiting: Record<Lane, MemoryJob[]> = { batches: [], jobs: [] };
+  private readonly active: Record<Lane, number> = { batches: 0, jobs: 0 };
   /** Ids of finished jobs, oldest first. */
   private readonly finished: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -63,7 +68,7 @@ export class MemoryQueue implements JobQueue {
     if (this.jobs.has(id)) return;
     const job: MemoryJob = { id, name, payload, attemptsMade: 0, state: 'waiting' };
     this.jobs.set(id, job);
-    this.waiting.push(job);
+    this.waiting[laneOf(name)].push(job);
     this.pump();
   }
 
@@ -140,13 +145,18 @@ export class MemoryQueue implements JobQueue {
   }
 
   private pump(): void {
-    while (this.handlers && this.running.size < this.concurrency && this.waiting.length > 0) {
-      const job = this.waiting.shift()!;
-      const run = this.run(this.handlers, job).finally(() => {
-        this.running.delete(run);
-        this.pump();
-      });
-      this.running.add(run);
+    for (const lane of ['batches', 'jobs'] as const) {
+      const limit = lane === 'batches' ? BATCH_CONCURRENCY : this.concurrency;
+      while (this.handlers && this.active[lane] < limit && this.waiting[lane].length > 0) {
+        const job = this.waiting[lane].shift()!;
+        this.active[lane]++;
+        const run = this.run(this.handlers, job).finally(() => {
+          this.active[lane]--;
+          this.running.delete(run);
+          this.pump();
+        });
+        this.running.add(run);
+      }
     }
   }
 
@@ -165,7 +175,7 @@ export class MemoryQueue implements JobQueue {
         // Shutting down: the job is handed back, as a BullMQ job whose worker stops is.
         job.attemptsMade--;
         job.state = 'waiting';
-        this.waiting.unshift(job);
+        this.waiting[laneOf(job.name)].unshift(job);
       } else if (job.attemptsMade < this.options.attempts) {
         this.retryLater(job, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
       } else {
@@ -179,7 +189,7 @@ export class MemoryQueue implements JobQueue {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       job.state = 'waiting';
-      this.waiting.push(job);
+      this.waiting[laneOf(job.name)].push(job);
       this.pump();
     }, delayMs);
     this.timers.add(timer);

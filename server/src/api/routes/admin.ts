@@ -18,8 +18,8 @@ export interface AdminContext {
   maxIndex: number;
   /** The built web client, whose admin.html is the admin page. */
   webDir: string;
-  /** The BullMQ queue, for its dashboard; absent with the in-process queue. */
-  dashboardQueue?: Queue;
+  /** The BullMQ queues, for their dashboard; absent with the in-process queue. */
+  dashboardQueues?: Queue[];
 }
 
 const DASHBOARD_PATH = '/admin/queues';
@@ -54,7 +54,7 @@ async function registerApi(app: FastifyInstance, { admin, backups, maxIndex }: A
   }));
 }
 
-async function registerPage(app: FastifyInstance, { webDir, dashboardQueue }: AdminContext): Promise<void> {
+async function registerPage(app: FastifyInstance, { webDir, dashboardQueues }: AdminContext): Promise<void> {
   app.get('/admin', async (_request, reply) => {
     const page = await readFile(join(webDir, 'admin.html'), 'utf8').catch(() => {
       throw new AppError('NOT_FOUND', 'the admin page is not built; run `npm run build -w web`');
@@ -62,7 +62,7 @@ async function registerPage(app: FastifyInstance, { webDir, dashboardQueue }: Ad
     return reply.type('text/html; charset=utf-8').send(page);
   });
 
-  if (!dashboardQueue) {
+  if (!dashboardQueues) {
     app.get(`${DASHBOARD_PATH}*`, async () => {
       throw new AppError('NOT_FOUND', 'the queue dashboard needs the Redis queue; the in-process queue is shown at /admin');
     });
@@ -70,7 +70,7 @@ async function registerPage(app: FastifyInstance, { webDir, dashboardQueue }: Ad
   }
   const board = new FastifyAdapter();
   board.setBasePath(DASHBOARD_PATH);
-  createBullBoard({ queues: [new BullMQAdapter(dashboardQueue)], serverAdapter: board });
+  createBullBoard({ queues: dashboardQueues.map((queue) => new BullMQAdapter(queue)), serverAdapter: board });
   await app.register(async (dashboard) => {
     // bull-board's page carries inline styles; everything else keeps the strict policy.
     dashboard.addHook('onSend', async (_request, reply) => void reply.header('content-security-policy', DASHBOARD_CSP));
