@@ -23,6 +23,7 @@ import { promisify } from 'node:util';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { QUEUE_NAMES } from '../../server/src/jobs/bullmq.queue.js';
 import { createTestDatabase, redisNamespace, redisUrl } from '../../server/test/support/services.js';
 import { freePort, waitForOk } from '../support/ports.js';
 import { SseClient } from '../support/sse.js';
@@ -221,8 +222,7 @@ async function main(): Promise<void> {
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-  // The service's two queues (server/src/jobs/bullmq.queue.ts).
-  const queues = ['calculations', 'calculation-batches'].map((name) => new Queue(name, { connection, prefix: namespace.prefix }));
+  const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix: namespace.prefix }));
   const backlog: Record<string, number> = {};
   const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};

@@ -26,7 +26,7 @@ import {
  * of an earlier release, during a rolling update) still runs: every worker handles every job name. If
  * reconciliation sends it to its own queue meanwhile, it may be computed twice; each record changes once.
  */
-const QUEUE_NAMES: Record<Lane, string> = { jobs: 'calculations', batches: 'calculation-batches' };
+export const QUEUE_NAMES: Record<Lane, string> = { jobs: 'calculations', batches: 'calculation-batches' };
 const PRUNE_BATCH = 1_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
@@ -145,7 +145,7 @@ export class BullmqQueue implements JobQueue {
   /** Both lanes together. */
   async counts(): Promise<JobCounts> {
     const states = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
-    const lanes = await Promise.all(this.dashboardQueues.map((queue) => queue.getJobCounts(...states)));
+    const lanes = await Promise.all(Object.values(this.queues).map((queue) => queue.getJobCounts(...states)));
     return Object.fromEntries(states.map((state) => [state, lanes.reduce((sum, counts) => sum + (counts[state] ?? 0), 0)])) as JobCounts;
   }
 
@@ -160,7 +160,7 @@ export class BullmqQueue implements JobQueue {
 
   async prune(olderThanMs: number): Promise<number> {
     let removed = 0;
-    for (const queue of this.dashboardQueues) {
+    for (const queue of Object.values(this.queues)) {
       for (const state of ['completed', 'failed'] as const) {
         for (;;) {
           const batch = await queue.clean(olderThanMs, PRUNE_BATCH, state);
@@ -191,6 +191,6 @@ export class BullmqQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.stopWorking();
-    await Promise.all(this.dashboardQueues.map((queue) => queue.close()));
+    await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }
 }
