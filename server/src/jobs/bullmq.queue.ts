@@ -3,9 +3,10 @@ import type { Redis } from 'ioredis';
 import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
 import {
-  BATCH_CONCURRENCY,
   jobId,
+  laneConcurrency,
   laneOf,
+  lanes,
   retryPolicy,
   type JobCounts,
   type JobHandlers,
@@ -78,7 +79,7 @@ export class BullmqQueue implements JobQueue {
     // One job (a submission batch's, the usual case) needs no MULTI around its one script.
     if (jobs.length === 1) return this.enqueue(jobs[0]!.name, jobs[0]!.payload);
     await Promise.all(
-      (Object.keys(this.queues) as Lane[]).map(async (lane) => {
+      lanes.map(async (lane) => {
         const members = jobs.filter(({ name }) => laneOf(name) === lane);
         if (members.length === 0) return;
         await this.queues[lane].addBulk(members.map(({ name, payload }) => ({ name, data: payload, opts: { jobId: jobId<JobName>(name, payload) } })));
@@ -87,7 +88,7 @@ export class BullmqQueue implements JobQueue {
   }
 
   async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
-    this.running = [this.startWorker(handlers, 'jobs', concurrency), this.startWorker(handlers, 'batches', BATCH_CONCURRENCY)];
+    this.running = lanes.map((lane) => this.startWorker(handlers, lane, laneConcurrency(lane, concurrency)));
     await Promise.all(this.running.map((worker) => worker.waitUntilReady()));
     await this.startHeartbeat(concurrency);
   }

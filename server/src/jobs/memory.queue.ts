@@ -2,9 +2,10 @@ import { CronExpressionParser } from 'cron-parser';
 import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
 import {
-  BATCH_CONCURRENCY,
   jobId,
+  laneConcurrency,
   laneOf,
+  lanes,
   retryPolicy,
   type JobCounts,
   type JobHandlers,
@@ -42,13 +43,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class MemoryQueue implements JobQueue {
   private readonly jobs = new Map<string, MemoryJob>();
   private readonly waiting: Record<Lane, MemoryJob[]> = { batches: [], jobs: [] };
-  private readonly active: Record<Lane, number> = { batches: 0, jobs: 0 };
   /** Ids of finished jobs, oldest first. */
   private readonly finished: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   /** The next tick of each periodic job. */
   private readonly schedules = new Map<string, NodeJS.Timeout>();
-  private readonly running = new Set<Promise<void>>();
+  private readonly running: Record<Lane, Set<Promise<void>>> = { batches: new Set(), jobs: new Set() };
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
   private stopping = new AbortController();
@@ -118,7 +118,7 @@ export class MemoryQueue implements JobQueue {
     this.handlers = undefined;
     this.worker = undefined;
     this.stopping.abort();
-    await Promise.allSettled([...this.running]);
+    await Promise.allSettled(lanes.flatMap((lane) => [...this.running[lane]]));
   }
 
   async close(): Promise<void> {
@@ -145,17 +145,14 @@ export class MemoryQueue implements JobQueue {
   }
 
   private pump(): void {
-    for (const lane of ['batches', 'jobs'] as const) {
-      const limit = lane === 'batches' ? BATCH_CONCURRENCY : this.concurrency;
-      while (this.handlers && this.active[lane] < limit && this.waiting[lane].length > 0) {
-        const job = this.waiting[lane].shift()!;
-        this.active[lane]++;
-        const run = this.run(this.handlers, job).finally(() => {
-          this.active[lane]--;
-          this.running.delete(run);
+    for (const lane of lanes) {
+      const running = this.running[lane];
+      while (this.handlers && running.size < laneConcurrency(lane, this.concurrency) && this.waiting[lane].length > 0) {
+        const run = this.run(this.handlers, this.waiting[lane].shift()!).finally(() => {
+          running.delete(run);
           this.pump();
         });
-        this.running.add(run);
+        running.add(run);
       }
     }
   }

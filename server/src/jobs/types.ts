@@ -22,10 +22,13 @@ export enum JobName {
  * batch). Large calculations and periodic jobs run in the other lane, up to the worker's concurrency,
  * so that a value taking seconds holds up no batch.
  */
-export type Lane = 'batches' | 'jobs';
+export const lanes = ['batches', 'jobs'] as const;
+export type Lane = (typeof lanes)[number];
 export const laneOf = (name: JobName): Lane => (name === JobName.ComputeFibonacciBatch ? 'batches' : 'jobs');
 /** Batch jobs a worker process runs at once. */
 export const BATCH_CONCURRENCY = 1;
+/** Jobs of a lane a worker process runs at once, given the worker's concurrency. */
+export const laneConcurrency = (lane: Lane, concurrency: number): number => (lane === 'batches' ? BATCH_CONCURRENCY : concurrency);
 
 /** Jobs that run on a cron schedule rather than being enqueued by a service. */
 export const scheduledJobs = [JobName.Backup, JobName.Prune, JobName.Reconcile] as const;
