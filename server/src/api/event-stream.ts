@@ -18,6 +18,8 @@ export class EventStreamHub {
   /** Listening to the bus, from the first client until the last has gone. */
   private subscription: Promise<() => void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
+  /** Frames broadcast in this turn, not yet written. */
+  private frames: string[] = [];
 
   constructor(
     private readonly events: EventBus,
@@ -59,9 +61,15 @@ export class EventStreamHub {
     });
   }
 
+  /**
+   * Events broadcast in one turn of the event loop go to each client in one write, at the turn's end: a
+   * bus message carries the events of a whole batch, and a write per event and client would cost a system
+   * call each.
+   */
   broadcast(event: AppEvent): void {
     if (this.clients.size === 0) return;
-    this.writeAll(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    if (this.frames.length === 0) queueMicrotask(() => this.flush());
+    this.frames.push(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
   }
 
   /** Ends every stream, so the HTTP server can close. */
@@ -84,6 +92,12 @@ export class EventStreamHub {
     const subscription = this.subscription;
     this.subscription = undefined;
     subscription?.then((unsubscribe) => unsubscribe(), () => {});
+  }
+
+  private flush(): void {
+    const frames = this.frames.join('');
+    this.frames = [];
+    this.writeAll(frames);
   }
 
   private writeAll(frame: string): void {
