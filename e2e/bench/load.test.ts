@@ -18,6 +18,7 @@ interface Report {
   rows: Array<{ history: number | '—'; endpoint: string; reqPerSec: number; errors: number; cpu?: Record<string, number> }>;
   latency: { p50Ms: number; p99Ms: number; samples: number };
   backlog: Record<string, number>;
+  batches: Record<string, { jobs: number; perJob: number }>;
   memory: Record<string, Record<string, number>>;
 }
 
@@ -27,7 +28,7 @@ describe('the load benchmark, run small', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('drives every endpoint without an error and reports throughput, CPU, latency and memory', async () => {
+  it('drives every endpoint without an error and reports throughput, CPU, batching, latency and memory', async () => {
     dir = await mkdtemp(join(tmpdir(), 'fibstack-bench-smoke-'));
     const out = join(dir, 'bench-load.json');
     await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'load.ts')], {
@@ -55,6 +56,9 @@ describe('the load benchmark, run small', () => {
     expect(report.latency.p50Ms).toBeGreaterThan(0);
     expect(report.latency.p99Ms).toBeGreaterThanOrEqual(report.latency.p50Ms);
     expect(Object.keys(report.backlog)).toEqual(['1000']);
+    // The row's new indexes went in batch jobs, each of at least one calculation.
+    expect(report.batches['1000']!.jobs).toBeGreaterThan(0);
+    expect(report.batches['1000']!.perJob).toBeGreaterThanOrEqual(1);
     expect(Object.keys(report.memory['1000']!).sort()).toEqual(['api-1', 'api-2', 'worker-3', 'worker-4']);
     for (const mb of Object.values(report.memory['1000']!)) expect(mb).toBeGreaterThan(0);
   });

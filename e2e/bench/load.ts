@@ -146,6 +146,19 @@ async function drain(queues: Queue[]): Promise<number> {
   }
 }
 
+/**
+ * How the row's new calculations were batched: one worker job computes the new indexes of one api
+ * submission statement (its `batch`), and each job and statement costs about the same whatever its
+ * size, so the mean size explains much of a POST row's throughput.
+ */
+async function batching(db: pg.Pool): Promise<{ jobs: number; perJob: number }> {
+  const { rows } = await db.query<{ calculations: string; jobs: string }>(
+    'SELECT count(*) AS calculations, count(DISTINCT batch) AS jobs FROM calculations WHERE index >= 1000 AND index < 100000000 AND batch IS NOT NULL',
+  );
+  const jobs = Number(rows[0]!.jobs);
+  return { jobs, perJob: Math.round((Number(rows[0]!.calculations) / Math.max(1, jobs)) * 10) / 10 };
+}
+
 /** Fills the history (calculations, values, submissions) up to `size` rows each. */
 async function fill(db: pg.Pool, size: number): Promise<void> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM calculations WHERE index >= 100000000');
@@ -224,6 +237,7 @@ async function main(): Promise<void> {
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix: namespace.prefix }));
   const backlog: Record<string, number> = {};
+  const batches: Record<string, { jobs: number; perJob: number }> = {};
   const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};
   try {
@@ -240,6 +254,7 @@ async function main(): Promise<void> {
       rows.push(await measure(topology, size, 'POST /api/calculations', `${topology.url}/api/calculations`, 'post.lua'));
       // The reads are measured on their own, once the workers have caught up with the POSTs' jobs.
       backlog[size] = await drain(queues);
+      batches[size] = await batching(db);
       for (const path of ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current']) {
         rows.push(await measure(topology, size, `GET ${path}`, `${topology.url}${path}`));
       }
@@ -251,10 +266,11 @@ async function main(): Promise<void> {
     console.table(rows.filter((row) => row.cpu).map(({ history, endpoint, cpu }) => ({ history, endpoint, ...cpu })));
     console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples)`);
     console.log('seconds the workers took, after each POST row, to finish the jobs it queued:', backlog);
+    console.log('batch jobs the new indexes of each POST row went in, and new calculations per job:', batches);
     console.log('peak RSS (MB) per process, after each history size:');
     console.table(memory);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, memory }, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, batches, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
