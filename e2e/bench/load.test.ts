@@ -19,6 +19,7 @@ interface Report {
   latency: { p50Ms: number; p99Ms: number; samples: number };
   backlog: Record<string, number>;
   batches: Record<string, { jobs: number; perJob: number }>;
+  streamBytes: number[];
   memory: Record<string, Record<string, number>>;
 }
 
@@ -32,7 +33,7 @@ describe('the load benchmark, run small', () => {
     dir = await mkdtemp(join(tmpdir(), 'fibstack-bench-smoke-'));
     const out = join(dir, 'bench-load.json');
     await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'load.ts')], {
-      env: { ...process.env, BENCH_SIZES: '1000', BENCH_SECONDS: '1', BENCH_WARMUP_SECONDS: '1', BENCH_CONNECTIONS: '4', BENCH_OUT: out },
+      env: { ...process.env, BENCH_SIZES: '1000', BENCH_SECONDS: '1', BENCH_WARMUP_SECONDS: '1', BENCH_CONNECTIONS: '4', BENCH_STREAMS: '2', BENCH_OUT: out },
       maxBuffer: 1 << 22,
     });
     const report = JSON.parse(await readFile(out, 'utf8')) as Report;
@@ -42,6 +43,7 @@ describe('the load benchmark, run small', () => {
       '— POST /api/calculations (warm-up)',
       '1000 POST /api/calculations',
       ...lists.map((path) => `1000 GET ${path}`),
+      '1000 POST /api/calculations (2 event streams open)',
     ]);
     for (const row of report.rows) {
       expect(row.errors, row.endpoint).toBe(0);
@@ -52,6 +54,9 @@ describe('the load benchmark, run small', () => {
       expect(row.cpu?.api, row.endpoint).toBeGreaterThan(0);
       expect(row.cpu?.postgres, row.endpoint).toBeGreaterThan(0);
     }
+    // The streams heard the row's events, far more than their `ready` frames.
+    expect(report.streamBytes).toHaveLength(2);
+    for (const bytes of report.streamBytes) expect(bytes).toBeGreaterThan(10_000);
     expect(report.latency.samples).toBe(155);
     expect(report.latency.p50Ms).toBeGreaterThan(0);
     expect(report.latency.p99Ms).toBeGreaterThanOrEqual(report.latency.p50Ms);

@@ -5,7 +5,10 @@
  * static 200 with the same settings) so figures from different machines compare as ratios.
  *
  *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50  BENCH_WARMUP_SECONDS=10
- *   BENCH_OUT=e2e/artifacts/bench-load.json
+ *   BENCH_STREAMS=20  BENCH_OUT=e2e/artifacts/bench-load.json
+ *
+ * At the first size, a last POST row runs with BENCH_STREAMS event streams open through nginx, as
+ * browsers keep them: every api process then decodes every event and writes it to its streams.
  *
  * The first POST run after the processes start is a warm-up, reported apart: it is when V8 compiles the
  * hot paths and each process opens its pool's connections, and a service that has run for more than a
@@ -15,6 +18,7 @@
  * (profiles are written when the processes stop).
  */
 import { execFile } from 'node:child_process';
+import { get, type ClientRequest } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,6 +40,7 @@ const sizes = (process.env.BENCH_SIZES ?? '1000,100000,1000000').split(',').map(
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? seconds);
+const streamCount = Number(process.env.BENCH_STREAMS ?? 20);
 const out = resolve(process.env.BENCH_OUT ?? join(here, '../artifacts/bench-load.json'));
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const run = promisify(execFile);
@@ -159,6 +164,23 @@ async function batching(db: pg.Pool): Promise<{ jobs: number; perJob: number }> 
   return { jobs, perJob: Math.round((Number(rows[0]!.calculations) / Math.max(1, jobs)) * 10) / 10 };
 }
 
+/** Event streams held open through nginx, their data discarded as it arrives; `bytes` counts it per stream. */
+async function openStreams(url: string, count: number): Promise<{ bytes: number[]; close(): void }> {
+  const bytes = Array.from({ length: count }, () => 0);
+  const requests = await Promise.all(
+    bytes.map(
+      (_, i) =>
+        new Promise<ClientRequest>((resolve, reject) => {
+          const request = get(url, { agent: false, headers: { accept: 'text/event-stream' } }, (response) => {
+            response.on('data', (chunk: Buffer) => (bytes[i]! += chunk.length));
+            response.once('data', () => resolve(request));
+          }).on('error', reject);
+        }),
+    ),
+  );
+  return { bytes, close: () => requests.forEach((request) => request.destroy()) };
+}
+
 /** Fills the history (calculations, values, submissions) up to `size` rows each. */
 async function fill(db: pg.Pool, size: number): Promise<void> {
   const { rows } = await db.query<{ n: string }>('SELECT count(*) AS n FROM calculations WHERE index >= 100000000');
@@ -238,6 +260,7 @@ async function main(): Promise<void> {
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix: namespace.prefix }));
   const backlog: Record<string, number> = {};
   const batches: Record<string, { jobs: number; perJob: number }> = {};
+  let streamBytes: number[] = [];
   const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};
   try {
@@ -258,6 +281,17 @@ async function main(): Promise<void> {
       for (const path of ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current']) {
         rows.push(await measure(topology, size, `GET ${path}`, `${topology.url}${path}`));
       }
+      if (size === sizes[0] && streamCount > 0) {
+        await forgetNewIndexes(db);
+        const streams = await openStreams(`${topology.url}/api/events`, streamCount);
+        try {
+          rows.push(await measure(topology, size, `POST /api/calculations (${streamCount} event streams open)`, `${topology.url}/api/calculations`, 'post.lua'));
+        } finally {
+          streams.close();
+        }
+        streamBytes = streams.bytes;
+        await drain(queues);
+      }
       memory[size] = await peakRss(topology);
     }
     console.log(`\nfibstack load benchmark — ${connections} connections, ${seconds} s each, wrk -t2; machine: ${(await run('nproc')).stdout.trim()} cores\n`);
@@ -267,10 +301,13 @@ async function main(): Promise<void> {
     console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples)`);
     console.log('seconds the workers took, after each POST row, to finish the jobs it queued:', backlog);
     console.log('batch jobs the new indexes of each POST row went in, and new calculations per job:', batches);
+    if (streamBytes.length > 0) {
+      console.log(`the ${streamBytes.length} event streams received ${Math.round(Math.min(...streamBytes) / 1024)}–${Math.round(Math.max(...streamBytes) / 1024)} kB each`);
+    }
     console.log('peak RSS (MB) per process, after each history size:');
     console.table(memory);
     await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, batches, memory }, null, 2)}\n`);
+    await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, batches, streamBytes, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
