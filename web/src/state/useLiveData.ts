@@ -5,6 +5,7 @@ import { type ConnectionState, openEventStream } from '../live/eventStream';
 import { catchUp } from './catchUp';
 import { reduceCalculations } from './calculations';
 import { coalesce } from './coalesce';
+import { frameBatch } from './frameBatch';
 import { initialListState, type ListAction, type ListState } from './listReducer';
 import { reduceSubmissions } from './submissions';
 
@@ -56,13 +57,29 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     [],
   );
 
+  // Live events are merged once per frame: under load they come by the thousand a second.
+  const live = useMemo(
+    () => ({
+      calculations: frameBatch<Calculation>((items) => {
+        const shown = new Map(latest.current.calculations.items.map((c) => [c.index, c]));
+        for (const calculation of items) {
+          latest.current.onChange(shown.get(calculation.index), calculation);
+          shown.set(calculation.index, calculation);
+        }
+        dispatchCalculations({ type: 'itemsReceived', items });
+      }),
+      submissions: frameBatch<Submission>((items) => dispatchSubmissions({ type: 'itemsReceived', items })),
+    }),
+    [],
+  );
+
   useEffect(() => {
     sync.calculations();
     sync.submissions();
     const stream = openEventStream({
       url: api.eventsUrl,
-      onCalculation: receive,
-      onSubmission: (submission) => dispatchSubmissions({ type: 'itemsReceived', items: [submission] }),
+      onCalculation: live.calculations,
+      onSubmission: live.submissions,
       onReady: () => {
         sync.calculations();
         sync.submissions();
@@ -79,7 +96,7 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
       window.removeEventListener('offline', offline);
       stream.close();
     };
-  }, [sync, receive]);
+  }, [sync, live]);
 
   return {
     calculations,
