@@ -67,6 +67,7 @@ export function App() {
           description="Newest first, updated live."
           list={live.calculations}
           onLoadOlder={live.loadOlderCalculations}
+          onShowNewest={live.showNewestCalculations}
           renderItem={(calculation) => (
             <CalculationItem key={calculation.index} calculation={calculation} onRetry={submit} announce={announce} />
           )}
@@ -83,6 +84,7 @@ export function App() {
           description="Every submission, from every browser."
           list={live.submissions}
           onLoadOlder={live.loadOlderSubmissions}
+          onShowNewest={live.showNewestSubmissions}
           placeholderRows={6}
           renderItem={(submission) => <SubmissionItem key={submission.id} submission={submission} />}
           empty={

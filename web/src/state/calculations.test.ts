@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Calculation, CalculationStatus } from '../api/types';
 import { reduceCalculations } from './calculations';
-import { initialListState, type ListState } from './listReducer';
+import { initialListState, LIVE_ITEMS, MAX_NEWER, type ListState } from './listReducer';
 
 function calculation(index: number, status: CalculationStatus, second = index): Calculation {
   const done = status === 'done';
@@ -96,5 +96,49 @@ describe('the calculations list', () => {
     expect(failed).toMatchObject({ phase: 'failed', error: 'down' });
     const shown = loaded([calculation(1, 'done')]);
     expect(reduceCalculations(shown, { type: 'loadFailed', message: 'down' })).toBe(shown);
+  });
+});
+
+describe('the calculations list under a flood of live events', () => {
+  const live = (state: ListState<Calculation>, items: Calculation[]) => reduceCalculations(state, { type: 'liveItemsReceived', items });
+  const newOnes = (from: number, count: number, status: CalculationStatus = 'queued') =>
+    Array.from({ length: count }, (_, i) => calculation(from + i, status, 10 + ((from + i) % 40)));
+
+  it(`adds at most ${LIVE_ITEMS} new items, then counts the others without showing them`, () => {
+    let state = loaded([calculation(1, 'done', 0)], 'cursor-1');
+    state = live(state, newOnes(100, LIVE_ITEMS - 10));
+    state = live(state, newOnes(1_000, 30));
+    expect(state.items).toHaveLength(1 + LIVE_ITEMS);
+    expect(state.newer.size).toBe(20);
+    // The same new index again (queued, then done) counts once.
+    state = live(state, newOnes(1_000 + 29, 1, 'done'));
+    expect(state.newer.size).toBe(20);
+  });
+
+  it('still updates the items it shows, and starts afresh from a newly loaded page', () => {
+    let state = loaded([calculation(1, 'queued', 0)], 'cursor-1');
+    state = live(state, newOnes(100, LIVE_ITEMS + 5));
+    state = live(state, [calculation(1, 'done', 0)]);
+    expect(statusOf(state, 1)).toBe('done');
+    expect(state.newer.size).toBe(5);
+
+    state = reduceCalculations(state, { type: 'firstPageLoaded', page: { items: [calculation(5_000, 'queued', 59)], nextCursor: 'cursor-2' } });
+    expect(indexes(state)).toEqual([5_000]);
+    expect(state.newer.size).toBe(0);
+    state = live(state, [6_000, 6_001, 6_002].map((index) => calculation(index, 'queued', 59)));
+    expect(indexes(state)).toEqual([6_002, 6_001, 6_000, 5_000]);
+  });
+
+  it(`counts at most ${MAX_NEWER} new items`, () => {
+    let state = live(loaded([], null), newOnes(0, LIVE_ITEMS));
+    state = live(state, newOnes(10_000, MAX_NEWER + 50));
+    expect(state.newer.size).toBe(MAX_NEWER);
+  });
+
+  it('adds what it learns directly (an answer to this page, a catch-up) without counting it against live events', () => {
+    let state = live(loaded([], null), newOnes(0, LIVE_ITEMS));
+    state = reduceCalculations(state, { type: 'itemsReceived', items: newOnes(20_000, 3) });
+    expect(state.items).toHaveLength(LIVE_ITEMS + 3);
+    expect(state.newer.size).toBe(0);
   });
 });

@@ -7,13 +7,27 @@ export interface ListState<T> {
   nextCursor: string | null;
   phase: 'loading' | 'ready' | 'failed';
   error: string | null;
+  /** Items added by live events since the newest page was loaded. */
+  liveAdded: number;
+  /** New items live events brought once `LIVE_ITEMS` had been added, not shown (keys, at most MAX_NEWER). */
+  newer: ReadonlySet<string>;
 }
+
+/**
+ * Live events add at most this many items above what was loaded; past that the list counts the new ones
+ * and offers to show the newest page. A page left open on a busy service thus holds a bounded list.
+ */
+export const LIVE_ITEMS = 500;
+/** New items counted beyond LIVE_ITEMS at most (shown as "1,000+"). */
+export const MAX_NEWER = 1_000;
 
 export type ListAction<T> =
   | { type: 'firstPageLoaded'; page: Page<T> }
   | { type: 'olderPageLoaded'; page: Page<T> }
-  /** Items seen live or re-read while catching up: each is merged in, never duplicated. */
+  /** Items re-read while catching up, or learnt of directly: each is merged in, never duplicated. */
   | { type: 'itemsReceived'; items: readonly T[] }
+  /** Items seen on the event stream: merged in as above, new ones only while there is room (LIVE_ITEMS). */
+  | { type: 'liveItemsReceived'; items: readonly T[] }
   | { type: 'loadFailed'; message: string };
 
 export interface ListRules<T> {
@@ -25,30 +39,38 @@ export interface ListRules<T> {
 }
 
 export function initialListState<T>(): ListState<T> {
-  return { items: [], nextCursor: null, phase: 'loading', error: null };
+  return { items: [], nextCursor: null, phase: 'loading', error: null, liveAdded: 0, newer: new Set() };
 }
 
 export function createListReducer<T>(rules: ListRules<T>) {
   /**
    * Merges `incoming` into `items`. With older pages not loaded yet, an unknown item older than the
-   * last one shown belongs to one of them and is left for "load more": adding it would open a gap.
+   * last one shown belongs to one of them and is left for "load more": adding it would open a gap. At
+   * most `room` new items are added; the keys of the others are returned in `left`.
    */
-  function merge(items: readonly T[], incoming: readonly T[], bounded: boolean): T[] {
+  function merge(items: readonly T[], incoming: readonly T[], bounded: boolean, room = Infinity) {
     const byKey = new Map(items.map((item) => [rules.keyOf(item), item]));
     const oldest = items.at(-1);
+    let added = 0;
     let changed = false;
+    const left: string[] = [];
     for (const item of incoming) {
       const key = rules.keyOf(item);
       const current = byKey.get(key);
       if (current === undefined) {
         if (bounded && oldest !== undefined && rules.newestFirst(item, oldest) > 0) continue;
+        if (added >= room) {
+          left.push(key);
+          continue;
+        }
+        added++;
       } else if (current === item || !rules.replaces(current, item)) {
         continue;
       }
       byKey.set(key, item);
       changed = true;
     }
-    return changed ? [...byKey.values()].sort(rules.newestFirst) : (items as T[]);
+    return { items: changed ? [...byKey.values()].sort(rules.newestFirst) : (items as T[]), added, left };
   }
 
   return function reduce(state: ListState<T>, action: ListAction<T>): ListState<T> {
@@ -56,14 +78,19 @@ export function createListReducer<T>(rules: ListRules<T>) {
       case 'firstPageLoaded': {
         // Starts the list afresh from the newest page. Items already held (events that arrived while it
         // loaded) are merged in when they fall within it: they may be fresher than the page.
-        const items = merge(action.page.items, state.items, action.page.nextCursor !== null);
-        return { items, nextCursor: action.page.nextCursor, phase: 'ready', error: null };
+        const { items } = merge(action.page.items, state.items, action.page.nextCursor !== null);
+        return { items, nextCursor: action.page.nextCursor, phase: 'ready', error: null, liveAdded: 0, newer: new Set() };
       }
       case 'olderPageLoaded':
-        return { ...state, items: merge(state.items, action.page.items, false), nextCursor: action.page.nextCursor };
+        return { ...state, items: merge(state.items, action.page.items, false).items, nextCursor: action.page.nextCursor };
       case 'itemsReceived': {
-        const items = merge(state.items, action.items, state.nextCursor !== null);
+        const { items } = merge(state.items, action.items, state.nextCursor !== null);
         return items === state.items ? state : { ...state, items };
+      }
+      case 'liveItemsReceived': {
+        const { items, added, left } = merge(state.items, action.items, state.nextCursor !== null, LIVE_ITEMS - state.liveAdded);
+        const newer = left.length === 0 || state.newer.size >= MAX_NEWER ? state.newer : new Set([...state.newer, ...left].slice(0, MAX_NEWER));
+        return items === state.items && newer === state.newer ? state : { ...state, items, liveAdded: state.liveAdded + added, newer };
       }
       case 'loadFailed':
         return state.phase === 'ready' ? state : { ...state, phase: 'failed', error: action.message };

@@ -19,6 +19,9 @@ export interface LiveData {
   receive: (calculation: Calculation) => void;
   loadOlderCalculations: () => Promise<void>;
   loadOlderSubmissions: () => Promise<void>;
+  /** Reads the newest page again, in place of the list: for the new items live events no longer add. */
+  showNewestCalculations: () => Promise<void>;
+  showNewestSubmissions: () => Promise<void>;
   reconnectNow: () => void;
 }
 
@@ -66,9 +69,9 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
           latest.current.onChange(shown.get(calculation.index), calculation);
           shown.set(calculation.index, calculation);
         }
-        dispatchCalculations({ type: 'itemsReceived', items });
+        dispatchCalculations({ type: 'liveItemsReceived', items });
       }),
-      submissions: frameBatch<Submission>((items) => dispatchSubmissions({ type: 'itemsReceived', items })),
+      submissions: frameBatch<Submission>((items) => dispatchSubmissions({ type: 'liveItemsReceived', items })),
     }),
     [],
   );
@@ -105,6 +108,8 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     receive,
     loadOlderCalculations: () => loadOlder(latest.current.calculations, dispatchCalculations, api.calculations),
     loadOlderSubmissions: () => loadOlder(latest.current.submissions, dispatchSubmissions, api.submissions),
+    showNewestCalculations: async () => dispatchCalculations({ type: 'firstPageLoaded', page: await api.calculations(pageSize, null) }),
+    showNewestSubmissions: async () => dispatchSubmissions({ type: 'firstPageLoaded', page: await api.submissions(pageSize, null) }),
     reconnectNow: () => reconnect.current(),
   };
 }
