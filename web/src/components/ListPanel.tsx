@@ -19,30 +19,8 @@ interface Props<T> {
 /** A titled, newest-first list with its loading, empty and error states and a "load more" button. */
 export function ListPanel<T>({ title, description, list, empty, className, renderItem, onLoadOlder, onShowNewest, placeholderRows = 3 }: Props<T>) {
   const titleId = useId();
-  const [loadingOlder, setLoadingOlder] = useState(false);
-  const [olderError, setOlderError] = useState<string | null>(null);
-  const [newestError, setNewestError] = useState<string | null>(null);
-
-  async function loadOlder() {
-    setLoadingOlder(true);
-    setOlderError(null);
-    try {
-      await onLoadOlder();
-    } catch (error) {
-      setOlderError(error instanceof Error ? error.message : String(error));
-    } finally {
-      setLoadingOlder(false);
-    }
-  }
-
-  async function showNewest() {
-    setNewestError(null);
-    try {
-      await onShowNewest();
-    } catch (error) {
-      setNewestError(error instanceof Error ? error.message : String(error));
-    }
-  }
+  const older = useAction(onLoadOlder);
+  const newest = useAction(onShowNewest);
 
   return (
     <section className={`panel ${className}`} aria-labelledby={titleId} aria-busy={list.phase === 'loading'}>
@@ -65,21 +43,39 @@ export function ListPanel<T>({ title, description, list, empty, className, rende
       {list.phase === 'ready' && list.items.length === 0 && <div className="empty">{empty}</div>}
       {list.newer.size > 0 && (
         <div className="show-newest">
-          <button type="button" className="button" onClick={showNewest}>
+          <button type="button" className="button" onClick={newest.run}>
             Show {list.newer.size >= MAX_NEWER ? `${formatCount(MAX_NEWER)}+` : formatCount(list.newer.size)} newer
           </button>
-          {newestError && <p className="field-error" role="alert">{newestError}</p>}
+          {newest.error && <p className="field-error" role="alert">{newest.error}</p>}
         </div>
       )}
       {list.items.length > 0 && <ol className="items">{list.items.map(renderItem)}</ol>}
       {list.phase === 'ready' && list.nextCursor !== null && (
         <div className="load-more">
-          <button type="button" className="button" onClick={loadOlder} disabled={loadingOlder}>
-            {loadingOlder ? 'Loading…' : 'Load more'}
+          <button type="button" className="button" onClick={older.run} disabled={older.running}>
+            {older.running ? 'Loading…' : 'Load more'}
           </button>
-          {olderError && <p className="field-error" role="alert">{olderError}</p>}
+          {older.error && <p className="field-error" role="alert">{older.error}</p>}
         </div>
       )}
     </section>
   );
+}
+
+/** A button's asynchronous action: whether it is under way, and what went wrong the last time. */
+function useAction(action: () => Promise<void>) {
+  const [running, setRunning] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  async function run() {
+    setRunning(true);
+    setError(null);
+    try {
+      await action();
+    } catch (failure) {
+      setError(failure instanceof Error ? failure.message : String(failure));
+    } finally {
+      setRunning(false);
+    }
+  }
+  return { run, running, error };
 }

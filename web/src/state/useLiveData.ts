@@ -108,8 +108,8 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     receive,
     loadOlderCalculations: () => loadOlder(latest.current.calculations, dispatchCalculations, api.calculations),
     loadOlderSubmissions: () => loadOlder(latest.current.submissions, dispatchSubmissions, api.submissions),
-    showNewestCalculations: async () => dispatchCalculations({ type: 'firstPageLoaded', page: await api.calculations(pageSize, null) }),
-    showNewestSubmissions: async () => dispatchSubmissions({ type: 'firstPageLoaded', page: await api.submissions(pageSize, null) }),
+    showNewestCalculations: () => loadNewest(dispatchCalculations, api.calculations),
+    showNewestSubmissions: () => loadNewest(dispatchSubmissions, api.submissions),
     reconnectNow: () => reconnect.current(),
   };
 }
@@ -124,7 +124,7 @@ async function syncList<T>(
 ): Promise<void> {
   try {
     if (state.phase !== 'ready') {
-      dispatch({ type: 'firstPageLoaded', page: await read(pageSize, null) });
+      await loadNewest(dispatch, read);
       return;
     }
     const shown = new Set(state.items.map(keyOf));
@@ -144,6 +144,11 @@ async function refreshUnfinished(items: readonly Calculation[], dispatch: (actio
   if (unfinished.length === 0) return;
   const fresh = await Promise.all(unfinished.map((c) => api.calculation(c.index).catch(() => null)));
   dispatch({ type: 'itemsReceived', items: fresh.filter((c) => c !== null) });
+}
+
+/** The newest page, in place of the list. */
+async function loadNewest<T>(dispatch: (action: ListAction<T>) => void, read: ReadPage<T>) {
+  dispatch({ type: 'firstPageLoaded', page: await read(pageSize, null) });
 }
 
 async function loadOlder<T>(state: ListState<T>, dispatch: (action: ListAction<T>) => void, read: ReadPage<T>) {
