@@ -4,26 +4,19 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postIndex } from './support/api.js';
-import { freePort, waitForOk } from './support/ports.js';
+import { startEmbedded } from './support/embedded.js';
+import { freePort } from './support/ports.js';
 import { LONG_INDEX, SLOW_ENGINE } from './support/slow-engine.js';
-import { ManagedProcess } from './topology/process.js';
-
-const serverMain = resolve(import.meta.dirname, '../server/dist/main.js');
 
 describe('the embedded default', () => {
   let dataDir: string;
   let base: string;
   let port: number;
 
-  const start = async () => {
-    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '500', ...SLOW_ENGINE };
-    const server = new ManagedProcess('embedded', process.execPath, [serverMain], env, join(dataDir, 'server.log'));
-    await waitForOk(`${base}/api/ready`, 60_000);
-    return server;
-  };
+  const start = () => startEmbedded(dataDir, port, SLOW_ENGINE);
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fibstack-embedded-'));

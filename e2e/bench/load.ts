@@ -151,6 +151,9 @@ async function drain(queues: Queue[]): Promise<number> {
   }
 }
 
+/** The indexes POST rows submit as new (post.lua: from 1,000 up), below the filled history (from 10^8). */
+const NEW_INDEXES = 'index >= 1000 AND index < 100000000';
+
 /**
  * How the row's new calculations were batched: one worker job computes the new indexes of one api
  * submission statement (its `batch`), and each job and statement costs about the same whatever its
@@ -158,7 +161,7 @@ async function drain(queues: Queue[]): Promise<number> {
  */
 async function batching(db: pg.Pool): Promise<{ jobs: number; perJob: number }> {
   const { rows } = await db.query<{ calculations: string; jobs: string }>(
-    'SELECT count(*) AS calculations, count(DISTINCT batch) AS jobs FROM calculations WHERE index >= 1000 AND index < 100000000 AND batch IS NOT NULL',
+    `SELECT count(*) AS calculations, count(DISTINCT batch) AS jobs FROM calculations WHERE ${NEW_INDEXES} AND batch IS NOT NULL`,
   );
   const jobs = Number(rows[0]!.jobs);
   return { jobs, perJob: Math.round((Number(rows[0]!.calculations) / Math.max(1, jobs)) * 10) / 10 };
@@ -204,7 +207,7 @@ async function fill(db: pg.Pool, size: number): Promise<void> {
  * history), so that in every row half the POSTs are new indexes, as in the first.
  */
 async function forgetNewIndexes(db: pg.Pool): Promise<void> {
-  await db.query('DELETE FROM calculations WHERE index >= 1000 AND index < 100000000');
+  await db.query(`DELETE FROM calculations WHERE ${NEW_INDEXES}`);
   await db.query('VACUUM ANALYZE calculations, calculation_values, submissions');
 }
 

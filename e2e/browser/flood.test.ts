@@ -5,15 +5,15 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postIndex } from '../support/api.js';
 import { launchBrowser } from '../support/browser.js';
-import { freePort, waitForOk } from '../support/ports.js';
-import { ManagedProcess } from '../topology/process.js';
+import { startEmbedded } from '../support/embedded.js';
+import { freePort } from '../support/ports.js';
+import type { ManagedProcess } from '../topology/process.js';
 
-const serverMain = resolve(import.meta.dirname, '../../server/dist/main.js');
 /** LIVE_ITEMS, and this many new indexes beyond it. */
 const LIVE_ITEMS = 500;
 const BEYOND = 20;
@@ -28,9 +28,7 @@ describe('a page under a flood of new calculations', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'fibstack-flood-'));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { PATH: process.env.PATH, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', RATE_LIMIT_MAX: '0', SHUTDOWN_DRAIN_MS: '500' };
-    server = new ManagedProcess('flood', process.execPath, [serverMain], env, join(dataDir, 'server.log'));
-    await waitForOk(`${base}/api/ready`, 60_000);
+    server = await startEmbedded(dataDir, port, { RATE_LIMIT_MAX: '0' });
     browser = await launchBrowser();
   });
   afterAll(async () => {
