@@ -100,9 +100,10 @@ describe('production stack through its proxy', () => {
     const value = await fetch(`${base}/api/calculations/90/value`);
     expect(await value.text()).toBe('2880067194370816120');
 
-    // Workers log each computation; api replicas never compute (they run ROLE=api).
+    // Workers log each computation, with the engine: the image's GMP addon, not the BigInt fallback.
+    // api replicas never compute (they run ROLE=api).
     const workers = await compose(['logs', '--no-color', 'worker']);
-    expect(workers).toMatch(/"index":90[^\n]*"msg":"computed"/);
+    expect(workers).toMatch(/"index":90[^\n]*"engine":"gmp"[^\n]*"msg":"computed"/);
     expect(await compose(['logs', '--no-color', 'api'])).not.toContain('"msg":"computed"');
   });
 

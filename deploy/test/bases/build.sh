@@ -25,11 +25,12 @@ if ! have "$prefix/debian:bookworm"; then
   tar -C "$rootfs" -c . | podman import --quiet - "$prefix/debian:bookworm" >/dev/null
 fi
 
-# Node: the machine's own Node 20 and npm (the version the test suite runs on), plus its CA bundle so
-# that npm inside a build trusts what the host's npm trusts.
+# Node: the machine's own Node 20 with its headers (for native addons) and npm, the version the test
+# suite runs on, plus its CA bundle so that npm inside a build trusts what the host's npm trusts.
 if ! have "$prefix/node:20"; then
   context="$(mktemp -d)"
   cp "$(command -v node)" "$context/node"
+  cp -r "$(node -p 'require("node:path").resolve(process.execPath, "../../include/node")')" "$context/include"
   cp -r "$(npm root -g)/npm" "$context/npm"
   cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
   podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:20" \
