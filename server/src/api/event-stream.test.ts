@@ -3,9 +3,17 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent } from '../events/bus.js';
 import { MemoryEventBus } from '../events/memory.bus.js';
+import type { CalculationView } from '../services/calculation.view.js';
 import { EventStreamHub } from './event-stream.js';
 
 const submission = (id: number): AppEvent => ({ type: 'submission', data: { id: String(id), index: id, createdAt: '2026-01-01T00:00:00.000Z' } });
+const calculation = (index: number, status: CalculationView['status']): AppEvent => ({
+  type: 'calculation',
+  data: { index, status, exact: true, digits: null, head: null, tail: null, durationMs: null, createdAt: '2026-01-01T00:00:00.000Z', completedAt: null, error: null },
+});
+/** Each chunk written to each stream, as the types of the events in it. */
+const eventTypes = (writes: string[][]) => writes.map((chunks) => chunks.map((chunk) => chunk.match(/^event: \w+$/gm)?.join(',')));
+const frameData = (frame: string) => JSON.parse(frame.split('data: ')[1]!) as { index: number; status?: string };
 
 /** A hub behind a real HTTP server; `writes` records every chunk the server wrote to each stream. */
 async function streamHub() {
@@ -76,5 +84,38 @@ describe('EventStreamHub', () => {
       [1, 3],
       [1, 3],
     ]);
+  });
+
+  it('writes each small message at once, on its own', async () => {
+    const setup = await streamHub();
+    ({ server, hub } = setup);
+    const stream = await open(setup.url);
+
+    await setup.bus.publish(submission(1), calculation(1, 'queued'));
+    await stream.waitFor(3);
+    await setup.bus.publish(calculation(1, 'done'));
+    await stream.waitFor(4);
+
+    expect(eventTypes(setup.writes)).toEqual([['event: ready', 'event: submission,event: calculation', 'event: calculation']]);
+    expect(stream.frames.slice(2).map(frameData).map(({ status }) => status)).toEqual(['queued', 'done']);
+    stream.close();
+  });
+
+  it('under load, gathers the messages that follow a large one into one write, each calculation in its latest state', async () => {
+    const setup = await streamHub();
+    ({ server, hub } = setup);
+    const stream = await open(setup.url);
+
+    await setup.bus.publish(...Array.from({ length: 10 }, (_, i) => submission(i)));
+    await stream.waitFor(11);
+    // Three messages within the pause that follows: one write, calculation 5 once, where it came first.
+    await setup.bus.publish(calculation(5, 'queued'), submission(10));
+    await setup.bus.publish(calculation(5, 'done'), calculation(6, 'queued'));
+    await setup.bus.publish(submission(11));
+    await stream.waitFor(15);
+
+    expect(setup.writes[0]!.length).toBe(3);
+    expect(stream.frames.slice(11).map(frameData)).toMatchObject([{ index: 5, status: 'done' }, { index: 10 }, { index: 6, status: 'queued' }, { index: 11 }]);
+    stream.close();
   });
 });

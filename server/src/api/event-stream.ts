@@ -6,6 +6,13 @@ const MAX_BUFFERED_BYTES = 1024 * 1024;
 const HEARTBEAT_MS = 15_000;
 /** Tells EventSource how soon to reconnect after a drop. */
 const RETRY_MS = 2_000;
+/**
+ * After a write of this many events (the sign of load: at light load a message carries one to three),
+ * the next write waits until PACE_MS have passed. Meanwhile events gather, and a calculation's later
+ * state replaces its earlier one.
+ */
+const PACE_FROM = 8;
+const PACE_MS = 50;
 
 /**
  * The server-sent event streams of this api process. While it has clients it listens to the event bus
@@ -18,8 +25,12 @@ export class EventStreamHub {
   /** Listening to the bus, from the first client until the last has gone. */
   private subscription: Promise<() => void> | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
-  /** Frames broadcast in this turn, not yet written. */
-  private frames: string[] = [];
+  /** Events not yet written, in order: a calculation's key stays where it came first, with its latest state. */
+  private readonly pending = new Map<string, AppEvent>();
+  private serial = 0;
+  private flushing: 'turn' | NodeJS.Timeout | undefined;
+  /** The next write waits until then (performance.now() time). */
+  private pacedUntil = 0;
 
   constructor(
     private readonly events: EventBus,
@@ -64,18 +75,31 @@ export class EventStreamHub {
   /**
    * Events broadcast in one turn of the event loop go to each client in one write, at the turn's end: a
    * bus message carries the events of a whole batch, and a write per event and client would cost a system
-   * call each.
+   * call each. Under load (see PACE_FROM) writes are paced as well: a client then gets a write every
+   * PACE_MS at most, not one per bus message, and a calculation queued and done within it is sent done.
    */
   broadcast(event: AppEvent): void {
     if (this.clients.size === 0) return;
-    if (this.frames.length === 0) queueMicrotask(() => this.flush());
-    this.frames.push(`event: ${event.type}\ndata: ${JSON.stringify(event.data)}\n\n`);
+    const key = event.type === 'calculation' ? `calculation:${event.data.index}` : `${event.type}:${this.serial++}`;
+    // A key set again keeps its place in the map: the update goes where the calculation first came.
+    this.pending.set(key, event);
+    if (this.flushing) return;
+    const wait = this.pacedUntil - performance.now();
+    if (wait <= 0) {
+      this.flushing = 'turn';
+      queueMicrotask(() => this.flush());
+    } else {
+      this.flushing = setTimeout(() => this.flush(), wait).unref();
+    }
   }
 
   /** Ends every stream, so the HTTP server can close. */
   close(): void {
     this.stopListening();
     clearInterval(this.heartbeat);
+    if (this.flushing && this.flushing !== 'turn') clearTimeout(this.flushing);
+    this.flushing = undefined;
+    this.pending.clear();
     for (const client of this.clients) client.end();
     this.clients.clear();
   }
@@ -95,8 +119,12 @@ export class EventStreamHub {
   }
 
   private flush(): void {
-    const frames = this.frames.join('');
-    this.frames = [];
+    if (!this.flushing) return; // closed meanwhile
+    this.flushing = undefined;
+    let frames = '';
+    for (const { type, data } of this.pending.values()) frames += `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
+    if (this.pending.size >= PACE_FROM) this.pacedUntil = performance.now() + PACE_MS;
+    this.pending.clear();
     this.writeAll(frames);
   }
 
