@@ -12,12 +12,13 @@ import { buildHttpServer } from './api/server.js';
 import type { CalculationCache } from './cache/cache.js';
 import { MemoryCache } from './cache/memory.cache.js';
 import { RedisCache } from './cache/redis.cache.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, pingDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { EventBus } from './events/bus.js';
 import { MemoryEventBus } from './events/memory.bus.js';
 import { RedisEventBus } from './events/redis.bus.js';
+import { resolveEngine, type EngineChoice, type FibEngine } from './fib/engine.js';
 import { FibPool } from './fib/pool.js';
 import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
@@ -63,9 +64,22 @@ interface Messaging {
   close(): Promise<void>;
 }
 
+/**
+ * FIB_ENGINE as this installation can honour it. An addon asked for but missing, or one that cannot
+ * load, is a configuration problem: the process stops at start, as for any bad value.
+ */
+function engineFor(choice: EngineChoice): FibEngine['name'] {
+  try {
+    return resolveEngine(choice);
+  } catch (error) {
+    throw new ConfigError([`FIB_ENGINE: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+}
+
 export async function startRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const runsApi = config.ROLE !== 'worker';
   const runsWorker = config.ROLE !== 'api';
+  const engine = engineFor(config.FIB_ENGINE);
 
   const db = await openDatabase(config);
   if (config.MIGRATE_ON_START) {
@@ -83,7 +97,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     threads: config.FIB_THREADS,
     timeoutMs: config.JOB_TIMEOUT_MS,
     maxMemoryMb: config.FIB_MAX_MEMORY_MB,
-    engine: config.FIB_ENGINE,
+    engine,
     parallelism: config.FIB_PARALLELISM,
   });
 
@@ -147,7 +161,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     messaging.onReconnect(resend);
   }
 
-  logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory' }, 'started');
+  logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');
 
   return {
     http,

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { asciiText, fromBytes, toBytes } from './codec.js';
-import { bigintEngine, createBigintEngine, selectEngine, type FibEngine } from './engine.js';
+import { bigintEngine, createBigintEngine, resolveEngine, selectEngine, type FibEngine } from './engine.js';
 import { fibonacci } from './fibonacci.js';
 import { ADDON_PATH, loadNativeEngine } from './native.js';
 
@@ -54,5 +54,14 @@ describe('engine selection', () => {
     expect(selectEngine('bigint', { parallelism: 2 }).threads).toBe(2);
     if (native) expect(selectEngine('gmp').name).toBe('gmp');
     else expect(() => selectEngine('gmp')).toThrow(/not built/);
+  });
+
+  it('decides the engine once at start, and refuses gmp where the addon does not load', () => {
+    expect(resolveEngine('auto')).toBe(native ? 'gmp' : 'bigint');
+    expect(resolveEngine('bigint')).toBe('bigint');
+    // As on a machine without the addon.
+    const missing = () => undefined;
+    expect(resolveEngine('auto', missing)).toBe('bigint');
+    expect(() => resolveEngine('gmp', missing)).toThrow(/not built/);
   });
 });

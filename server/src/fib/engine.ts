@@ -56,10 +56,24 @@ export function createBigintEngine({ parallelism = 1, maxMemoryMb }: EngineOptio
 /** The BigInt engine on the calling thread alone. */
 export const bigintEngine = createBigintEngine();
 
+const GMP_NOT_BUILT = 'the GMP engine was asked for, but the addon is not built (npm run build:native -w server)';
+
 export function selectEngine(choice: EngineChoice, options: EngineOptions = {}): FibEngine {
   if (choice === 'bigint') return createBigintEngine(options);
   const native = loadNativeEngine();
   if (native) return native;
-  if (choice === 'gmp') throw new Error('the GMP engine was asked for, but the addon is not built (npm run build:native -w server)');
+  if (choice === 'gmp') throw new Error(GMP_NOT_BUILT);
   return createBigintEngine(options);
+}
+
+/**
+ * The engine `choice` comes to on this installation, decided once at start: `auto` is GMP when the
+ * addon loads. So `gmp` without the addon (or with one that cannot load) stops the process at start,
+ * not each job at its first computation. `loadNative` is the addon's loader.
+ */
+export function resolveEngine(choice: EngineChoice, loadNative = loadNativeEngine): FibEngine['name'] {
+  if (choice === 'bigint') return 'bigint';
+  if (loadNative()) return 'gmp';
+  if (choice === 'gmp') throw new Error(GMP_NOT_BUILT);
+  return 'bigint';
 }
