@@ -32,9 +32,8 @@ RUN npm run build
 
 # The GMP engine: an N-API addon built against this image's Node. From F(10^6) up it computes and
 # converts 2.5-3x faster than the BigInt engine on two threads, 4-5x faster than on one
-# (docs/benchmarks.md). The compilers stay in this stage,
-# and its layers change only with the manifests and server/native; the runtime needs only libgmp10,
-# which Debian's coreutils already depends on.
+# (docs/benchmarks.md). The compilers stay in this stage, whose layers change only with the
+# manifests and server/native; the runtime needs only libgmp10, which Debian's coreutils depends on.
 FROM manifests AS native
 RUN apt-get update -qq \
  && apt-get install -y -qq --no-install-recommends g++ make python3 libgmp-dev >/dev/null \

@@ -27,8 +27,10 @@ export class EventStreamHub {
   private heartbeat: NodeJS.Timeout | undefined;
   /** Events not yet written, in order: a calculation's key stays where it came first, with its latest state. */
   private readonly pending = new Map<string, AppEvent>();
+  /** Tells apart the keys of events that are never replaced (submissions). */
   private serial = 0;
-  private flushing: 'turn' | NodeJS.Timeout | undefined;
+  /** The write to come: at the end of this turn, or on a timer while writes are paced. */
+  private nextWrite: 'turn' | NodeJS.Timeout | undefined;
   /** The next write waits until then (performance.now() time). */
   private pacedUntil = 0;
 
@@ -83,13 +85,13 @@ export class EventStreamHub {
     const key = event.type === 'calculation' ? `calculation:${event.data.index}` : `${event.type}:${this.serial++}`;
     // A key set again keeps its place in the map: the update goes where the calculation first came.
     this.pending.set(key, event);
-    if (this.flushing) return;
+    if (this.nextWrite) return;
     const wait = this.pacedUntil - performance.now();
     if (wait <= 0) {
-      this.flushing = 'turn';
+      this.nextWrite = 'turn';
       queueMicrotask(() => this.flush());
     } else {
-      this.flushing = setTimeout(() => this.flush(), wait).unref();
+      this.nextWrite = setTimeout(() => this.flush(), wait).unref();
     }
   }
 
@@ -97,8 +99,8 @@ export class EventStreamHub {
   close(): void {
     this.stopListening();
     clearInterval(this.heartbeat);
-    if (this.flushing && this.flushing !== 'turn') clearTimeout(this.flushing);
-    this.flushing = undefined;
+    if (this.nextWrite !== 'turn') clearTimeout(this.nextWrite);
+    this.nextWrite = undefined;
     this.pending.clear();
     for (const client of this.clients) client.end();
     this.clients.clear();
@@ -119,8 +121,8 @@ export class EventStreamHub {
   }
 
   private flush(): void {
-    if (!this.flushing) return; // closed meanwhile
-    this.flushing = undefined;
+    if (!this.nextWrite) return; // closed meanwhile
+    this.nextWrite = undefined;
     let frames = '';
     for (const { type, data } of this.pending.values()) frames += `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
     if (this.pending.size >= PACE_FROM) this.pacedUntil = performance.now() + PACE_MS;
