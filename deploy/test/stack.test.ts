@@ -101,10 +101,13 @@ describe('production stack through its proxy', () => {
     expect(await value.text()).toBe('2880067194370816120');
 
     // Workers log each computation, with the engine: the image's GMP addon, not the BigInt fallback.
-    // api replicas never compute (they run ROLE=api).
+    // api replicas never compute (they run ROLE=api), and they too start on GMP (it converts values
+    // to decimal on their first download).
     const workers = await compose(['logs', '--no-color', 'worker']);
     expect(workers).toMatch(/"index":90[^\n]*"engine":"gmp"[^\n]*"msg":"computed"/);
-    expect(await compose(['logs', '--no-color', 'api'])).not.toContain('"msg":"computed"');
+    const apis = await compose(['logs', '--no-color', 'api']);
+    expect(apis).not.toContain('"msg":"computed"');
+    expect(apis.match(/"engine":"gmp","msg":"started"/g)).toHaveLength(2);
   });
 
   it('keeps a calculation queued while no worker runs, and a returning worker completes it', async () => {
