@@ -58,12 +58,16 @@ export const bigintEngine = createBigintEngine();
 
 const GMP_NOT_BUILT = 'the GMP engine was asked for, but the addon is not built (npm run build:native -w server)';
 
+/** The GMP engine when `choice` allows it and the addon loads; `gmp` without it throws. */
+function nativeFor(choice: EngineChoice, loadNative: () => FibEngine | undefined): FibEngine | undefined {
+  if (choice === 'bigint') return undefined;
+  const native = loadNative();
+  if (!native && choice === 'gmp') throw new Error(GMP_NOT_BUILT);
+  return native;
+}
+
 export function selectEngine(choice: EngineChoice, options: EngineOptions = {}): FibEngine {
-  if (choice === 'bigint') return createBigintEngine(options);
-  const native = loadNativeEngine();
-  if (native) return native;
-  if (choice === 'gmp') throw new Error(GMP_NOT_BUILT);
-  return createBigintEngine(options);
+  return nativeFor(choice, loadNativeEngine) ?? createBigintEngine(options);
 }
 
 /**
@@ -72,8 +76,5 @@ export function selectEngine(choice: EngineChoice, options: EngineOptions = {}):
  * not each job at its first computation. `loadNative` is the addon's loader.
  */
 export function resolveEngine(choice: EngineChoice, loadNative = loadNativeEngine): FibEngine['name'] {
-  if (choice === 'bigint') return 'bigint';
-  if (loadNative()) return 'gmp';
-  if (choice === 'gmp') throw new Error(GMP_NOT_BUILT);
-  return 'bigint';
+  return nativeFor(choice, loadNative) ? 'gmp' : 'bigint';
 }
