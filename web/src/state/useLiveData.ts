@@ -51,29 +51,26 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     [],
   );
 
-  const receive = useCallback(
-    (calculation: Calculation) => {
-      const previous = latest.current.calculations.items.find((c) => c.index === calculation.index);
-      latest.current.onChange(previous, calculation);
-      dispatchCalculations({ type: 'itemsReceived', items: [calculation] });
-    },
-    [],
-  );
+  // Tells `onChange` how each calculation changes the one shown (a later one of the same index: the one
+  // before it among `items`), then merges them in.
+  const merge = useCallback((items: Calculation[], type: 'itemsReceived' | 'liveItemsReceived') => {
+    const shown = new Map(latest.current.calculations.items.map((c) => [c.index, c]));
+    for (const calculation of items) {
+      latest.current.onChange(shown.get(calculation.index), calculation);
+      shown.set(calculation.index, calculation);
+    }
+    dispatchCalculations({ type, items });
+  }, []);
+
+  const receive = useCallback((calculation: Calculation) => merge([calculation], 'itemsReceived'), [merge]);
 
   // Live events are merged once per frame: under load they come by the thousand a second.
   const live = useMemo(
     () => ({
-      calculations: frameBatch<Calculation>((items) => {
-        const shown = new Map(latest.current.calculations.items.map((c) => [c.index, c]));
-        for (const calculation of items) {
-          latest.current.onChange(shown.get(calculation.index), calculation);
-          shown.set(calculation.index, calculation);
-        }
-        dispatchCalculations({ type: 'liveItemsReceived', items });
-      }),
+      calculations: frameBatch<Calculation>((items) => merge(items, 'liveItemsReceived')),
       submissions: frameBatch<Submission>((items) => dispatchSubmissions({ type: 'liveItemsReceived', items })),
     }),
-    [],
+    [merge],
   );
 
   useEffect(() => {
