@@ -56,7 +56,7 @@ async function measure(kind: keyof typeof kinds, paced: boolean) {
   const noop = { handle: async () => void (++finished === jobs && allFinished()) };
   const handlers = Object.fromEntries(Object.values(JobName).map((name) => [name, noop])) as unknown as JobHandlers;
   try {
-    await queue.work(handlers, { concurrency: workerConcurrency });
+    await queue.work(handlers, { concurrency: workerConcurrency, engine: 'bigint' });
     const done = new Promise<void>((resolve) => (allFinished = resolve));
     const [ownBefore, redisBefore, commandsBefore] = [process.cpuUsage(), await cpuUs(redisPid), await commandCounts(redis)];
     for (let i = 0; i < jobs; i++) {

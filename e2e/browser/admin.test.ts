@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { resolveEngine } from '../../server/src/fib/engine.js';
 import { launchBrowser } from '../support/browser.js';
 
 const baseUrl = inject('baseUrl');
@@ -33,6 +34,9 @@ describe('the admin page in Chromium, through nginx', () => {
     const page = await context.newPage();
     await page.goto(`${baseUrl}/admin`);
     await expect.poll(() => page.getByRole('heading', { name: 'Workers online: 2' }).count(), { timeout: 15_000 }).toBe(1);
+    // Each worker says which engine it computes with: the one this build and FIB_ENGINE's default give.
+    const engine = page.getByRole('region', { name: 'Workers' }).getByRole('cell', { name: resolveEngine('auto'), exact: true });
+    expect(await engine.count()).toBe(2);
     const retry = page.getByRole('button', { name: 'Retry F(4242)' });
     await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(1);
     await retry.click();

@@ -150,7 +150,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       [JobName.Reconcile]: { handle: async () => void (await reconcile(db, queue, logger)) },
     };
     assertHandlers(handlers);
-    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY });
+    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY, engine });
     await queue.schedule({ [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
     // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
     // comes back (it may have restarted empty).

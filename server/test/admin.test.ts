@@ -53,6 +53,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       ADMIN_USER: 'ops',
       ADMIN_PASSWORD: PASSWORD,
       FIB_THREADS: '1',
+      FIB_ENGINE: 'bigint',
       WORKER_CONCURRENCY: '4',
     });
     runtime = await startRuntime(config, silentLogger);
@@ -97,7 +98,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     expect(stats.jobsPerMinute).toBeGreaterThan(0);
     expect(stats.failureRate).toBe(0);
     expect(stats.workers).toHaveLength(1);
-    expect(stats.workers[0]).toMatchObject({ concurrency: 4 });
+    expect(stats.workers[0]).toMatchObject({ concurrency: 4, engine: 'bigint' });
     expect(stats.slowest.map((calculation: { index: number }) => calculation.index).sort()).toEqual([300, 5_000]);
     expect(stats.failed).toEqual([]);
   });

@@ -29,7 +29,7 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
       [JobName.Prune]: ignore,
       [JobName.Reconcile]: ignore,
     };
-    await queue.work(handlers, { concurrency: 1 });
+    await queue.work(handlers, { concurrency: 1, engine: 'bigint' });
   });
   afterAll(async () => {
     await queue.close();

@@ -38,7 +38,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
   it('delivers a job with its payload', async () => {
     const queue = await newQueue();
     const seen: Payload[] = [];
-    await queue.work(handlers(async (payload) => void seen.push(payload)), { concurrency: 1 });
+    await queue.work(handlers(async (payload) => void seen.push(payload)), { concurrency: 1, engine: 'bigint' });
     await queue.enqueue(JobName.ComputeFibonacci, { index: 7, attempt: 1 });
     await eventually(() => (seen.length === 1 ? true : undefined));
     expect(seen).toEqual([{ index: 7, attempt: 1 }]);
@@ -48,7 +48,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     const queue = await newQueue();
     let runs = 0;
     await Promise.all(Array.from({ length: 25 }, () => queue.enqueue(JobName.ComputeFibonacci, { index: 8, attempt: 1 })));
-    await queue.work(handlers(async () => void runs++), { concurrency: 4 });
+    await queue.work(handlers(async () => void runs++), { concurrency: 4, engine: 'bigint' });
     await eventually(async () => ((await queue.counts()).completed === 1 ? true : undefined));
     await queue.enqueue(JobName.ComputeFibonacci, { index: 8, attempt: 1 });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -63,7 +63,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await queue.enqueueMany([]);
     expect((await queue.counts()).waiting).toBe(3);
     const seen: number[] = [];
-    await queue.work(handlers(async ({ index }) => void seen.push(index)), { concurrency: 1 });
+    await queue.work(handlers(async ({ index }) => void seen.push(index)), { concurrency: 1, engine: 'bigint' });
     await eventually(async () => ((await queue.counts()).completed === 3 ? true : undefined));
     expect(seen.sort()).toEqual([20, 21, 22]);
   });
@@ -75,7 +75,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await queue.enqueueMany([batch('b1', [30, 31, 32]), batch('b2', [33])]);
     await queue.enqueueMany([batch('b1', [31]), batch('b2', [33])]);
     const seen: BatchPayload[] = [];
-    await queue.work(handlers(async () => {}, undefined, async (payload) => void seen.push(payload)), { concurrency: 2 });
+    await queue.work(handlers(async () => {}, undefined, async (payload) => void seen.push(payload)), { concurrency: 2, engine: 'bigint' });
     await eventually(async () => ((await queue.counts()).completed === 2 ? true : undefined));
     await queue.enqueueMany([batch('b1', [32])]);
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -87,7 +87,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     for (let index = 0; index < 5; index++) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt: 1 });
     expect((await queue.counts()).waiting).toBe(5);
     const seen = new Set<number>();
-    await queue.work(handlers(async ({ index }) => void seen.add(index)), { concurrency: 2 });
+    await queue.work(handlers(async ({ index }) => void seen.add(index)), { concurrency: 2, engine: 'bigint' });
     await eventually(() => (seen.size === 5 ? true : undefined));
   });
 
@@ -103,7 +103,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
         running--;
         done++;
       }),
-      { concurrency: 3 },
+      { concurrency: 3, engine: 'bigint' },
     );
     for (let index = 0; index < 12; index++) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt: 1 });
     await eventually(() => (done === 12 ? true : undefined));
@@ -124,7 +124,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
       running[lane]--;
       done++;
     };
-    await queue.work(handlers(track('jobs'), undefined, track('batches')), { concurrency: 3 });
+    await queue.work(handlers(track('jobs'), undefined, track('batches')), { concurrency: 3, engine: 'bigint' });
     await queue.enqueueMany(
       [0, 1, 2, 3, 4, 5].flatMap((index): JobRequest[] => [
         { name: JobName.ComputeFibonacciBatch, payload: { batch: `b${index}`, calculations: [{ index, attempt: 1 }] } },
@@ -149,7 +149,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
         },
         async (_payload, error) => void failures.push(error.message),
       ),
-      { concurrency: 1 },
+      { concurrency: 1, engine: 'bigint' },
     );
     await queue.enqueue(JobName.ComputeFibonacci, { index: 9, attempt: 1 });
     await eventually(async () => ((await queue.counts()).failed === 1 ? true : undefined), 15_000);
@@ -168,7 +168,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
         },
         async (_payload, error) => void failures.push(error),
       ),
-      { concurrency: 1 },
+      { concurrency: 1, engine: 'bigint' },
     );
     await queue.enqueue(JobName.ComputeFibonacci, { index: 11, attempt: 1 });
     await eventually(async () => ((await queue.counts()).completed === 1 ? true : undefined), 15_000);
@@ -186,7 +186,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
         await new Promise((resolve) => setTimeout(resolve, 300));
         finished = true;
       }),
-      { concurrency: 1 },
+      { concurrency: 1, engine: 'bigint' },
     );
     await queue.enqueue(JobName.ComputeFibonacci, { index: 10, attempt: 1 });
     await eventually(() => (started ? true : undefined));
@@ -205,8 +205,8 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     const everySecond = { [JobName.Reconcile]: '* * * * * *', [JobName.Prune]: 'off', [JobName.Backup]: 'off' };
     await first.schedule(everySecond);
     await (second ?? first).schedule(everySecond);
-    await first.work(scheduled, { concurrency: 2 });
-    await second?.work(scheduled, { concurrency: 2 });
+    await first.work(scheduled, { concurrency: 2, engine: 'bigint' });
+    await second?.work(scheduled, { concurrency: 2, engine: 'bigint' });
     await new Promise((resolve) => setTimeout(resolve, 3_200));
     await first.schedule({ [JobName.Reconcile]: 'off', [JobName.Prune]: 'off', [JobName.Backup]: 'off' });
     const seen = ticks.length;
@@ -220,7 +220,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
 
   it('prunes finished jobs older than asked, and only those', async () => {
     const queue = await newQueue();
-    await queue.work(handlers(async () => {}), { concurrency: 2 });
+    await queue.work(handlers(async () => {}), { concurrency: 2, engine: 'bigint' });
     for (let index = 0; index < 3; index++) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt: 1 });
     await eventually(async () => ((await queue.counts()).completed === 3 ? true : undefined));
     expect(await queue.prune(60_000)).toBe(0);
@@ -229,13 +229,13 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect((await queue.counts()).completed).toBe(0);
   });
 
-  it('lists a working process with its concurrency and heartbeat, until it stops', async () => {
+  it('lists a working process with its concurrency, engine and heartbeat, until it stops', async () => {
     const queue = await newQueue();
     expect(await queue.workers()).toEqual([]);
-    await queue.work(handlers(async () => {}), { concurrency: 3 });
+    await queue.work(handlers(async () => {}), { concurrency: 3, engine: 'gmp' });
     const [worker, ...others] = await queue.workers();
     expect(others).toEqual([]);
-    expect(worker).toMatchObject({ concurrency: 3, pid: process.pid });
+    expect(worker).toMatchObject({ concurrency: 3, engine: 'gmp', pid: process.pid });
     expect(Date.now() - Date.parse(worker!.lastHeartbeat)).toBeLessThan(15_000);
     await queue.stopWorking();
     expect(await queue.workers()).toEqual([]);

@@ -44,7 +44,7 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
       [JobName.Prune]: ignore,
       [JobName.Reconcile]: ignore,
     };
-    await queue.work(handlers, { concurrency: 4 });
+    await queue.work(handlers, { concurrency: 4, engine: 'bigint' });
     await eventually(async () => ((await queue.counts()).completed === jobs ? true : undefined));
     return sent;
   }

@@ -87,10 +87,10 @@ export class BullmqQueue implements JobQueue {
     );
   }
 
-  async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
-    this.running = lanes.map((lane) => this.startWorker(handlers, lane, laneConcurrency(lane, concurrency)));
+  async work(handlers: JobHandlers, options: WorkerOptions): Promise<void> {
+    this.running = lanes.map((lane) => this.startWorker(handlers, lane, laneConcurrency(lane, options.concurrency)));
     await Promise.all(this.running.map((worker) => worker.waitUntilReady()));
-    await this.startHeartbeat(concurrency);
+    await this.startHeartbeat(options);
   }
 
   private startWorker(handlers: JobHandlers, lane: Lane, concurrency: number): Worker {
@@ -121,8 +121,8 @@ export class BullmqQueue implements JobQueue {
   }
 
   /** Each worker process keeps its description fresh in one Redis hash, read by the admin page. */
-  private async startHeartbeat(concurrency: number): Promise<void> {
-    const describe = describeWorker(concurrency);
+  private async startHeartbeat(options: WorkerOptions): Promise<void> {
+    const describe = describeWorker(options);
     this.workerId = describe().id;
     const beat = () => this.options.connection.hset(this.workersKey, this.workerId!, JSON.stringify(describe()));
     await beat();

@@ -72,10 +72,10 @@ export class MemoryQueue implements JobQueue {
     this.pump();
   }
 
-  async work(handlers: JobHandlers, { concurrency }: WorkerOptions): Promise<void> {
+  async work(handlers: JobHandlers, options: WorkerOptions): Promise<void> {
     this.handlers = handlers;
-    this.concurrency = concurrency;
-    this.worker = describeWorker(concurrency);
+    this.concurrency = options.concurrency;
+    this.worker = describeWorker(options);
     this.stopping = new AbortController();
     this.pump();
   }

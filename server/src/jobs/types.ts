@@ -2,6 +2,8 @@
  * The job registry: every job's name, payload and id in one place. Payloads carry ids only; handlers
  * re-read state from Postgres, so a job delivered twice is harmless.
  */
+import type { FibEngine } from '../fib/engine.js';
+
 export enum JobName {
   /** One calculation, claimed before it is computed: large values, and work queued again alone. */
   ComputeFibonacci = 'compute-fibonacci',
@@ -125,6 +127,8 @@ export interface QueueOptions {
 export interface WorkerOptions {
   /** Jobs of the `jobs` lane running at once; batches run beside them, BATCH_CONCURRENCY at a time. */
   concurrency: number;
+  /** The engine this process computes with: an image built without GMP shows as `bigint`. */
+  engine: FibEngine['name'];
 }
 
 /** A worker process consuming this queue, as its heartbeats tell. */
@@ -133,6 +137,7 @@ export interface WorkerInfo {
   host: string;
   pid: number;
   concurrency: number;
+  engine: FibEngine['name'];
   startedAt: string;
   lastHeartbeat: string;
 }

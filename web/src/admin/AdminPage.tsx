@@ -74,6 +74,7 @@ export function AdminPage() {
                   <th>host</th>
                   <th>pid</th>
                   <th>concurrency</th>
+                  <th>engine</th>
                   <th>last heartbeat</th>
                 </tr>
               </thead>
@@ -83,6 +84,7 @@ export function AdminPage() {
                     <td>{worker.host}</td>
                     <td>{worker.pid}</td>
                     <td>{worker.concurrency}</td>
+                    <td>{worker.engine}</td>
                     <td>{ago(worker.lastHeartbeat)}</td>
                   </tr>
                 ))}

@@ -19,6 +19,8 @@ export interface Worker {
   host: string;
   pid: number;
   concurrency: number;
+  /** `gmp` (the native addon) or `bigint`. */
+  engine: 'gmp' | 'bigint';
   lastHeartbeat: string;
 }
 
