@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for every server role: ROLE=api|worker|all picks what the process runs.
 # Build from the repository root: docker build -f deploy/docker/server.Dockerfile .
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+ARG NODE_IMAGE=node:24.22-bookworm-slim
 
 # Every workspace manifest, so `npm ci` sees the lockfile's whole tree and its cache layer survives
 # source edits.

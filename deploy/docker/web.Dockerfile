@@ -4,7 +4,7 @@
 #   --target proxy  the entry point of compose and Swarm: the static files and /api to the api
 #                   replicas, with the routing in deploy/nginx shared with the local topology
 # Build from the repository root: docker build -f deploy/docker/web.Dockerfile --target proxy .
-ARG NODE_IMAGE=node:20.20-bookworm-slim
+ARG NODE_IMAGE=node:24.22-bookworm-slim
 ARG NGINX_IMAGE=nginx:1.27-bookworm
 
 FROM ${NODE_IMAGE} AS build

