@@ -89,3 +89,17 @@ it('installs dependencies from the lockfile only', () => {
     expect(text, name).not.toMatch(/npm install/);
   }
 });
+
+it('names one Node image everywhere a default is given', () => {
+  // The Dockerfiles' defaults and the compose files' fallbacks are kept in step by hand: a release bump
+  // that missed one would build the images on two Node releases.
+  const places = [
+    ...images.map((name) => resolve(imagesDir, name)),
+    ...['docker-compose.yml', 'docker-compose.build.yml'].map((name) => resolve(deployDir, 'compose', name)),
+  ];
+  const named = places.flatMap((path) =>
+    [...readFileSync(path, 'utf8').matchAll(/NODE_IMAGE(?:=|: \$\{NODE_IMAGE:-)(node:[\w.-]+)/g)].map((match) => match[1]!),
+  );
+  expect(named.length).toBeGreaterThanOrEqual(5);
+  expect(new Set(named)).toEqual(new Set([named[0]]));
+});

@@ -14,6 +14,8 @@ import { runOk } from './support/run.js';
 const project = `fibstack-e2e-${process.pid}`;
 const files = ['-f', 'deploy/compose/docker-compose.prod.yml', '-f', 'deploy/compose/docker-compose.build.yml'];
 const minutes = 60_000;
+/** Each test's limit: above until()'s 90 s, since the containers share two cores with the rest of the deploy tests. */
+const waitLimit = { timeout: 2 * minutes };
 
 let work: string;
 let engine: Engine;
@@ -28,7 +30,8 @@ const compose = (args: string[], timeoutMs = 2 * minutes) =>
 const exec = (service: string, command: string[]) =>
   runOk('podman', ['exec', `${project}_${service}_1`, ...command], { env });
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+/** Waits for a probe to give a value; inside a test's own time limit (`waitLimit`), so the reason reaches the report. */
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe().catch(() => undefined);
@@ -88,7 +91,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 }, 2 * minutes);
 
-describe('production stack through its proxy', () => {
+describe('production stack through its proxy', waitLimit, () => {
   it('stores a submission, computes it in a worker container and reads it back', async () => {
     expect([200, 202]).toContain(await submit(90));
 
@@ -152,7 +155,7 @@ describe('production stack through its proxy', () => {
   });
 });
 
-describe('production stack containers', () => {
+describe('production stack containers', waitLimit, () => {
   it('ran the migrations once, successfully, before the api', async () => {
     const state = await runOk('podman', ['inspect', `${project}_migrate_1`, '--format', '{{.State.ExitCode}}'], { env });
     expect(state.trim()).toBe('0');
