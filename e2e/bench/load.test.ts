@@ -16,7 +16,7 @@ const lists = ['/api/calculations', '/api/submissions', '/api/values/all', '/api
 
 interface Report {
   rows: Array<{ history: number | '—'; endpoint: string; reqPerSec: number; errors: number; cpu?: Record<string, number> }>;
-  latency: { p50Ms: number; p99Ms: number; samples: number };
+  latency: { p50Ms: number; p99Ms: number; samples: number; roundTripP50Ms: number };
   backlog: Record<string, number>;
   batches: Record<string, { jobs: number; perJob: number }>;
   streamBytes: number[];
@@ -60,6 +60,7 @@ describe('the load benchmark, run small', () => {
     expect(report.latency.samples).toBe(155);
     expect(report.latency.p50Ms).toBeGreaterThan(0);
     expect(report.latency.p99Ms).toBeGreaterThanOrEqual(report.latency.p50Ms);
+    expect(report.latency.roundTripP50Ms).toBeGreaterThan(0);
     expect(Object.keys(report.backlog)).toEqual(['1000']);
     // The row's new indexes went in batch jobs, each of at least one calculation.
     expect(report.batches['1000']!.jobs).toBeGreaterThan(0);

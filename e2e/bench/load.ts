@@ -221,16 +221,24 @@ async function peakRss(topology: Topology): Promise<Record<string, number>> {
   return peaks;
 }
 
-/** Submit → `done` event over SSE, for F(0)…F(30), at light load (one request at a time). */
-async function eventLatency(topology: Topology, db: pg.Pool): Promise<{ p50Ms: number; p99Ms: number; samples: number }> {
+/**
+ * Submit → `done` event over SSE, for F(0)…F(30), at light load (one request at a time). Before each
+ * submission the same client also times a `GET /api/health` through nginx: what a round trip costs this
+ * client and nginx alone (Node's fetch, at this pace, is far from free), for reading the latency against.
+ */
+async function eventLatency(topology: Topology, db: pg.Pool): Promise<{ p50Ms: number; p99Ms: number; samples: number; roundTripP50Ms: number }> {
   const stream = await SseClient.connect(`${topology.url}/api/events`);
   const samples: number[] = [];
+  const roundTrips: number[] = [];
   try {
     for (let round = 0; round < 5; round++) {
       for (let index = 0; index <= 30; index++) {
         // Forget the calculation, so the submission computes it anew (in a batch of its own, a new job).
         await db.query('DELETE FROM calculations WHERE index = $1', [index]);
         stream.events.length = 0;
+        const probed = performance.now();
+        await (await fetch(`${topology.url}/api/health`)).arrayBuffer();
+        roundTrips.push(performance.now() - probed);
         const started = performance.now();
         const response = await fetch(`${topology.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
         await response.arrayBuffer();
@@ -241,9 +249,13 @@ async function eventLatency(topology: Topology, db: pg.Pool): Promise<{ p50Ms: n
   } finally {
     await stream.close();
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]! * 100) / 100;
-  return { p50Ms: at(0.5), p99Ms: at(0.99), samples: samples.length };
+  return { p50Ms: quantile(samples, 0.5), p99Ms: quantile(samples, 0.99), samples: samples.length, roundTripP50Ms: quantile(roundTrips, 0.5) };
+}
+
+/** The q-quantile of samples in ms, to 0.01 ms. */
+function quantile(samples: number[], q: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100;
 }
 
 async function main(): Promise<void> {
@@ -301,7 +313,7 @@ async function main(): Promise<void> {
     console.table(rows.map(({ cpu, ...row }) => row));
     console.log('CPU time per request (ms), by part of the system (wrk not counted):');
     console.table(rows.filter((row) => row.cpu).map(({ history, endpoint, cpu }) => ({ history, endpoint, ...cpu })));
-    console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples)`);
+    console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples); the same client's GET /api/health round trip through nginx: p50 ${latency.roundTripP50Ms} ms`);
     console.log('seconds the workers took, after each POST row, to finish the jobs it queued:', backlog);
     console.log('batch jobs the new indexes of each POST row went in, and new calculations per job:', batches);
     if (streamBytes.length > 0) {
