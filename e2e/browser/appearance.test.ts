@@ -68,6 +68,25 @@ describe('how the page looks', () => {
     }
   }
 
+  it.each([1000, 1100, 1280, 1600])('keeps the spiral clear of the words and the form at %i px', async (width) => {
+    const { context, page } = await openApp(browser, { viewport: { width, height: 900 } });
+    await page.getByLabel('Enter your index').fill('-1');
+    await page.getByLabel('Enter your index').press('Enter');
+    await page.locator('.hero .field-error:not(:empty)').waitFor();
+    const overlapping = await page.evaluate(() => {
+      const spiral = document.querySelector('.hero .spiral')!.getBoundingClientRect();
+      const leaves = [...document.querySelectorAll('.hero *')].filter((element) => !element.closest('.spiral') && element.children.length === 0);
+      return leaves
+        .filter((element) => {
+          const box = element.getBoundingClientRect();
+          return box.width > 0 && box.right > spiral.left && box.left < spiral.right && box.bottom > spiral.top && box.top < spiral.bottom;
+        })
+        .map((element) => `${element.tagName.toLowerCase()}.${element.className}: ${element.textContent?.slice(0, 30)}`);
+    });
+    expect(overlapping).toEqual([]);
+    await context.close();
+  });
+
   it('explains what to do while both lists are empty', async () => {
     const { context, page } = await openApp(browser, { viewport: { width: 390, height: 844 } });
     const isList = (url: URL) => url.pathname === '/api/calculations' || url.pathname === '/api/submissions';
