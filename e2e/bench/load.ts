@@ -19,7 +19,7 @@
  */
 import { execFile } from 'node:child_process';
 import { get, type ClientRequest } from 'node:http';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,9 +71,12 @@ type Component = (typeof components)[number];
 async function wrk(url: string, script?: string, duration = seconds): Promise<WrkResult> {
   const report = await readFile(join(here, 'report.lua'), 'utf8');
   const body = script ? await readFile(join(here, script), 'utf8') : '';
-  const file = join(await mkdtemp(join(tmpdir(), 'fibstack-wrk-')), 'script.lua');
+  const dir = await mkdtemp(join(tmpdir(), 'fibstack-wrk-'));
+  const file = join(dir, 'script.lua');
   await writeFile(file, `${body}\n${report}`);
-  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, '-s', file, url], { maxBuffer: 1 << 20 });
+  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, '-s', file, url], { maxBuffer: 1 << 20 }).finally(() =>
+    rm(dir, { recursive: true, force: true }),
+  );
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
   if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
   return JSON.parse(line.slice(7)) as WrkResult;
