@@ -95,7 +95,9 @@ it('names one Node image everywhere a default is given', () => {
   // that missed one would build the images on two Node releases.
   const places = [
     ...images.map((name) => resolve(imagesDir, name)),
-    ...['docker-compose.yml', 'docker-compose.build.yml'].map((name) => resolve(deployDir, 'compose', name)),
+    ...readdirSync(resolve(deployDir, 'compose'))
+      .filter((name) => name.endsWith('.yml'))
+      .map((name) => resolve(deployDir, 'compose', name)),
   ];
   const named = places.flatMap((path) =>
     [...readFileSync(path, 'utf8').matchAll(/NODE_IMAGE(?:=|: \$\{NODE_IMAGE:-)(node:[\w.-]+)/g)].map((match) => match[1]!),
