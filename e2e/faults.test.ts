@@ -3,7 +3,7 @@
  * their own that the tests stop and restart. Each test records what it measured; the report is written
  * to e2e/artifacts/reliability.json (docs/reliability.md quotes it).
  */
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
@@ -19,10 +19,11 @@ let postgres: PrivatePostgres;
 let redis: PrivateRedis;
 let topology: Topology;
 let db: pg.Pool;
+let workDir: string;
 
 beforeAll(async () => {
   [postgres, redis] = await Promise.all([PrivatePostgres.start(), PrivateRedis.start()]);
-  const workDir = await mkdtemp(join(tmpdir(), 'fibstack-faults-'));
+  workDir = await mkdtemp(join(tmpdir(), 'fibstack-faults-'));
   topology = await new Topology({
     databaseUrl: postgres.url,
     redisUrl: redis.url,
@@ -42,6 +43,7 @@ afterAll(async () => {
   await db?.end();
   await topology?.stop();
   await Promise.all([postgres?.destroy(), redis?.destroy()]);
+  if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
 const post = (index: number) => ({

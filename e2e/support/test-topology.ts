@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, redisNamespace, redisUrl } from '../../server/test/support/services.js';
@@ -7,7 +7,7 @@ import { Topology, type TopologyOptions } from '../topology/topology.js';
 export interface TestTopology {
   topology: Topology;
   databaseUrl: string;
-  /** Stops every process and removes the database and Redis keys. */
+  /** Stops every process and removes the database, the Redis keys and the work directory (with its logs). */
   destroy(): Promise<void>;
 }
 
@@ -17,15 +17,20 @@ export async function startTestTopology(options: Partial<Omit<TopologyOptions, '
   const namespace = redisNamespace();
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'fibstack-e2e-')));
   const topology = new Topology({ ...options, databaseUrl: database.url, redisUrl, prefix: namespace.prefix, workDir });
-  const destroy = async () => {
+  const stop = async () => {
     await topology.stop();
     await database.drop();
     await namespace.clean();
   };
+  const destroy = async () => {
+    await stop();
+    await rm(workDir, { recursive: true, force: true });
+  };
   try {
     await topology.start();
   } catch (error) {
-    await destroy();
+    // The logs stay, for the error to point at.
+    await stop();
     throw new Error(`the topology did not start (logs in ${workDir}/logs)`, { cause: error });
   }
   return { topology, databaseUrl: database.url, destroy };

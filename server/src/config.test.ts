@@ -52,13 +52,18 @@ describe('parseConfig', () => {
 
 describe('operations settings', () => {
   it('reads a secret from its _FILE variant, and never echoes a secret in an error', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    const file = `${mkdtempSync(`${tmpdir()}/fibstack-secret-`)}/password`;
+    const dir = mkdtempSync(`${tmpdir()}/fibstack-secret-`);
+    const file = `${dir}/password`;
     writeFileSync(file, 'from-a-secret-file\n');
-    expect(parseConfig({ ADMIN_PASSWORD_FILE: file }).ADMIN_PASSWORD).toBe('from-a-secret-file');
-    expect(() => parseConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD: must be at least 8 characters$/m);
-    expect(() => parseConfig({ ADMIN_PASSWORD_FILE: `${file}.missing` })).toThrow(/ADMIN_PASSWORD_FILE: cannot read/);
+    try {
+      expect(parseConfig({ ADMIN_PASSWORD_FILE: file }).ADMIN_PASSWORD).toBe('from-a-secret-file');
+      expect(() => parseConfig({ ADMIN_PASSWORD: 'short' })).toThrow(/ADMIN_PASSWORD: must be at least 8 characters$/m);
+      expect(() => parseConfig({ ADMIN_PASSWORD_FILE: `${file}.missing` })).toThrow(/ADMIN_PASSWORD_FILE: cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes cron expressions or off, and refuses anything else', () => {

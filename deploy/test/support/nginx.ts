@@ -17,8 +17,8 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Where this test file's config copies live; removeLocalConfigs() clears it. */
-const copies = mkdtempSync(join(tmpdir(), 'fibstack-nginx-'));
+/** Where this test file's config copies live, made at the first copy; removeLocalConfigs() clears it. */
+let copies: string | undefined;
 let copied = 0;
 
 /**
@@ -33,13 +33,15 @@ export function localConfig(source: string, replacements: [string, string][]): s
   }
   // A test's output is a socket, which nginx cannot open by path as it opens a container's pipe.
   text = text.replaceAll('access_log /dev/stdout;', 'access_log off;');
+  copies ??= mkdtempSync(join(tmpdir(), 'fibstack-nginx-'));
   const path = join(copies, `nginx-${++copied}.conf`);
   writeFileSync(path, text);
   return path;
 }
 
 export function removeLocalConfigs(): void {
-  rmSync(copies, { recursive: true, force: true });
+  if (copies) rmSync(copies, { recursive: true, force: true });
+  copies = undefined;
 }
 
 /** `nginx -t` on a config file; throws with nginx's complaint. */
