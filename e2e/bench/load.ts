@@ -281,7 +281,6 @@ async function main(): Promise<void> {
   let streamBytes: number[] = [];
   const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
   const memory: Record<string, Record<string, number>> = {};
-  let failed = false;
   try {
     rows.push(await ceiling(workDir));
     await topology.start();
@@ -329,7 +328,8 @@ async function main(): Promise<void> {
     await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, batches, streamBytes, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);
   } catch (error) {
-    failed = true;
+    // The processes' logs are kept when the run fails, for the error to be read beside them.
+    console.error(`logs in ${workDir}`);
     throw error;
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
@@ -338,10 +338,8 @@ async function main(): Promise<void> {
     await topology.stop();
     await database.drop();
     await namespace.clean();
-    // The processes' logs are kept when the run fails, for the error to be read beside them.
-    if (failed) console.error(`logs in ${workDir}`);
-    else await rm(workDir, { recursive: true, force: true });
   }
+  await rm(workDir, { recursive: true, force: true });
 }
 
 await main();
