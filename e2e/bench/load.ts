@@ -274,6 +274,8 @@ async function main(): Promise<void> {
     nodeArgs,
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
+  // pg's end() resolves before its connections close, and the forced drop at the end may end one first.
+  db.on('error', () => {});
   const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queues = Object.values(QUEUE_NAMES).map((name) => new Queue(name, { connection, prefix: namespace.prefix }));
   const backlog: Record<string, number> = {};
