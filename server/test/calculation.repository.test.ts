@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
@@ -257,5 +258,30 @@ describe('CalculationRepository on Postgres', () => {
     expect(indexes).not.toContain(11);
     const [first] = await calculations.unfinished(0, 1);
     expect(await calculations.unfinished(first!.seq, 1_000)).toHaveLength(unfinished.length - 1);
+  });
+});
+
+describe('the submission statement on a growing table', () => {
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+
+  beforeAll(async () => (database = await openMigratedDatabase()));
+  afterAll(() => database.close());
+
+  it('never reads the whole table, though its session planned it when the table was empty', async () => {
+    await database.db.connection().execute(async (session) => {
+      const calculations = new CalculationRepository(session);
+      const submit = (indexes: number[]) =>
+        calculations.submitMany(indexes.map((index) => ({ index, client: 'client-plan', requestId: `plan-${index}-${Math.random()}`, summary: summary(index) })));
+      // plpgsql keeps the plans of a function for its session: these make and settle them on an empty table.
+      for (let i = 0; i < 8; i++) await submit([i]);
+      await sql`INSERT INTO calculations (index, digits, head, tail) SELECT g, 1, '1', '1' FROM generate_series(1000, 20999) g`.execute(session);
+      // The session's scans of the table so far, counted by Postgres (those it has not yet published too).
+      const scans = async () =>
+        (await sql<{ seq_scan: number }>`SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'calculations'`.execute(session)).rows[0]!.seq_scan;
+      const before = await scans();
+      const results = await submit([3, 21_000]);
+      expect(results.map(({ changed }) => changed)).toEqual([false, true]);
+      expect((await scans()) - before).toBe(0);
+    });
   });
 });

@@ -6,6 +6,7 @@ import * as exactValues from '../migrations/0004_exact_values.js';
 import * as writeFunctions from '../migrations/0005_write_functions.js';
 import * as calculationBatches from '../migrations/0006_calculation_batches.js';
 import * as packedValues from '../migrations/0007_packed_values.js';
+import * as failedCalculations from '../migrations/0008_failed_calculations.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005_write_functions': writeFunctions,
   '0006_calculation_batches': calculationBatches,
   '0007_packed_values': packedValues,
+  '0008_failed_calculations': failedCalculations,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
