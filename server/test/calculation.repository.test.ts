@@ -261,27 +261,59 @@ describe('CalculationRepository on Postgres', () => {
   });
 });
 
-describe('the submission statement on a growing table', () => {
-  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+/**
+ * A session keeps the plans of the write functions, made on the table as it was then: these run each
+ * function in a session that planned it on an empty table, and count the table reads of one more call.
+ */
+describe('the write statements, planned on an empty table', () => {
+  const onNewDatabase = async (work: (calculations: CalculationRepository, reads: () => Promise<TableReads>) => Promise<void>) => {
+    const database = await openMigratedDatabase();
+    try {
+      await database.db.connection().execute(async (session) => {
+        // The session's reads of the table so far, as Postgres counts them (those not yet published too).
+        const reads = async () =>
+          (await sql<TableReads>`SELECT seq_scan, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'calculations'`.execute(session)).rows[0]!;
+        await work(new CalculationRepository(session), reads);
+      });
+    } finally {
+      await database.close();
+    }
+  };
+  const request = (index: number) => ({ index, client: 'client-plan', requestId: `plan-${index}-${Math.random()}`, summary: summary(index) });
+  const finished = (index: number) => ({ index, attempt: 1, ...result(1n) });
+  const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
-  beforeAll(async () => (database = await openMigratedDatabase()));
-  afterAll(() => database.close());
-
-  it('never reads the whole table, though its session planned it when the table was empty', async () => {
-    await database.db.connection().execute(async (session) => {
-      const calculations = new CalculationRepository(session);
-      const submit = (indexes: number[]) =>
-        calculations.submitMany(indexes.map((index) => ({ index, client: 'client-plan', requestId: `plan-${index}-${Math.random()}`, summary: summary(index) })));
-      // plpgsql keeps the plans of a function for its session: these make and settle them on an empty table.
-      for (let i = 0; i < 8; i++) await submit([i]);
-      await sql`INSERT INTO calculations (index, digits, head, tail) SELECT g, 1, '1', '1' FROM generate_series(1000, 20999) g`.execute(session);
-      // The session's scans of the table so far, counted by Postgres (those it has not yet published too).
-      const scans = async () =>
-        (await sql<{ seq_scan: number }>`SELECT seq_scan FROM pg_stat_xact_user_tables WHERE relname = 'calculations'`.execute(session)).rows[0]!.seq_scan;
-      const before = await scans();
-      const results = await submit([3, 21_000]);
+  it('submit without reading the whole table once it has grown', async () => {
+    await onNewDatabase(async (calculations, reads) => {
+      for (let i = 0; i < 8; i++) await calculations.submitMany([request(i)]);
+      await calculations.submitMany(range(1_000, 5_000).map(request));
+      const before = await reads();
+      const results = await calculations.submitMany([request(3), request(10_000)]);
       expect(results.map(({ changed }) => changed)).toEqual([false, true]);
-      expect((await scans()) - before).toBe(0);
+      expect((await reads()).seq_scan - before.seq_scan).toBe(0);
+    });
+  });
+
+  it('finish by key, without reading the other unfinished calculations', async () => {
+    await onNewDatabase(async (calculations, reads) => {
+      for (let i = 0; i < 8; i++) {
+        await calculations.submitMany([request(i)]);
+        await calculations.finishMany([finished(i)]);
+      }
+      // A backlog: work queued faster than the workers finish it.
+      await calculations.submitMany(range(1_000, 5_000).map(request));
+      const before = await reads();
+      const done = await calculations.finishMany([finished(1_000), finished(1_001)]);
+      expect(done.map((row) => row?.status)).toEqual(['done', 'done']);
+      const after = await reads();
+      expect(after.seq_scan - before.seq_scan).toBe(0);
+      // Per value: its calculation, by key, and the stored value's reference to it, checked by key.
+      expect(after.idx_tup_fetch - before.idx_tup_fetch).toBeLessThanOrEqual(4);
     });
   });
 });
+
+interface TableReads {
+  seq_scan: number;
+  idx_tup_fetch: number;
+}

@@ -7,6 +7,7 @@ import * as writeFunctions from '../migrations/0005_write_functions.js';
 import * as calculationBatches from '../migrations/0006_calculation_batches.js';
 import * as packedValues from '../migrations/0007_packed_values.js';
 import * as failedCalculations from '../migrations/0008_failed_calculations.js';
+import * as finishByKey from '../migrations/0009_finish_by_key.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006_calculation_batches': calculationBatches,
   '0007_packed_values': packedValues,
   '0008_failed_calculations': failedCalculations,
+  '0009_finish_by_key': finishByKey,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
