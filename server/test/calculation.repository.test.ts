@@ -4,7 +4,7 @@ import type { Db } from '../src/db/database.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { SubmissionRepository } from '../src/repositories/submission.repository.js';
 import { summarize } from '../src/fib/summary.js';
-import { result, summary } from './support/records.js';
+import { result, submission, summary } from './support/records.js';
 import { openMigratedDatabase } from './support/services.js';
 
 describe('CalculationRepository on Postgres', () => {
@@ -223,7 +223,7 @@ describe('CalculationRepository on Postgres', () => {
   });
 
   it('puts the calculations one call queues in one new batch, and a calculation queued again alone in none', async () => {
-    const request = (index: number, exact = true) => ({ index, client: 'client-d', requestId: `request-batch-${index}-${Math.random()}`, summary: summary(index, exact) });
+    const request = (index: number, exact = true) => submission(index, 'client-d', exact);
     const [a, b, summaryOnly, aAgain] = await calculations.submitMany([request(60), request(61), request(2 ** 42, false), request(60)]);
     expect(a!.calculation.batch).toEqual(expect.any(String));
     expect(b!.calculation.batch).toBe(a!.calculation.batch);
@@ -279,7 +279,7 @@ describe('the write statements, planned on an empty table', () => {
       await database.close();
     }
   };
-  const request = (index: number) => ({ index, client: 'client-plan', requestId: `plan-${index}-${Math.random()}`, summary: summary(index) });
+  const request = (index: number) => submission(index, 'client-plan');
   const finished = (index: number) => ({ index, attempt: 1, ...result(1n) });
   const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 

@@ -4,7 +4,7 @@ import { JobName, type JobHandlers, type JobPayloads, type JobQueue } from '../s
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { reconcile, requeueRestored } from '../src/services/reconcile.service.js';
 import { adapterKinds, createAdapters, silentLogger, type Adapters } from './support/adapters.js';
-import { result, summary } from './support/records.js';
+import { result, submission, summary } from './support/records.js';
 import { eventually, openMigratedDatabase } from './support/services.js';
 
 type Sent = { single: Array<JobPayloads[JobName.ComputeFibonacci]>; batches: Array<JobPayloads[JobName.ComputeFibonacciBatch]> };
@@ -49,7 +49,7 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
     return sent;
   }
 
-  const request = (index: number) => ({ index, client: 'client-r', requestId: `request-${kind}-${index}-${Math.random()}`, summary: summary(index) });
+  const request = (index: number) => submission(index, 'client-r');
 
   it('sends each batch again as one job of its unfinished calculations, and each single calculation alone', async () => {
     // One batch larger than a page of reconciliation, so that it spans pages; a second batch; a

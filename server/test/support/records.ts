@@ -1,4 +1,5 @@
 /** Records as the services write them, for tests that set up the database through the repositories. */
+import { randomUUID } from 'node:crypto';
 import { toBytes } from '../../src/fib/codec.js';
 import { summarize } from '../../src/fib/summary.js';
 
@@ -7,3 +8,11 @@ export const summary = (index: number, exact = true) => ({ ...summarize(index), 
 
 /** What a worker stores when it has computed a value. */
 export const result = (value: bigint, decimal: string | null = value.toString()) => ({ bytes: toBytes(value), decimal, durationMs: 1 });
+
+/** A cheap submission as the API batches it, under a request id of its own. */
+export const submission = (index: number, client: string, exact = true) => ({
+  index,
+  client,
+  requestId: `${client}-${index}-${randomUUID()}`,
+  summary: summary(index, exact),
+});
