@@ -15,7 +15,14 @@ const here = dirname(fileURLToPath(import.meta.url));
 const lists = ['/api/calculations', '/api/submissions', '/api/values/all', '/api/values/current'];
 
 interface Report {
-  rows: Array<{ history: number | '—'; endpoint: string; reqPerSec: number; errors: number; cpu?: Record<string, number> }>;
+  rows: Array<{
+    history: number | '—';
+    endpoint: string;
+    reqPerSec: number;
+    errors: number;
+    cpu?: Record<string, number>;
+    statements?: { statements: number; perStatement: number; statementMs: number; queueMs: number; betweenMs: number };
+  }>;
   latency: { p50Ms: number; p99Ms: number; samples: number; roundTripP50Ms: number };
   backlog: Record<string, number>;
   batches: Record<string, { jobs: number; perJob: number }>;
@@ -29,7 +36,7 @@ describe('the load benchmark, run small', () => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('drives every endpoint without an error and reports throughput, CPU, batching, latency and memory', async () => {
+  it('drives every endpoint without an error and reports throughput, CPU, batching, statement steps, latency and memory', async () => {
     dir = await mkdtemp(join(tmpdir(), 'fibstack-bench-smoke-'));
     const out = join(dir, 'bench-load.json');
     await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'load.ts')], {
@@ -49,11 +56,17 @@ describe('the load benchmark, run small', () => {
       expect(row.errors, row.endpoint).toBe(0);
       expect(row.reqPerSec, row.endpoint).toBeGreaterThan(0);
     }
-    // Every POST row's requests were served by the api processes and stored by Postgres.
+    // Every POST row's requests were served by the api processes and stored by Postgres, in statements
+    // whose steps the api processes timed; the lists wrote nothing.
     for (const row of report.rows.filter(({ endpoint }) => endpoint.startsWith('POST'))) {
       expect(row.cpu?.api, row.endpoint).toBeGreaterThan(0);
       expect(row.cpu?.postgres, row.endpoint).toBeGreaterThan(0);
+      expect(row.statements?.statements, row.endpoint).toBeGreaterThan(0);
+      expect(row.statements?.perStatement, row.endpoint).toBeGreaterThanOrEqual(1);
+      expect(row.statements?.statementMs, row.endpoint).toBeGreaterThan(0);
+      expect(row.statements?.queueMs, row.endpoint).toBeGreaterThan(0);
     }
+    for (const row of report.rows.filter(({ endpoint }) => endpoint.startsWith('GET'))) expect(row.statements, row.endpoint).toBeUndefined();
     // The streams heard the row's events, far more than their `ready` frames.
     expect(report.streamBytes).toHaveLength(2);
     for (const bytes of report.streamBytes) expect(bytes).toBeGreaterThan(10_000);

@@ -130,17 +130,83 @@ async function cpuTicks(topology: Topology): Promise<Map<number, { component: Co
   return processes;
 }
 
-/** Runs wrk and reports its figures with the CPU each part spent per request (processes that ended meanwhile not counted). */
-async function measure(topology: Topology, history: Row['history'], endpoint: string, url: string, script?: string, duration = seconds): Promise<Row & { cpu: CpuPerRequest }> {
+/** The api processes' admin password, so that the benchmark can read their metrics. */
+const METRICS_PASSWORD = 'bench-metrics-password';
+
+/** The api processes' batches of cheap submissions so far, from their metrics, summed over processes. */
+interface StatementTotals {
+  statements: number;
+  submissions: number;
+  statementSeconds: number;
+  queueSeconds: number;
+}
+
+async function statementTotals(topology: Topology): Promise<StatementTotals> {
+  const totals: StatementTotals = { statements: 0, submissions: 0, statementSeconds: 0, queueSeconds: 0 };
+  const authorization = `Basic ${Buffer.from(`admin:${METRICS_PASSWORD}`).toString('base64')}`;
+  for (const api of topology.apis) {
+    const text = await (await fetch(`${api.url}/metrics`, { headers: { authorization } })).text();
+    const value = (series: string, label = '') => Number(new RegExp(`^${series}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    totals.statements += value('submission_batch_size_count');
+    totals.submissions += value('submission_batch_size_sum');
+    totals.statementSeconds += value('submission_batch_duration_seconds_sum', 'step="statement"');
+    totals.queueSeconds += value('submission_batch_duration_seconds_sum', 'step="queue"');
+  }
+  return totals;
+}
+
+/**
+ * How a row's cheap submissions were written: statements, submissions per statement, and the mean
+ * time of a statement (commit included), of its queue step (jobs and events to Redis), and between an
+ * api process's statements (gathering the next batch), which together make an api process's cycle.
+ */
+interface StatementSteps {
+  statements: number;
+  perStatement: number;
+  statementMs: number;
+  queueMs: number;
+  betweenMs: number;
+}
+
+function statementSteps(before: StatementTotals, after: StatementTotals, apis: number, durationUs: number): StatementSteps | undefined {
+  const statements = after.statements - before.statements;
+  if (statements === 0) return undefined;
+  const round = (value: number, digits = 100) => Math.round(value * digits) / digits;
+  const statementMs = ((after.statementSeconds - before.statementSeconds) * 1_000) / statements;
+  const queueMs = ((after.queueSeconds - before.queueSeconds) * 1_000) / statements;
+  const cycleMs = (durationUs / 1_000) * apis / statements;
+  return {
+    statements,
+    perStatement: round((after.submissions - before.submissions) / statements, 10),
+    statementMs: round(statementMs),
+    queueMs: round(queueMs),
+    betweenMs: round(Math.max(0, cycleMs - statementMs - queueMs)),
+  };
+}
+
+/**
+ * Runs wrk and reports its figures with the CPU each part spent per request (processes that ended
+ * meanwhile not counted) and, where it submitted, how the api processes batched the submissions.
+ */
+async function measure(
+  topology: Topology,
+  history: Row['history'],
+  endpoint: string,
+  url: string,
+  script?: string,
+  duration = seconds,
+): Promise<Row & { cpu: CpuPerRequest; statements?: StatementSteps }> {
   const before = await cpuTicks(topology);
+  const totalsBefore = await statementTotals(topology);
   const result = await wrk(url, script, duration);
+  const totalsAfter = await statementTotals(topology);
   const after = await cpuTicks(topology);
   const cpu = Object.fromEntries(components.map((component) => [component, 0])) as CpuPerRequest;
   for (const [pid, { component, ticks }] of after) cpu[component] += ticks - (before.get(pid)?.ticks ?? 0);
   for (const component of components) {
     cpu[component] = Math.round((cpu[component] * (1000 / CLOCK_TICKS_PER_SECOND) * 1000) / Math.max(1, result.requests)) / 1000;
   }
-  return { ...toRow(history, endpoint, result), cpu };
+  return { ...toRow(history, endpoint, result), cpu, statements: statementSteps(totalsBefore, totalsAfter, topology.apis.length, result.durationUs) };
 }
 
 /** Waits until the workers have finished every job the POSTs queued; returns how long that took, in s. */
@@ -270,7 +336,7 @@ async function main(): Promise<void> {
     redisUrl,
     prefix: namespace.prefix,
     workDir,
-    env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20' },
+    env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', ADMIN_PASSWORD: METRICS_PASSWORD },
     nodeArgs,
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -281,7 +347,7 @@ async function main(): Promise<void> {
   const backlog: Record<string, number> = {};
   const batches: Record<string, { jobs: number; perJob: number }> = {};
   let streamBytes: number[] = [];
-  const rows: Array<Row & { cpu?: CpuPerRequest }> = [];
+  const rows: Array<Row & { cpu?: CpuPerRequest; statements?: StatementSteps }> = [];
   const memory: Record<string, Record<string, number>> = {};
   try {
     rows.push(await ceiling(workDir));
@@ -315,9 +381,11 @@ async function main(): Promise<void> {
       memory[size] = await peakRss(topology);
     }
     console.log(`\nfibstack load benchmark — ${connections} connections, ${seconds} s each, wrk -t2; machine: ${(await run('nproc')).stdout.trim()} cores\n`);
-    console.table(rows.map(({ cpu, ...row }) => row));
+    console.table(rows.map(({ cpu, statements, ...row }) => row));
     console.log('CPU time per request (ms), by part of the system (wrk not counted):');
     console.table(rows.filter((row) => row.cpu).map(({ history, endpoint, cpu }) => ({ history, endpoint, ...cpu })));
+    console.log('statements of cheap submissions (from the api processes\' metrics), mean ms of each step of an api process\'s cycle:');
+    console.table(rows.filter((row) => row.statements).map(({ history, endpoint, statements }) => ({ history, endpoint, ...statements })));
     console.log(`submit → done event over SSE, F(0)…F(30), one at a time: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms (${latency.samples} samples); the same client's GET /api/health round trip through nginx: p50 ${latency.roundTripP50Ms} ms`);
     console.log('seconds the workers took, after each POST row, to finish the jobs it queued:', backlog);
     console.log('batch jobs the new indexes of each POST row went in, and new calculations per job:', batches);

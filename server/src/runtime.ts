@@ -27,7 +27,7 @@ import { ReadCache } from './lib/read-cache.js';
 import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
 import { reportingFinalFailures } from './observability/error-reporting.js';
-import { instrumentComputer, instrumentHandlers } from './observability/instrument.js';
+import { instrumentComputer, instrumentHandlers, observeSubmissionBatches } from './observability/instrument.js';
 import { Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.routes.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
@@ -111,7 +111,16 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   if (runsApi) {
     const decimals = new DecimalService(db, pool);
     const expensive = { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT };
-    calculations = new CalculationService(db, messaging.queue, messaging.events, messaging.cache, expensive, decimals, config.MAX_EXACT_INDEX);
+    calculations = new CalculationService(
+      db,
+      messaging.queue,
+      messaging.events,
+      messaging.cache,
+      expensive,
+      decimals,
+      config.MAX_EXACT_INDEX,
+      observeSubmissionBatches(metrics),
+    );
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
     await messaging.events.onChange(() => recent.invalidate());

@@ -80,6 +80,33 @@ describe('metrics and logs, embedded', () => {
     expect(sample(text, 'process_resident_memory_bytes', {})).toBeGreaterThan(0);
   });
 
+  it('counts the cheap submissions each statement recorded, and times its statement and its queue step', async () => {
+    const scrape = async () => {
+      const text = await (await fetch(`${runtime.url}/metrics`, { headers: { authorization: basic('admin', PASSWORD) } })).text();
+      return {
+        batches: sample(text, 'submission_batch_size_count', {}) ?? 0,
+        submissions: sample(text, 'submission_batch_size_sum', {}) ?? 0,
+        statements: sample(text, 'submission_batch_duration_seconds_count', { step: 'statement' }) ?? 0,
+        statementSeconds: sample(text, 'submission_batch_duration_seconds_sum', { step: 'statement' }) ?? 0,
+        queueSteps: sample(text, 'submission_batch_duration_seconds_count', { step: 'queue' }) ?? 0,
+      };
+    };
+    const before = await scrape();
+    const responses = await Promise.all(
+      [401, 402, 403, 404, 405, 406].map((index) =>
+        fetch(`${runtime.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) }),
+      ),
+    );
+    expect(responses.map(({ status }) => status)).toEqual([202, 202, 202, 202, 202, 202]);
+    const after = await scrape();
+    const batches = after.batches - before.batches;
+    expect(after.submissions - before.submissions).toBe(6);
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(after.statements - before.statements).toBe(batches);
+    expect(after.queueSteps - before.queueSteps).toBe(batches);
+    expect(after.statementSeconds).toBeGreaterThan(before.statementSeconds);
+  });
+
   it('logs no credentials', () => {
     expect(JSON.stringify(lines)).not.toContain(PASSWORD);
   });

@@ -1,5 +1,6 @@
 /** Wrappers that time the work where it happens, without the services knowing about metrics. */
 import type { FastifyInstance } from 'fastify';
+import type { SubmissionBatchObserver } from '../services/calculation.service.js';
 import type { FibComputer } from '../services/compute.service.js';
 import { JobName, type JobHandler, type JobHandlers } from '../jobs/types.js';
 import { sizeBucket, type Metrics } from './metrics.js';
@@ -46,5 +47,14 @@ export function instrumentComputer(fib: FibComputer, metrics: Metrics): FibCompu
       metrics.computeDuration.observe({ size: sizeBucket(index) }, result.durationMs / 1_000);
       return result;
     },
+  };
+}
+
+/** Each batch of cheap submissions: its size, and the time of its statement and of its queue step. */
+export function observeSubmissionBatches(metrics: Metrics): SubmissionBatchObserver {
+  return ({ size, statementMs, queueMs }) => {
+    metrics.submissionBatchSize.observe(size);
+    metrics.submissionBatchDuration.observe({ step: 'statement' }, statementMs / 1_000);
+    metrics.submissionBatchDuration.observe({ step: 'queue' }, queueMs / 1_000);
   };
 }

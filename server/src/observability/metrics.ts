@@ -28,6 +28,8 @@ export class Metrics {
   readonly jobDuration: Histogram<'job' | 'outcome'>;
   readonly jobsFinished: Counter<'job' | 'outcome'>;
   readonly computeDuration: Histogram<'size'>;
+  readonly submissionBatchSize: Histogram;
+  readonly submissionBatchDuration: Histogram<'step'>;
 
   constructor(labels: { role: string }, private readonly sources: MetricSources = {}) {
     this.registry.setDefaultLabels(labels);
@@ -57,6 +59,19 @@ export class Metrics {
       help: 'Time to compute F(n) and its decimal form, by size of n',
       labelNames: ['size'],
       buckets: [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120],
+      registers: [this.registry],
+    });
+    this.submissionBatchSize = new Histogram({
+      name: 'submission_batch_size',
+      help: 'Cheap submissions recorded by one Postgres statement',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 500],
+      registers: [this.registry],
+    });
+    this.submissionBatchDuration = new Histogram({
+      name: 'submission_batch_duration_seconds',
+      help: 'Each step of a batch of cheap submissions: statement (Postgres, commit included), queue (its jobs and events to Redis)',
+      labelNames: ['step'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     });
     const { queueCounts, sseClients } = this.sources;

@@ -32,6 +32,16 @@ export interface ExpensiveWorkLimit {
   maxPending: number;
 }
 
+/** Told of each batch of cheap submissions once it is answered: for metrics. */
+export type SubmissionBatchObserver = (batch: {
+  /** Submissions in the statement. */
+  size: number;
+  /** The statement, commit included. */
+  statementMs: number;
+  /** What follows the commit: its jobs enqueued and its events published. */
+  queueMs: number;
+}) => void;
+
 /** What the API does with calculations: record requests, queue work, and read back what is known. */
 export class CalculationService {
   private readonly calculations: CalculationRepository;
@@ -47,6 +57,7 @@ export class CalculationService {
     private readonly decimals: DecimalService,
     /** Above this index a calculation is its summary alone, done at once. */
     private readonly maxExactIndex: number,
+    private readonly observeBatch: SubmissionBatchObserver = () => {},
   ) {
     this.calculations = new CalculationRepository(db);
     this.submissions = new SubmissionRepository(db);
@@ -75,8 +86,12 @@ export class CalculationService {
   }
 
   private async recordCheap(batch: CheapSubmission[]): Promise<CalculationView[]> {
+    const started = performance.now();
     const results = await this.calculations.submitMany(batch);
-    return this.afterCommit(results, batch.map((submission) => submission.requestId));
+    const committed = performance.now();
+    const views = await this.afterCommit(results, batch.map((submission) => submission.requestId));
+    this.observeBatch({ size: batch.length, statementMs: committed - started, queueMs: performance.now() - committed });
+    return views;
   }
 
   /** What follows a commit: queue the work and tell every api process what changed. */
