@@ -183,6 +183,22 @@ describe('CalculationRepository on Postgres', () => {
     ]);
   });
 
+  it('finishes overlapping batches concurrently, in any order: each value once, no deadlock', async () => {
+    // The same batch's job may run twice at once (found in both queues during a rolling update), its
+    // values listed in another order.
+    const indexes = Array.from({ length: 2_000 }, (_, i) => 2_000 + i);
+    await calculations.submitMany(indexes.map((index) => submission(index, 'client-finish')));
+    const finish = (index: number) => ({ index, attempt: 1, ...result(BigInt(index)) });
+    const [forward, backward] = await Promise.all([
+      calculations.finishMany(indexes.map(finish)),
+      calculations.finishMany([...indexes].reverse().map(finish)),
+    ]);
+    const finished = [...forward, ...backward].flatMap((row) => (row ? [row.index] : []));
+    expect(finished.sort((a, b) => a - b)).toEqual(indexes);
+    const rows = await db.selectFrom('calculations').select(['status', 'runs']).where('index', 'in', indexes).execute();
+    expect(rows.every(({ status, runs }) => status === 'done' && runs === 1)).toBe(true);
+  });
+
   it('submits overlapping batches concurrently: each index created once, nothing lost', async () => {
     const indexes = Array.from({ length: 30 }, (_, i) => 200 + i);
     const batches = Array.from({ length: 8 }, (_, b) =>
