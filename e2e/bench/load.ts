@@ -171,7 +171,7 @@ interface StatementSteps {
 function statementSteps(before: StatementTotals, after: StatementTotals, apis: number, durationUs: number): StatementSteps | undefined {
   const statements = after.statements - before.statements;
   if (statements === 0) return undefined;
-  const round = (value: number, digits = 100) => Math.round(value * digits) / digits;
+  const round = (value: number, scale = 100) => Math.round(value * scale) / scale;
   const statementMs = ((after.statementSeconds - before.statementSeconds) * 1_000) / statements;
   const queueMs = ((after.queueSeconds - before.queueSeconds) * 1_000) / statements;
   const cycleMs = (durationUs / 1_000) * apis / statements;
