@@ -28,6 +28,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { QUEUE_NAMES } from '../../server/src/jobs/bullmq.queue.js';
+import { metricSample } from '../../server/test/support/metrics.js';
 import { createTestDatabase, redisNamespace, redisUrl } from '../../server/test/support/services.js';
 import { freePort, waitForOk } from '../support/ports.js';
 import { SseClient } from '../support/sse.js';
@@ -146,11 +147,11 @@ async function statementTotals(topology: Topology): Promise<StatementTotals> {
   const authorization = `Basic ${Buffer.from(`admin:${METRICS_PASSWORD}`).toString('base64')}`;
   for (const api of topology.apis) {
     const text = await (await fetch(`${api.url}/metrics`, { headers: { authorization } })).text();
-    const value = (series: string, label = '') => Number(new RegExp(`^${series}\\{[^}]*${label}[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const value = (name: string, labels: Record<string, string> = {}) => metricSample(text, name, labels) ?? 0;
     totals.statements += value('submission_batch_size_count');
     totals.submissions += value('submission_batch_size_sum');
-    totals.statementSeconds += value('submission_batch_duration_seconds_sum', 'step="statement"');
-    totals.queueSeconds += value('submission_batch_duration_seconds_sum', 'step="queue"');
+    totals.statementSeconds += value('submission_batch_duration_seconds_sum', { step: 'statement' });
+    totals.queueSeconds += value('submission_batch_duration_seconds_sum', { step: 'queue' });
   }
   return totals;
 }

@@ -6,20 +6,14 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
+import { metricSample } from './support/metrics.js';
 import { eventually } from './support/services.js';
 
 const PASSWORD = 'metrics-secret-1';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
 /** The value of the one sample of `name` carrying every label given (and role="all"), in any order. */
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries({ ...labels, role: 'all' }).map(([key, value]) => `${key}="${value}"`);
-  const line = text.split('\n').find((candidate) => {
-    const match = /^(\w+)\{(.*)\} /.exec(candidate);
-    return match?.[1] === name && wanted.every((pair) => match[2]!.split(',').includes(pair));
-  });
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-}
+const sample = (text: string, name: string, labels: Record<string, string>) => metricSample(text, name, { ...labels, role: 'all' });
 
 /** A logger whose JSON lines the test can read back. */
 function capturingLogger() {
