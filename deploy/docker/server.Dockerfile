@@ -23,7 +23,9 @@ COPY web web
 # Vite keeps its dependency cache under web/node_modules; the unprivileged user must own it.
 RUN mkdir -p web/node_modules && chown -R node:node web/node_modules
 USER node
-CMD ["npm", "run", "dev", "--workspace", "server"]
+# tsx itself is PID 1, not npm: npm would pass a stop's SIGTERM to its script's shell alone, which dies
+# of it, and the server would be killed with the container instead of stopping gracefully.
+CMD ["node_modules/.bin/tsx", "watch", "server/src/main.ts"]
 
 # The web client is built here too, so ROLE=all serves the whole app from this one image.
 FROM dev AS build

@@ -1,8 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { validate } from 'dockerfile-utils';
 import { describe, expect, it } from 'vitest';
-import { deployDir } from './support/run.js';
+import { freePort } from './support/nginx.js';
+import { deployDir, root } from './support/run.js';
 
 const imagesDir = resolve(deployDir, 'docker');
 const basesDir = resolve(deployDir, 'test/bases');
@@ -104,4 +108,36 @@ it('names one Node image everywhere a default is given', () => {
   );
   expect(named.length).toBeGreaterThanOrEqual(5);
   expect(new Set(named)).toEqual(new Set([named[0]]));
+});
+
+it("runs the development image's command as a container's first process, which a stop's SIGTERM ends gracefully", async () => {
+  const cmd = stages(readFileSync(resolve(imagesDir, 'server.Dockerfile'), 'utf8'))
+    .get('dev')!
+    .find((line) => line.startsWith('CMD '))!;
+  const command = JSON.parse(cmd.slice('CMD '.length)) as string[];
+  // The work tree holds what the image holds at /app: the sources and the lockfile's node_modules.
+  const dataDir = mkdtempSync(join(tmpdir(), 'fibstack-dev-cmd-'));
+  const port = await freePort();
+  // A PID namespace of its own, as a container has: the command is its process 1, and the namespace
+  // ends, killing whatever is left in it, when that process exits.
+  const container = spawn('unshare', ['--pid', '--fork', '--mount-proc', ...command], {
+    cwd: root,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_DRAIN_MS: '200' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  container.stdout.on('data', (chunk: Buffer) => (output += chunk));
+  container.stderr.on('data', (chunk: Buffer) => (output += chunk));
+  const exited = once(container, 'exit');
+  try {
+    await expect.poll(() => output, { timeout: 60_000, interval: 200 }).toContain('"msg":"started"');
+    // The runtime's stop: SIGTERM to process 1 alone (unshare's one child).
+    const [first] = readFileSync(`/proc/${container.pid}/task/${container.pid}/children`, 'utf8').trim().split(' ');
+    process.kill(Number(first), 'SIGTERM');
+    await exited;
+    expect(output).toMatch(/"msg":"shutting down"[^]*"msg":"stopped"/);
+  } finally {
+    container.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
 });
