@@ -26,7 +26,11 @@ const topology = new Topology({
   env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
 });
 
+// Ctrl-C reaches this process twice: from the terminal, and passed on by npm and tsx.
+let stopping = false;
 const stop = async () => {
+  if (stopping) return;
+  stopping = true;
   console.log('stopping…');
   await topology.stop();
   process.exit(0);
