@@ -34,6 +34,7 @@ import { freePort, waitForOk } from '../support/ports.js';
 import { SseClient } from '../support/sse.js';
 import { ManagedProcess } from '../topology/process.js';
 import { Topology } from '../topology/topology.js';
+import { watchInterruption } from './interruption.js';
 import { CLOCK_TICKS_PER_SECOND, processCpu } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,6 +46,7 @@ const streamCount = Number(process.env.BENCH_STREAMS ?? 20);
 const out = resolve(process.env.BENCH_OUT ?? join(here, '../artifacts/bench-load.json'));
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 const run = promisify(execFile);
+const interruption = watchInterruption();
 
 interface WrkResult {
   requests: number;
@@ -75,7 +77,7 @@ async function wrk(url: string, script?: string, duration = seconds): Promise<Wr
   const dir = await mkdtemp(join(tmpdir(), 'fibstack-wrk-'));
   const file = join(dir, 'script.lua');
   await writeFile(file, `${body}\n${report}`);
-  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, '-s', file, url], { maxBuffer: 1 << 20 }).finally(() =>
+  const { stdout } = await run('wrk', ['-t2', `-c${connections}`, `-d${duration}s`, '-s', file, url], { maxBuffer: 1 << 20, signal: interruption.signal }).finally(() =>
     rm(dir, { recursive: true, force: true }),
   );
   const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
@@ -350,7 +352,8 @@ async function main(): Promise<void> {
   let streamBytes: number[] = [];
   const rows: Array<Row & { cpu?: CpuPerRequest; statements?: StatementSteps }> = [];
   const memory: Record<string, Record<string, number>> = {};
-  try {
+  console.log(`database ${database.name}, Redis prefix ${namespace.prefix}, logs in ${join(workDir, 'logs')}`);
+  const benchmark = async () => {
     rows.push(await ceiling(workDir));
     await topology.start();
     if (warmupSeconds > 0) {
@@ -398,19 +401,30 @@ async function main(): Promise<void> {
     await mkdir(dirname(out), { recursive: true });
     await writeFile(out, `${JSON.stringify({ connections, seconds, rows, latency, backlog, batches, streamBytes, memory }, null, 2)}\n`);
     console.log(`written to ${out}`);
+  };
+  try {
+    await interruption.race(benchmark());
   } catch (error) {
-    // The processes' logs are kept when the run fails, for the error to be read beside them.
-    console.error(`logs in ${workDir}`);
-    throw error;
+    if (!interruption.signal.aborted) {
+      // The processes' logs are kept when the run fails, for the error to be read beside them.
+      console.error(`logs in ${workDir}`);
+      throw error;
+    }
+    console.error(`${interruption.signal.reason}: stopping the topology, removing its database and Redis keys`);
   } finally {
     await Promise.all(queues.map((queue) => queue.close()));
     connection.disconnect();
+    // The run may have been interrupted in a long statement of its own (the fill of a million rows):
+    // dropping the database ends it, where waiting for it could take a minute.
+    if (interruption.signal.aborted) await database.drop();
     await db.end();
     await topology.stop();
     await database.drop();
     await namespace.clean();
   }
   await rm(workDir, { recursive: true, force: true });
+  // Whatever step the run was in is abandoned, still waiting for a server that has gone.
+  interruption.exitIfInterrupted();
 }
 
 await main();

@@ -14,11 +14,13 @@ import { Redis } from 'ioredis';
 import { BATCH_CONCURRENCY, JobName, type JobHandlers, type JobPayloads, type JobRequest } from '../../server/src/jobs/types.js';
 import { createAdapters } from '../../server/test/support/adapters.js';
 import { redisUrl } from '../../server/test/support/services.js';
+import { watchInterruption } from './interruption.js';
 import { CLOCK_TICKS_PER_SECOND, processCpu } from './proc.js';
 
 const jobs = Number(process.env.BENCH_JOBS ?? 2000);
 const paceMs = Number(process.env.BENCH_PACE_MS ?? 3);
 const run = promisify(execFile);
+const interruption = watchInterruption();
 /** WORKER_CONCURRENCY's default. */
 const workerConcurrency = 8;
 
@@ -59,11 +61,11 @@ async function measure(kind: keyof typeof kinds, paced: boolean) {
     await queue.work(handlers, { concurrency: workerConcurrency, engine: 'bigint' });
     const done = new Promise<void>((resolve) => (allFinished = resolve));
     const [ownBefore, redisBefore, commandsBefore] = [process.cpuUsage(), await cpuUs(redisPid), await commandCounts(redis)];
-    for (let i = 0; i < jobs; i++) {
+    for (let i = 0; i < jobs && !interruption.signal.aborted; i++) {
       await queue.enqueueMany([kinds[kind].job(i)]);
       if (paced) await new Promise((resolve) => setTimeout(resolve, paceMs));
     }
-    await done;
+    await interruption.race(done);
     const own = process.cpuUsage(ownBefore);
     const redisUs = (await cpuUs(redisPid)) - redisBefore;
     const commandsAfter = await commandCounts(redis);
@@ -85,6 +87,12 @@ async function measure(kind: keyof typeof kinds, paced: boolean) {
 }
 
 const rows = [];
-for (const paced of [false, true]) for (const kind of Object.keys(kinds) as Array<keyof typeof kinds>) rows.push(await measure(kind, paced));
+try {
+  for (const paced of [false, true]) for (const kind of Object.keys(kinds) as Array<keyof typeof kinds>) rows.push(await measure(kind, paced));
+} catch (error) {
+  // Interrupted, each measurement has removed its keys on the way out.
+  if (!interruption.signal.aborted) throw error;
+  interruption.exitIfInterrupted();
+}
 console.log(`\nfibstack queue benchmark — ${jobs} jobs each, machine: ${(await run('nproc')).stdout.trim()} cores\n`);
 console.table(rows);

@@ -44,6 +44,8 @@ export class Topology {
   nginx: ManagedProcess | undefined;
   url = '';
   private serial = 0;
+  /** Set when stop() begins: a start still under way (a run stopped by Ctrl-C) then starts nothing more. */
+  private stopping = false;
 
   constructor(readonly options: TopologyOptions) {}
 
@@ -72,7 +74,7 @@ export class Topology {
   async startServer(role: 'api' | 'worker', port?: number): Promise<ServerProcess> {
     port ??= await freePort();
     const name = `${role}-${++this.serial}`;
-    const managed = new ManagedProcess(
+    const managed = this.spawn(
       name,
       process.execPath,
       [...(this.options.nodeArgs ?? []), serverMain],
@@ -86,6 +88,7 @@ export class Topology {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     await this.nginx?.stop('SIGQUIT');
     await Promise.all([...this.apis, ...this.workers].map((server) => server.stop()));
   }
@@ -112,6 +115,11 @@ export class Topology {
       ...this.options.env,
       ...extra,
     };
+  }
+
+  private spawn(...args: ConstructorParameters<typeof ManagedProcess>): ManagedProcess {
+    if (this.stopping) throw new Error('the topology is stopping');
+    return new ManagedProcess(...args);
   }
 
   private async startNginx(): Promise<void> {
@@ -144,7 +152,7 @@ export class Topology {
     // folder: they keep the user that started them instead.
     const user = process.getuid?.() === 0 ? ' user root;' : '';
     const args = ['-c', file, '-e', values.NGINX_ERROR_LOG!, '-g', `daemon off;${user}`];
-    this.nginx = new ManagedProcess('nginx', 'nginx', args, process.env, join(workDir, 'logs', 'nginx.log'));
+    this.nginx = this.spawn('nginx', 'nginx', args, process.env, join(workDir, 'logs', 'nginx.log'));
     this.url = `http://127.0.0.1:${port}`;
     await waitForOk(`${this.url}/api/health`);
   }
