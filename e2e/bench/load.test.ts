@@ -88,6 +88,22 @@ describe('the load benchmark, run small', () => {
   });
 });
 
+describe('the load benchmark, without wrk', () => {
+  it('exits at once with a message that names wrk and how to install it', async () => {
+    const empty = await mkdtemp(join(tmpdir(), 'fibstack-no-wrk-'));
+    try {
+      const failure = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(here, 'load.ts')], { env: { ...process.env, PATH: empty } }).then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      );
+      expect(failure?.code).toBe(1);
+      expect(failure?.stderr.trim()).toBe('npm run bench:load drives the load with wrk, which is not on the PATH (Debian: apt-get install wrk).');
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the load benchmark, stopped', () => {
   it('removes its processes, database, Redis keys and files when npm run bench:load is sent SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fibstack-bench-stop-'));

@@ -330,7 +330,21 @@ function quantile(samples: number[], q: number): number {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 100) / 100;
 }
 
+/** Whether wrk, which drives every row, can be run: checked before anything is started. */
+async function haveWrk(): Promise<boolean> {
+  // `wrk -v` prints its version and exits 1; only a missing program is an error here.
+  return run('wrk', ['-v']).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => error.code !== 'ENOENT',
+  );
+}
+
 async function main(): Promise<void> {
+  if (!(await haveWrk())) {
+    console.error('npm run bench:load drives the load with wrk, which is not on the PATH (Debian: apt-get install wrk).');
+    process.exitCode = 1;
+    return;
+  }
   const database = await createTestDatabase();
   const namespace = redisNamespace();
   const workDir = await mkdtemp(join(tmpdir(), 'fibstack-bench-'));
