@@ -38,11 +38,20 @@ const stop = async () => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 
-await topology.start();
-console.log(`fibstack is running at ${topology.url}`);
-console.log(`  api:     ${topology.apis.map((api) => api.url).join(', ')}`);
-console.log(`  workers: ${topology.workers.map((worker) => worker.url).join(', ')}`);
-console.log(`  logs:    ${join(workDir, 'logs')}`);
+// Stopped while it starts, the topology starts nothing more, and the stop under way ends the process.
+const started = await topology.start().then(
+  () => true,
+  (error: unknown) => {
+    if (stopping) return false;
+    throw error;
+  },
+);
+if (started) {
+  console.log(`fibstack is running at ${topology.url}`);
+  console.log(`  api:     ${topology.apis.map((api) => api.url).join(', ')}`);
+  console.log(`  workers: ${topology.workers.map((worker) => worker.url).join(', ')}`);
+  console.log(`  logs:    ${join(workDir, 'logs')}`);
+}
 
 async function ensureDatabase(url: string): Promise<void> {
   const name = new URL(url).pathname.slice(1);
