@@ -2,14 +2,13 @@
  * The embedded default — what `npm start` runs after building: one process with the API, the worker and
  * the web client, on PGlite in DATA_DIR, with no Postgres or Redis.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postIndex } from './support/api.js';
 import { startEmbedded } from './support/embedded.js';
+import { runNpm } from './support/npm.js';
 import { freePort, waitForOk } from './support/ports.js';
 import { LONG_INDEX, SLOW_ENGINE } from './support/slow-engine.js';
 
@@ -79,19 +78,13 @@ describe('npm start', () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'fibstack-npm-start-'));
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
-    // The npm of `npm test` passes its settings down as npm_* variables; this npm starts from its own.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
-    // `--ignore-scripts` skips `prestart`, the build, which `npm test` has run already. A group of its
-    // own, so that whatever is left of it can be killed at the end.
-    const npm = spawn('npm', ['start', '--ignore-scripts', '--prefix', resolve(import.meta.dirname, '..')], {
-      env: { ...env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '200' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    // `--ignore-scripts` skips `prestart`, the build, which `npm test` has run already.
+    const { npm, output, exited, killGroup } = runNpm(['start', '--ignore-scripts'], {
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SHUTDOWN_DRAIN_MS: '200',
     });
-    let output = '';
-    npm.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    npm.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const exited = once(npm, 'exit');
     try {
       await waitForOk(`${base}/api/ready`, 60_000);
       // A supervisor (systemd's main-process mode, `timeout`, a container runtime) signals the process
@@ -99,14 +92,10 @@ describe('npm start', () => {
       // server running: `start` execs the server, so that the shell is the server.
       process.kill(npm.pid!, 'SIGTERM');
       expect(await exited).toEqual([0, null]);
-      expect(output).toContain('"msg":"stopped"');
+      expect(output()).toContain('"msg":"stopped"');
       await expect(fetch(`${base}/api/health`)).rejects.toThrow();
     } finally {
-      try {
-        process.kill(-npm.pid!, 'SIGKILL');
-      } catch {
-        // the group is gone already
-      }
+      killGroup();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

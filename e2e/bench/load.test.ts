@@ -3,17 +3,17 @@
  * that the benchmark still runs end to end and reports every figure it promises; the figures themselves
  * are for `npm run bench:load` at full size, run alone.
  */
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { admin, eventually, postgresUrl, redisUrl } from '../../server/test/support/services.js';
+import { runNpm } from '../support/npm.js';
 import { groupMembers } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -107,25 +107,20 @@ describe('the load benchmark, without wrk', () => {
 describe('the load benchmark, stopped', () => {
   it('removes its processes, database, Redis keys and files when npm run bench:load is sent SIGTERM', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'fibstack-bench-stop-'));
-    // The npm of `npm test` passes its settings down as npm_* variables; this npm starts from its own.
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('npm_')));
-    // `--ignore-scripts` skips `prebench:load`, the build, which `npm test` has run already. A group of
-    // its own: every process of the run (tsx, wrk, nginx, the servers) is in it, whatever is left is
-    // found and killed at the end.
-    const npm = spawn('npm', ['run', 'bench:load', '--ignore-scripts', '--prefix', resolve(here, '../..')], {
-      env: { ...env, BENCH_SIZES: '1000', BENCH_SECONDS: '1', BENCH_WARMUP_SECONDS: '120', BENCH_CONNECTIONS: '4', BENCH_OUT: join(dir, 'bench-load.json') },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+    // `--ignore-scripts` skips `prebench:load`, the build, which `npm test` has run already. Every
+    // process of the run (tsx, wrk, nginx, the servers) is in npm's process group.
+    const { npm, output, exited, killGroup } = runNpm(['run', 'bench:load', '--ignore-scripts'], {
+      BENCH_SIZES: '1000',
+      BENCH_SECONDS: '1',
+      BENCH_WARMUP_SECONDS: '120',
+      BENCH_CONNECTIONS: '4',
+      BENCH_OUT: join(dir, 'bench-load.json'),
     });
-    let output = '';
-    npm.stdout.on('data', (chunk: Buffer) => (output += chunk));
-    npm.stderr.on('data', (chunk: Buffer) => (output += chunk));
-    const exited = once(npm, 'exit');
     const redis = new Redis(redisUrl);
     let made: { database: string; prefix: string; workDir: string } | undefined;
     try {
       made = await eventually(() => {
-        const [, database, prefix, logs] = /database (\S+), Redis prefix (\S+), logs in (\S+)/.exec(output) ?? [];
+        const [, database, prefix, logs] = /database (\S+), Redis prefix (\S+), logs in (\S+)/.exec(output()) ?? [];
         return database && prefix && logs ? { database, prefix, workDir: dirname(logs) } : undefined;
       }, 30_000);
       // The warm-up is under way, a long step: its submissions are being recorded.
@@ -146,14 +141,14 @@ describe('the load benchmark, stopped', () => {
       process.kill(npm.pid!, 'SIGTERM');
       // The run stops at once, not after its two minutes of warm-up, with the status of a SIGTERM.
       expect(await exited).toEqual([143, null]);
-      expect(output).toContain('SIGTERM: stopping the topology');
+      expect(output()).toContain('SIGTERM: stopping the topology');
       expect(await groupMembers(npm.pid!)).toEqual([]);
       const { rows } = await admin((client) => client.query('SELECT 1 FROM pg_database WHERE datname = $1', [made!.database]));
       expect(rows).toEqual([]);
       expect(await redis.keys(`${made.prefix}:*`)).toEqual([]);
       await expect(access(made.workDir)).rejects.toThrow();
     } finally {
-      for (const pid of await groupMembers(npm.pid!)) process.kill(pid, 'SIGKILL');
+      killGroup();
       if (made) {
         await admin((client) => client.query(`DROP DATABASE IF EXISTS ${made!.database} WITH (FORCE)`));
         const keys = await redis.keys(`${made.prefix}:*`);
