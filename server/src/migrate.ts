@@ -7,8 +7,9 @@ try {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    const applied = await migrateToLatest(db);
-    console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'schema is up to date');
+    const { applied, newer } = await migrateToLatest(db);
+    if (newer.length > 0) console.log(`the database has migrations of a newer release (${newer.join(', ')}); left as it is`);
+    else console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'schema is up to date');
   } finally {
     await db.destroy();
   }

@@ -83,8 +83,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
 
   const db = await openDatabase(config);
   if (config.MIGRATE_ON_START) {
-    const applied = await migrateToLatest(db);
+    const { applied, newer } = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    if (newer.length > 0) logger.warn({ newer }, 'the database has migrations of a newer release; running on its schema');
   }
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);

@@ -18,12 +18,28 @@ describe('migrations', () => {
   });
 
   it('apply once when several replicas start together', async () => {
-    const applied = await Promise.all(handles.map((db) => migrateToLatest(db)));
-    const all = applied.flat();
+    const outcomes = await Promise.all(handles.map((db) => migrateToLatest(db)));
+    const all = outcomes.flatMap((outcome) => outcome.applied);
     expect(new Set(all).size).toBe(all.length);
     expect(all.length).toBeGreaterThan(0);
     const { rows } = await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(handles[0]!);
     expect(rows.map((row) => row.name)).toEqual([...all].sort());
-    expect(await migrateToLatest(handles[0]!)).toEqual([]);
+    expect(await migrateToLatest(handles[0]!)).toEqual({ applied: [], newer: [] });
+  });
+
+  it('leave a database a newer release migrated further as it is, so that a rollback starts', async () => {
+    const [db] = handles;
+    await migrateToLatest(db!);
+    await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('9999_from_a_newer_release', now())`.execute(db!);
+    try {
+      expect(await migrateToLatest(db!)).toEqual({ applied: [], newer: ['9999_from_a_newer_release'] });
+      // Releases that diverged, each with a migration the other lacks, are refused.
+      const { rows } = await sql<{ name: string }>`DELETE FROM kysely_migration WHERE name = '0009_finish_by_key' RETURNING name`.execute(db!);
+      expect(rows).toHaveLength(1);
+      await expect(migrateToLatest(db!)).rejects.toThrow('previously executed migration 9999_from_a_newer_release is missing');
+      await sql`INSERT INTO kysely_migration (name, timestamp) VALUES ('0009_finish_by_key', now())`.execute(db!);
+    } finally {
+      await sql`DELETE FROM kysely_migration WHERE name = '9999_from_a_newer_release'`.execute(db!);
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { DEFAULT_MIGRATION_TABLE, Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import * as calculations from '../migrations/0001_calculations.js';
 import * as submissionRequestId from '../migrations/0002_submission_request_id.js';
 import * as calculationRequestedBy from '../migrations/0003_calculation_requested_by.js';
@@ -25,12 +25,34 @@ const migrations: Record<string, Migration> = {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+export interface MigrationOutcome {
+  /** Migrations this call applied, in order. */
+  applied: string[];
+  /**
+   * Migrations the database has run that this release does not know: a newer release ran them, and this
+   * one (a rollback) runs on their schema, which migrations keep backwards-compatible (docs/deploy.md).
+   */
+  newer: string[];
+}
+
 /**
  * Brings the schema up to date. Kysely holds an advisory lock while it migrates, so replicas starting
- * together run each migration once.
+ * together run each migration once. A database a newer release has migrated further is left as it is:
+ * rolling back the code must not need the schema rolled back too.
  */
-export async function migrateToLatest(db: Db): Promise<string[]> {
-  const { error, results = [] } = await new Migrator({ db, provider }).migrateToLatest();
+export async function migrateToLatest(db: Db): Promise<MigrationOutcome> {
+  const migrator = new Migrator({ db, provider });
+  if ((await migrator.getMigrations()).every((migration) => migration.executedAt)) {
+    return { applied: [], newer: await unknownMigrations(db) };
+  }
+  // Kysely refuses a database that ran migrations it does not know and still lacks some it does: two
+  // releases that diverged, which no rollback produces.
+  const { error, results = [] } = await migrator.migrateToLatest();
   if (error) throw error;
-  return results.filter((result) => result.status === 'Success').map((result) => result.migrationName);
+  return { applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName), newer: [] };
+}
+
+async function unknownMigrations(db: Db): Promise<string[]> {
+  const { rows } = await sql<{ name: string }>`SELECT name FROM ${sql.table(DEFAULT_MIGRATION_TABLE)} ORDER BY name`.execute(db);
+  return rows.map((row) => row.name).filter((name) => !(name in migrations));
 }
