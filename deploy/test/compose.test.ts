@@ -16,7 +16,7 @@ interface Service {
   secrets?: unknown[];
   environment?: Record<string, string>;
   networks?: Record<string, unknown> | string[];
-  deploy?: { replicas?: number; resources?: { limits?: { cpus?: string; memory?: string } }; update_config?: { order?: string; failure_action?: string } };
+  deploy?: { mode?: string; replicas?: number; resources?: { limits?: { cpus?: string; memory?: string } }; update_config?: { order?: string; failure_action?: string } };
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -137,11 +137,19 @@ describe('production compose', () => {
 describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
   it('starts new tasks first and rolls back a failed update', async () => {
     const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
-    for (const name of ['api', 'worker', 'proxy']) {
+    for (const name of ['api', 'worker']) {
       expect(services[name]!.deploy?.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
       expect(services[name]!.deploy?.replicas, name).toBeGreaterThan(0);
     }
     expect(services.api!.secrets).toHaveLength(3);
+  });
+
+  it("runs a proxy on each node's own port, so that nginx and the API see each client's address", async () => {
+    const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
+    const { deploy, ports } = services.proxy!;
+    expect(ports).toEqual([expect.objectContaining({ mode: 'host', published: expect.anything(), target: 8080 })]);
+    expect(deploy).toMatchObject({ mode: 'global', update_config: { order: 'stop-first', failure_action: 'rollback' } });
+    expect(deploy?.replicas).toBeUndefined();
   });
 });
 
