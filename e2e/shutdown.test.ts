@@ -30,7 +30,7 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(rows[0]).toEqual({ status: 'done', runs: 1 });
   });
 
-  it('an api replica drains: fails readiness, ends its event streams, still answers, then exits 0', async () => {
+  it('an api replica drains: fails readiness, ends its event streams, refuses new ones, still answers, then exits 0', async () => {
     const [api] = topology.apis;
     const stream = await SseClient.connect(`${api!.url}/api/events`);
     const started = Date.now();
@@ -40,6 +40,10 @@ describe('graceful shutdown on SIGTERM', () => {
     expect(answer.status).toBe(200);
     expect(answer.headers.get('connection')).toBe('close');
     await answer.arrayBuffer();
+    // A browser reconnecting now is sent elsewhere: a stream opened here would keep the process alive.
+    const reconnect = await fetch(`${api!.url}/api/events`);
+    expect(reconnect.status).toBe(503);
+    expect(await reconnect.json()).toMatchObject({ error: { code: 'SERVICE_UNAVAILABLE' } });
     expect(await exited).toBe(0);
     expect(Date.now() - started).toBeLessThan(10_000);
     await stream.close();
