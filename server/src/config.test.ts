@@ -29,6 +29,15 @@ describe('parseConfig', () => {
     for (const bad of ['0', '3', '1.5', 'two']) expect(() => parseConfig({ FIB_PARALLELISM: bad })).toThrow(/FIB_PARALLELISM/);
   });
 
+  it('leaves a SIGTERM time for its drain and then for closing', () => {
+    expect(parseConfig({ SHUTDOWN_DRAIN_MS: '5000', SHUTDOWN_TIMEOUT_MS: '10000' }).SHUTDOWN_TIMEOUT_MS).toBe(10_000);
+    expect(parseConfig({ SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '5000' }).SHUTDOWN_TIMEOUT_MS).toBe(5_000);
+    expect(() => parseConfig({ SHUTDOWN_DRAIN_MS: '30000' })).toThrow(
+      'SHUTDOWN_TIMEOUT_MS: must be at least SHUTDOWN_DRAIN_MS + 5000 (35000): the drain, then time to close',
+    );
+    expect(() => parseConfig({ SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '4000' })).toThrow(/SHUTDOWN_TIMEOUT_MS: must be at least/);
+  });
+
   it('treats an empty variable as unset', () => {
     const config = parseConfig({ PORT: '', REDIS_URL: '' });
     expect(config.PORT).toBe(3050);

@@ -10,6 +10,8 @@ import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 const MAX_SAFE_INDEX = Number.MAX_SAFE_INTEGER;
+/** The end of a SIGTERM's time kept for closing connections, after running jobs have had the rest. */
+export const SHUTDOWN_CLOSE_MS = 5_000;
 
 const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -118,7 +120,10 @@ export const configSchema = z.object({
    * deploy/nginx), so no request is sent on a connection the API is closing. SIGINT (Ctrl-C) skips it.
    */
   SHUTDOWN_DRAIN_MS: integer(0, 120_000).default(5_000),
-  /** How long a SIGTERM may take before the process exits anyway. */
+  /**
+   * How long a SIGTERM may take before the process exits anyway: running jobs have all of it but the
+   * last SHUTDOWN_CLOSE_MS to finish, and the drain must end before that.
+   */
   SHUTDOWN_TIMEOUT_MS: integer(1_000, 600_000).default(25_000),
 
   // --- operating it ---------------------------------------------------------------------------------
@@ -159,6 +164,15 @@ export const configSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Address the bucket as a path (`endpoint/bucket/key`), as most self-hosted S3 servers need. */
   S3_FORCE_PATH_STYLE: boolean.default(true),
+}).superRefine(({ SHUTDOWN_DRAIN_MS, SHUTDOWN_TIMEOUT_MS }, context) => {
+  const least = SHUTDOWN_DRAIN_MS + SHUTDOWN_CLOSE_MS;
+  if (SHUTDOWN_TIMEOUT_MS < least) {
+    context.addIssue({
+      code: 'custom',
+      path: ['SHUTDOWN_TIMEOUT_MS'],
+      message: `must be at least SHUTDOWN_DRAIN_MS + ${SHUTDOWN_CLOSE_MS} (${least}): the drain, then time to close`,
+    });
+  }
 });
 
 /** Secrets may come from a file (`ADMIN_PASSWORD_FILE=/run/secrets/admin`), as container secrets do. */
@@ -184,7 +198,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(
       result.error.issues.map((issue) => {
         const key = issue.path.join('.');
-        const value = SECRET.test(key) ? '' : ` (got ${JSON.stringify(present[key])})`;
+        const value = SECRET.test(key) ? '' : key in present ? ` (got ${JSON.stringify(present[key])})` : ' (unset: the default)';
         return `${key}: ${issue.message}${value}`;
       }),
     );

@@ -12,7 +12,7 @@ import { buildHttpServer } from './api/server.js';
 import type { CalculationCache } from './cache/cache.js';
 import { MemoryCache } from './cache/memory.cache.js';
 import { RedisCache } from './cache/redis.cache.js';
-import { ConfigError, type Config } from './config.js';
+import { ConfigError, SHUTDOWN_CLOSE_MS, type Config } from './config.js';
 import { openDatabase, pingDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { EventBus } from './events/bus.js';
@@ -198,9 +198,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
 }
 
 async function openMessaging(config: Config, logger: Logger): Promise<Messaging> {
-  const attempts = config.JOB_ATTEMPTS;
+  const queueOptions = { attempts: config.JOB_ATTEMPTS, closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS - SHUTDOWN_CLOSE_MS };
   if (!config.REDIS_URL) {
-    const [queue, events, cache] = [new MemoryQueue({ attempts }), new MemoryEventBus(), new MemoryCache()];
+    const [queue, events, cache] = [new MemoryQueue(queueOptions), new MemoryEventBus(), new MemoryCache()];
     return { queue, events, cache, onReconnect: () => {}, close: () => closeAll(queue, events, cache) };
   }
   const url = config.REDIS_URL;
@@ -213,11 +213,10 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
   // Commands fail fast rather than queue while Redis is away, so wait for it once, at start.
   const commands = await whenReady(connect(createCommandRedis));
   const queue = new BullmqQueue({
-    attempts,
+    ...queueOptions,
     connection: commands,
     createWorkerConnection: () => connect(createBlockingRedis),
     prefix: config.QUEUE_PREFIX,
-    closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS - 5_000,
     lockMs: config.JOB_LOCK_MS,
   });
   const events = new RedisEventBus(commands, connect(createBlockingRedis), `${config.QUEUE_PREFIX}:events`, logger);

@@ -18,7 +18,7 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
 
   beforeAll(async () => {
     database = await openMigratedDatabase();
-    queue = new MemoryQueue({ attempts: 1 });
+    queue = new MemoryQueue({ attempts: 1, closeTimeoutMs: 5_000 });
     const decimals = new DecimalService(database.db, bigintEngine);
     service = new CalculationService(database.db, queue, new MemoryEventBus(), new MemoryCache(), { fromIndex: 100_000, maxPending: 5 }, decimals, 10_000_000);
     const ignore = { handle: async () => {} };

@@ -23,7 +23,7 @@ describe('pruning', () => {
       await submissions.add(index, `request-${index}`);
     }
     await sql`UPDATE submissions SET created_at = now() - interval '40 days' WHERE index IN (1, 2)`.execute(db);
-    const queue = new MemoryQueue({ attempts: 1 });
+    const queue = new MemoryQueue({ attempts: 1, closeTimeoutMs: 5_000 });
     const pruned = await prune(db, queue, { PRUNE_JOBS_AFTER_HOURS: 1, PRUNE_SUBMISSIONS_AFTER_DAYS: 30 }, silentLogger);
     expect(pruned).toEqual({ jobs: 0, submissions: 2 });
     expect((await submissions.list({ limit: 10 })).items.map((row) => row.index)).toEqual([3]);

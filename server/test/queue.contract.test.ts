@@ -1,5 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobName, type JobHandlers, type JobPayloads, type JobQueue, type JobRequest } from '../src/jobs/types.js';
+import { JobName, type JobContext, type JobHandlers, type JobPayloads, type JobQueue, type JobRequest } from '../src/jobs/types.js';
 import { adapterKinds, createAdapters, type Adapters } from './support/adapters.js';
 import { eventually } from './support/services.js';
 
@@ -10,15 +11,15 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
   let adapters: Adapters;
   const queues: JobQueue[] = [];
 
-  const newQueue = async (attempts = 1) => {
+  const newQueue = async (attempts = 1, closeTimeoutMs?: number) => {
     adapters ??= createAdapters(kind);
-    const queue = await adapters.queue(attempts);
+    const queue = await adapters.queue(attempts, closeTimeoutMs);
     queues.push(queue);
     return queue;
   };
 
   const handlers = (
-    handle: (payload: Payload) => Promise<void>,
+    handle: (payload: Payload, context: JobContext) => Promise<void>,
     onFailed?: (payload: Payload, error: Error) => Promise<void>,
     handleBatch: (payload: BatchPayload) => Promise<void> = async () => {},
   ): JobHandlers => ({
@@ -181,9 +182,10 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     let finished = false;
     let started = false;
     await queue.work(
-      handlers(async () => {
+      // As a computation on the thread pool does, the job stops if its signal is aborted.
+      handlers(async (_payload, { signal }) => {
         started = true;
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sleep(300, undefined, { signal });
         finished = true;
       }),
       { concurrency: 1, engine: 'bigint' },
@@ -192,6 +194,34 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await eventually(() => (started ? true : undefined));
     await queue.stopWorking();
     expect(finished).toBe(true);
+  });
+
+  it('hands a job running past the close timeout back when it stops working, unfailed on its last attempt', async () => {
+    const queue = await newQueue(1, 200);
+    const failures: Error[] = [];
+    let started = false;
+    await queue.work(
+      handlers(
+        async (_payload, { signal }) => {
+          started = true;
+          await sleep(2_000, undefined, { signal });
+        },
+        async (_payload, error) => void failures.push(error),
+      ),
+      { concurrency: 1, engine: 'bigint' },
+    );
+    await queue.enqueue(JobName.ComputeFibonacci, { index: 12, attempt: 1 });
+    await eventually(() => (started ? true : undefined));
+    const stopping = performance.now();
+    await queue.stopWorking();
+    expect(performance.now() - stopping).toBeLessThan(1_500);
+    expect(failures).toEqual([]);
+    // Back in the queue: the next worker runs it.
+    const runs: Payload[] = [];
+    await queue.work(handlers(async (payload) => void runs.push(payload)), { concurrency: 1, engine: 'bigint' });
+    await eventually(() => (runs.length === 1 ? true : undefined));
+    expect(runs).toEqual([{ index: 12, attempt: 1 }]);
+    expect((await queue.counts()).failed).toBe(0);
   });
 
   it('runs a scheduled job once per tick, however often the schedule is declared', async () => {

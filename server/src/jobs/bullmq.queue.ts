@@ -29,6 +29,8 @@ import {
  */
 export const QUEUE_NAMES: Record<Lane, string> = { jobs: 'calculations', batches: 'calculation-batches' };
 const PRUNE_BATCH = 1_000;
+/** How long stopped jobs have to go back to the queue once a stop's close timeout has passed. */
+const HAND_BACK_MS = 2_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** Used by the queue and for commands; fails fast when Redis is away. */
@@ -36,8 +38,6 @@ export interface BullmqQueueOptions extends QueueOptions {
   /** Opens the worker's own blocking connection. */
   createWorkerConnection: () => Redis;
   prefix: string;
-  /** Longest a worker may keep shutting down before its running jobs are handed back to the queue. */
-  closeTimeoutMs: number;
   /** How long a worker's lock on a job lasts without renewal; also how often stalled jobs are looked for. */
   lockMs: number;
 }
@@ -49,6 +49,8 @@ export class BullmqQueue implements JobQueue {
   private running: Worker[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private workerId: string | undefined;
+  /** Aborted when jobs still run at a stop's close timeout: they are stopped and handed back. */
+  private stopping = new AbortController();
 
   constructor(private readonly options: BullmqQueueOptions) {
     const queue = (name: string) =>
@@ -88,6 +90,7 @@ export class BullmqQueue implements JobQueue {
   }
 
   async work(handlers: JobHandlers, options: WorkerOptions): Promise<void> {
+    this.stopping = new AbortController();
     this.running = lanes.map((lane) => this.startWorker(handlers, lane, laneConcurrency(lane, options.concurrency)));
     await Promise.all(this.running.map((worker) => worker.waitUntilReady()));
     await this.startHeartbeat(options);
@@ -97,13 +100,16 @@ export class BullmqQueue implements JobQueue {
     const worker = new Worker(
       QUEUE_NAMES[lane],
       async (job: Job, token?: string, signal?: AbortSignal) => {
-        const context = { signal: signal ?? new AbortController().signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
+        const stopping = this.stopping.signal;
+        const context = { signal: signal ? AbortSignal.any([signal, stopping]) : stopping, attempt: job.attemptsMade + 1, id: job.id ?? '' };
         try {
           await runJob(handlers, job.name as JobName, job.data, context, this.options.attempts);
         } catch (error) {
-          if (!(error instanceof RetryLaterError)) throw error;
+          // Stopped by this worker's shutdown: back to the queue at once. A dependency unavailable: later.
+          const delayMs = stopping.aborted ? 0 : error instanceof RetryLaterError ? error.delayMs : undefined;
+          if (delayMs === undefined) throw error;
           // BullMQ's way to run a job later without counting an attempt.
-          await job.moveToDelayed(Date.now() + error.delayMs, token);
+          await job.moveToDelayed(Date.now() + delayMs, token);
           throw new DelayedError();
         }
       },
@@ -182,16 +188,27 @@ export class BullmqQueue implements JobQueue {
     if (workers.length === 0) return;
     clearInterval(this.heartbeat);
     if (this.workerId) await this.options.connection.hdel(this.workersKey, this.workerId).catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.options.closeTimeoutMs, 'timeout')));
-    // Running jobs may finish; past the timeout they are left for their locks to expire and run elsewhere.
-    const outcome = await Promise.race([Promise.all(workers.map((worker) => worker.close())).then(() => 'closed' as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') await Promise.all(workers.map((worker) => worker.close(true)));
+    // Running jobs may finish. Past the timeout they are stopped and handed back (see the processor); one
+    // that does not stop is left to its lock, which lapses once this process has gone.
+    const closed = Promise.all(workers.map((worker) => worker.close()));
+    if ((await settlesWithin(closed, this.options.closeTimeoutMs)) === 'timeout') {
+      this.stopping.abort();
+      await settlesWithin(closed, HAND_BACK_MS);
+    }
   }
 
   async close(): Promise<void> {
     await this.stopWorking();
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
+  }
+}
+
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, ms, 'timeout')));
+  try {
+    return await Promise.race([promise.then(() => 'settled' as const, () => 'settled' as const), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }

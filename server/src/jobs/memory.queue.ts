@@ -117,8 +117,11 @@ export class MemoryQueue implements JobQueue {
   async stopWorking(): Promise<void> {
     this.handlers = undefined;
     this.worker = undefined;
-    this.stopping.abort();
+    // Running jobs finish, as a BullMQ worker's do; past the timeout they are stopped and handed back.
+    const timer = setTimeout(() => this.stopping.abort(), this.options.closeTimeoutMs);
     await Promise.allSettled(lanes.flatMap((lane) => [...this.running[lane]]));
+    clearTimeout(timer);
+    this.stopping.abort();
   }
 
   async close(): Promise<void> {

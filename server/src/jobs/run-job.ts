@@ -17,7 +17,7 @@ export class RetryLaterError extends Error {
 /**
  * Runs one delivery of a job with the shared retry semantics: a transient failure becomes a
  * RetryLaterError; any other is rethrown for the queue to retry, and after the final attempt the
- * handler's onFailed records it.
+ * handler's onFailed records it, unless the job was stopped by its worker's shutdown.
  */
 export async function runJob<N extends JobName>(
   handlers: JobHandlers,
@@ -31,6 +31,8 @@ export async function runJob<N extends JobName>(
     await handler.handle(payload, context);
   } catch (error) {
     if (isTransientError(error)) throw new RetryLaterError(error);
+    // Stopped from outside (the worker shutting down): the job goes back to the queue, unfailed.
+    if (context.signal.aborted) throw error;
     if (context.attempt >= attempts && handler.onFailed) {
       await handler.onFailed(payload, error instanceof Error ? error : new Error(String(error)));
     }

@@ -122,6 +122,8 @@ export type JobCounts = Record<JobState, number>;
 export interface QueueOptions {
   /** Attempts before a job is failed for good. */
   attempts: number;
+  /** Longest `stopWorking` waits for running jobs; past it they are handed back to the queue, not failed. */
+  closeTimeoutMs: number;
 }
 
 export interface WorkerOptions {

@@ -13,7 +13,8 @@ import { redisNamespace, redisUrl } from './services.js';
 export const silentLogger = pino({ level: 'silent' });
 
 export interface Adapters {
-  queue(attempts: number): Promise<BullmqQueue | MemoryQueue>;
+  /** A queue whose jobs have `attempts` tries, and whose stopWorking waits `closeTimeoutMs` for running ones. */
+  queue(attempts: number, closeTimeoutMs?: number): Promise<BullmqQueue | MemoryQueue>;
   events(): Promise<RedisEventBus | MemoryEventBus>;
   cache(): Promise<RedisCache | MemoryCache>;
   /** Connections Redis counts as subscribed to the event channel; undefined in process (no server to ask). */
@@ -29,7 +30,7 @@ export const adapterKinds = ['memory', 'redis'] as const;
 export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
   if (kind === 'memory') {
     return {
-      queue: async (attempts) => new MemoryQueue({ attempts }),
+      queue: async (attempts, closeTimeoutMs = 5_000) => new MemoryQueue({ attempts, closeTimeoutMs }),
       events: async () => new MemoryEventBus(),
       cache: async () => new MemoryCache(),
       eventSubscribers: async () => undefined,
@@ -50,13 +51,13 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
   let inspector: Promise<Redis> | undefined;
   const inspect = () => (inspector ??= command());
   return {
-    queue: async (attempts) =>
+    queue: async (attempts, closeTimeoutMs = 5_000) =>
       new BullmqQueue({
         attempts,
+        closeTimeoutMs,
         connection: await command(),
         createWorkerConnection: () => open(createBlockingRedis),
         prefix: namespace.prefix,
-        closeTimeoutMs: 5_000,
         lockMs: 5_000,
       }),
     events: async () => new RedisEventBus(await command(), open(createBlockingRedis), channel, silentLogger),
