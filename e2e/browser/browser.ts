@@ -28,13 +28,18 @@ export async function openApp(
   return { context, page, errors };
 }
 
+/** The card of the page's latest submission, by the form. */
+export function latestCard(page: Page) {
+  return page.locator('.latest li.calculation');
+}
+
 export async function waitUntilLive(page: Page, timeout = 15_000): Promise<void> {
   await page.locator('.connection.is-live').waitFor({ timeout });
 }
 
 /** The card of F(index) in "Calculated values". */
 export function calculationCard(page: Page, index: number) {
-  return page.locator(`li.calculation[data-index="${index}"]`);
+  return page.locator(`.values li.calculation[data-index="${index}"]`);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex } from './browser.js';
+import { apiJson, calculationCard, freshIndex, latestCard, launchBrowser, openApp, postIndex } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -30,6 +30,32 @@ describe('the calculator page', () => {
     await expect(card.locator('.meta').textContent()).resolves.toContain(`${body.digits.toLocaleString('en-US')} digits`);
     expect(await field(page).inputValue()).toBe('');
     expect(navigations).toEqual([]);
+    await context.close();
+  });
+
+  it('shows the answer to each submission by the form, an index computed long ago too', async () => {
+    // F(old) is done, and more than a page of newer calculations hides its card in the list.
+    const old = freshIndex(10_000, 9_970);
+    for (let i = 0; i <= 20; i += 1) expect((await postIndex(old + i)).status).toBe(202);
+    await expect.poll(async () => (await apiJson<{ status: string }>(`/api/calculations/${old}`)).body.status, { timeout: 30_000 }).toBe('done');
+    const { context, page } = await openApp(browser);
+    await calculationCard(page, old + 20).waitFor();
+
+    await field(page).fill(String(old));
+    await page.getByRole('button', { name: 'Calculate' }).click();
+    const latest = latestCard(page);
+    await latest.locator('.status-done').waitFor();
+    expect(await latest.getAttribute('data-index')).toBe(String(old));
+    expect(await latest.locator('.value').textContent()).toContain((await apiJson<{ head: string }>(`/api/calculations/${old}`)).body.head);
+    await expect.poll(() => page.locator('[role=status][aria-live=polite]').textContent()).toMatch(new RegExp(`^F\\(${old}\\) is ready: .* digits\\.$`));
+    await expect(calculationCard(page, old).count()).resolves.toBe(0);
+
+    // A new index: its card there follows it live, from queued to done.
+    const fresh = old + 21;
+    await field(page).fill(String(fresh));
+    await page.getByRole('button', { name: 'Calculate' }).click();
+    await expect.poll(() => latest.getAttribute('data-index')).toBe(String(fresh));
+    await latest.locator('.status-done').waitFor({ timeout: 30_000 });
     await context.close();
   });
 
@@ -115,7 +141,7 @@ describe('the calculator page', () => {
     const first = freshIndex(60_000, 9_975);
     for (let i = 0; i < 25; i += 1) await postIndex(first + i);
     const { context, page } = await openApp(browser);
-    const cards = page.locator('li.calculation');
+    const cards = page.locator('.values li.calculation');
     await expect.poll(() => cards.count()).toBeGreaterThanOrEqual(20);
     const before = await cards.count();
 

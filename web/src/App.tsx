@@ -1,6 +1,6 @@
-import { useCallback, useRef } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { api } from './api/client';
-import type { Calculation, ClientConfig } from './api/types';
+import type { Calculation, CalculationStatus, ClientConfig } from './api/types';
 import { Announcer } from './components/Announcer';
 import { CalculationItem } from './components/CalculationItem';
 import { ConnectionStatus } from './components/ConnectionStatus';
@@ -9,6 +9,7 @@ import { ListPanel } from './components/ListPanel';
 import { Spiral } from './components/Spiral';
 import { SubmissionItem } from './components/SubmissionItem';
 import { formatCount, formatDigitCount } from './format/numbers';
+import { supersedes } from './state/calculations';
 import { useAnnouncer } from './state/useAnnouncer';
 import { useLiveData } from './state/useLiveData';
 import { useServerConfig } from './state/useServerConfig';
@@ -17,27 +18,44 @@ export function App() {
   const config = useServerConfig();
   const maxIndex = config?.maxIndex ?? null;
   const [announcement, announce] = useAnnouncer();
-  // Only the outcomes of this page's own submissions are announced: other people's would be noise.
-  const mine = useRef(new Set<number>());
+  // The page's latest submission, shown by the form: an index computed long ago is answered at once,
+  // but its card sits far down the list, past the pages shown.
+  const [latest, setLatest] = useState<Calculation | null>(null);
+  const latestIndex = useRef<number | null>(null);
+  // Only the outcomes of this page's own submissions are announced (other people's would be noise),
+  // each once: what was last said of each.
+  const told = useRef(new Map<number, CalculationStatus>());
 
-  const onChange = useCallback(
-    (previous: Calculation | undefined, next: Calculation) => {
-      if (!mine.current.has(next.index) || previous?.status === next.status) return;
-      if (next.status === 'done') announce(`F(${next.index}) is ready: ${formatDigitCount(next.digits ?? 0)}.`);
-      if (next.status === 'failed') announce(`F(${next.index}) failed: ${next.error ?? 'no reason given'}.`);
+  const tell = useCallback(
+    ({ index, status, digits, error }: Calculation) => {
+      if (told.current.get(index) === status) return;
+      told.current.set(index, status);
+      if (status === 'done') announce(`F(${index}) is ready: ${formatDigitCount(digits ?? 0)}.`);
+      if (status === 'failed') announce(`F(${index}) failed: ${error ?? 'no reason given'}.`);
     },
     [announce],
+  );
+
+  const onChange = useCallback(
+    (_previous: Calculation | undefined, next: Calculation) => {
+      if (next.index === latestIndex.current) setLatest((shown) => (shown && supersedes(shown, next) ? next : shown));
+      if (told.current.has(next.index) && (next.status === 'done' || next.status === 'failed')) tell(next);
+    },
+    [tell],
   );
   const live = useLiveData(onChange);
 
   const submit = useCallback(
     async (index: number) => {
       const calculation = await api.submit(index);
-      mine.current.add(index);
-      if (calculation.status !== 'done') announce(`F(${index}) submitted.`);
+      latestIndex.current = index;
+      setLatest(calculation);
+      told.current.set(index, 'queued');
+      if (calculation.status === 'done' || calculation.status === 'failed') tell(calculation);
+      else announce(`F(${index}) submitted.`);
       live.receive(calculation);
     },
-    [announce, live.receive],
+    [announce, tell, live.receive],
   );
 
   return (
@@ -59,6 +77,16 @@ export function App() {
             it, and it appears here the moment it is ready, for everyone watching.
           </p>
           <IndexForm maxIndex={maxIndex} onSubmit={submit} />
+          {latest && (
+            <section className="latest" aria-labelledby="latest-title">
+              <h2 id="latest-title" className="latest-title">
+                Your latest
+              </h2>
+              <ul className="items">
+                <CalculationItem calculation={latest} onRetry={submit} announce={announce} />
+              </ul>
+            </section>
+          )}
           <Spiral />
         </section>
         <ListPanel

@@ -18,10 +18,15 @@ function canFollow(current: CalculationStatus, next: CalculationStatus): boolean
   return successors[current].has(next);
 }
 
+/** Whether `next`, a copy of the same calculation, is news to one showing `current`. */
+export function supersedes(current: Calculation, next: Calculation): boolean {
+  return canFollow(current.status, next.status);
+}
+
 const calculationRules: ListRules<Calculation> = {
   keyOf: (calculation) => String(calculation.index),
   newestFirst: (a, b) => byTimeNewestFirst(a.createdAt, b.createdAt) || b.index - a.index,
-  replaces: (current, next) => canFollow(current.status, next.status),
+  replaces: supersedes,
 };
 
 export const reduceCalculations = createListReducer(calculationRules);
