@@ -5,6 +5,7 @@ import { MemoryEventBus } from '../src/events/memory.bus.js';
 import type { AppEvent } from '../src/events/bus.js';
 import { computeWith } from '../src/fib/compute.task.js';
 import { bigintEngine } from '../src/fib/engine.js';
+import { WorkerLostError } from '../src/jobs/run-job.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { ComputeService } from '../src/services/compute.service.js';
 import { silentLogger } from './support/adapters.js';
@@ -91,5 +92,13 @@ describe('ComputeService on Postgres: batches', () => {
       { index: 300, status: 'done', error: null },
       { index: 302, status: 'failed', error: 'The computation failed.' },
     ]);
+
+    // Its workers kept stopping mid-run (killed, out of memory): the queue failed it without a run.
+    const [lost] = await submit([303]);
+    await compute.batches.onFailed!({ batch: lost!.calculation.batch!, calculations: [{ index: 303, attempt: 1 }] }, new WorkerLostError('job stalled more than allowable limit'));
+    expect(await db.selectFrom('calculations').select(['status', 'error']).where('index', '=', 303).executeTakeFirst()).toEqual({
+      status: 'failed',
+      error: 'The workers computing it stopped before finishing, too many times.',
+    });
   });
 });

@@ -177,6 +177,31 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(failures).toEqual([]);
   });
 
+  it('tries a job again later, without spending an attempt, when its failure cannot be recorded', async () => {
+    const queue = await newQueue(1);
+    let runs = 0;
+    const recorded: Error[] = [];
+    let refusals = 0;
+    await queue.work(
+      handlers(
+        async () => {
+          runs++;
+          throw new Error('the computation failed');
+        },
+        async (_payload, error) => {
+          // Postgres is away the first time the failure is recorded.
+          if (refusals++ === 0) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+          recorded.push(error);
+        },
+      ),
+      { concurrency: 1, engine: 'bigint' },
+    );
+    await queue.enqueue(JobName.ComputeFibonacci, { index: 13, attempt: 1 });
+    await eventually(async () => ((await queue.counts()).failed === 1 ? true : undefined), 15_000);
+    expect(runs).toBe(2);
+    expect(recorded.map((error) => error.message)).toEqual(['the computation failed']);
+  });
+
   it('lets a running job finish when it stops working', async () => {
     const queue = await newQueue();
     let finished = false;

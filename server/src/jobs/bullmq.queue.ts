@@ -1,7 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { describeWorker } from './heartbeat.js';
-import { RetryLaterError, runJob } from './run-job.js';
+import { recordFailure, RetryLaterError, runJob, WorkerLostError } from './run-job.js';
 import {
   jobId,
   laneConcurrency,
@@ -9,6 +9,7 @@ import {
   lanes,
   retryPolicy,
   type JobCounts,
+  type JobHandler,
   type JobHandlers,
   type JobName,
   type JobPayloads,
@@ -123,7 +124,25 @@ export class BullmqQueue implements JobQueue {
         maxStalledCount: 2,
       },
     );
-    return worker.on('error', () => {});
+    return (
+      worker
+        .on('error', () => {})
+        // A job whose workers stopped mid-run too often BullMQ fails without running it again, so the
+        // processor never sees it: its handler is told here.
+        .on('failed', (job) => {
+          if (job?.deferredFailure) void this.failLost(handlers, job, job.deferredFailure);
+        })
+    );
+  }
+
+  private async failLost(handlers: JobHandlers, job: Job, reason: string): Promise<void> {
+    const name = job.name as JobName;
+    try {
+      await recordFailure(handlers[name] as JobHandler<JobName>, job.data, new WorkerLostError(reason));
+    } catch {
+      // Not recorded: without its job, the next reconciliation sends the unfinished work again.
+      await job.remove().catch(() => {});
+    }
   }
 
   /** Each worker process keeps its description fresh in one Redis hash, read by the admin page. */

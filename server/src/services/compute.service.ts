@@ -140,5 +140,6 @@ function describeFailure(error: Error): string {
   if (error instanceof RangeError || (error as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
     return 'The value is too large to compute.';
   }
+  if (error.name === 'WorkerLostError') return 'The workers computing it stopped before finishing, too many times.';
   return 'The computation failed.';
 }

@@ -1,0 +1,68 @@
+/** What only the BullMQ queue has: jobs whose workers stopped mid-run, which BullMQ fails on its own. */
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BullmqQueue } from '../src/jobs/bullmq.queue.js';
+import { jobId, JobName, type JobHandlers } from '../src/jobs/types.js';
+import { createAdapters, type Adapters } from './support/adapters.js';
+import { eventually, redisUrl } from './support/services.js';
+
+const payload = { index: 7, attempt: 1 };
+
+describe('the BullMQ queue', () => {
+  let adapters: Adapters;
+  let queue: BullmqQueue;
+
+  afterEach(async () => {
+    await queue?.close();
+    await adapters?.cleanup();
+  });
+
+  /** A job as BullMQ's stalled-job check leaves it after its workers stopped mid-run once too often. */
+  async function lostTooOften(): Promise<void> {
+    adapters = createAdapters('redis');
+    queue = (await adapters.queue(3)) as BullmqQueue;
+    await queue.enqueue(JobName.ComputeFibonacci, payload);
+    // moveStalledJobsToWait puts the job back in waiting, marked to fail when a worker next takes it.
+    const [calculations] = queue.dashboardQueues;
+    const redis = new Redis(redisUrl);
+    try {
+      await redis.hset(calculations!.toKey(jobId(JobName.ComputeFibonacci, payload)), 'defa', 'job stalled more than allowable limit');
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  const handlers = (onFailed: (payload: unknown, error: Error) => Promise<void>, runs: unknown[]): JobHandlers => ({
+    [JobName.ComputeFibonacci]: { handle: async (payload) => void runs.push(payload), onFailed },
+    [JobName.ComputeFibonacciBatch]: { handle: async () => {} },
+    [JobName.Backup]: { handle: async () => {} },
+    [JobName.Prune]: { handle: async () => {} },
+    [JobName.Reconcile]: { handle: async () => {} },
+  });
+
+  it('tells the handler a job failed for good when its workers stopped mid-run too often', async () => {
+    await lostTooOften();
+    const failures: Array<{ payload: unknown; name: string; message: string }> = [];
+    const runs: unknown[] = [];
+    const onFailed = async (payload: unknown, { name, message }: Error) => void failures.push({ payload, name, message });
+    await queue.work(handlers(onFailed, runs), { concurrency: 1, engine: 'bigint' });
+    await eventually(() => (failures.length > 0 ? true : undefined));
+    expect(failures).toEqual([{ payload, name: 'WorkerLostError', message: 'job stalled more than allowable limit' }]);
+    expect(runs).toEqual([]);
+    expect((await queue.counts()).failed).toBe(1);
+  });
+
+  it('lets the work be sent again when that failure cannot be recorded', async () => {
+    await lostTooOften();
+    const runs: unknown[] = [];
+    const unrecorded = async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    };
+    await queue.work(handlers(unrecorded, runs), { concurrency: 1, engine: 'bigint' });
+    // The failed job is gone, so the record's unfinished work, sent again under the same id, runs.
+    await eventually(async () => ((await queue.counts()).failed === 0 && (await queue.counts()).waiting === 0 ? true : undefined));
+    await queue.enqueue(JobName.ComputeFibonacci, payload);
+    await eventually(() => (runs.length > 0 ? true : undefined));
+    expect(runs).toEqual([payload]);
+  });
+});
