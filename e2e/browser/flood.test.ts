@@ -55,8 +55,11 @@ describe('a page under a flood of new calculations', () => {
     const seen = page.locator('section.seen');
     await seen.getByRole('button', { name: `Show ${BEYOND} newer` }).waitFor({ timeout: 30_000 });
 
-    await values.getByRole('button', { name: `Show ${BEYOND} newer` }).click();
+    await values.getByRole('button', { name: `Show ${BEYOND} newer` }).focus();
+    await page.keyboard.press('Enter');
     await values.getByRole('button', { name: /newer/ }).waitFor({ state: 'detached', timeout: 10_000 });
+    // The button is gone: the focus is on the list's title, not back at the top of the page.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Calculated values');
     // The newest page: the last indexes submitted, newest first.
     const shown = await values.locator('li.calculation').evaluateAll((items) => items.map((item) => Number(item.getAttribute('data-index'))));
     expect(shown).toHaveLength(20);

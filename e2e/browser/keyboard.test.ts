@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calculationCard, freshIndex, launchBrowser, openApp } from './browser.js';
+import { calculationCard, freshIndex, launchBrowser, openApp, postIndex } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -60,6 +60,44 @@ describe('keyboard-only use', () => {
     expect((await focused(page)).outlined).toBe(true);
     const [download] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
     expect(download.suggestedFilename()).toBe(`fibonacci-${index}.txt`);
+    await context.close();
+  });
+
+  it('keeps the focus in place when the button pressed goes away: Retry, the last "Load more"', async () => {
+    const index = freshIndex(90_000, 9_000);
+    // More than a page of values, whatever else the run has stored.
+    for (let i = 1; i <= 20; i += 1) expect((await postIndex(index + i)).status).toBe(202);
+    const { context, page } = await openApp(browser);
+    // F(index) shown failed, as a worker's last attempt leaves it.
+    await page.route(
+      (url) => url.pathname === '/api/calculations' && !url.searchParams.has('cursor'),
+      async (route) => {
+        const response = await route.fetch();
+        const body = (await response.json()) as { items: unknown[] };
+        const failed = { index, status: 'failed', exact: true, digits: null, head: null, tail: null, durationMs: null, createdAt: new Date().toISOString(), completedAt: null, error: 'the worker stopped' };
+        await route.fulfill({ response, json: { ...body, items: [failed, ...body.items] } });
+      },
+    );
+    await page.reload();
+    await calculationCard(page, index).locator('.status-failed').waitFor();
+    await page.unrouteAll({ behavior: 'wait' });
+    await tabTo(page, `Retry F(${index})`);
+    await page.keyboard.press('Enter');
+    await calculationCard(page, index).locator('.status-done').waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.index)).toBe(String(index));
+
+    // Pages of older values until the last: each time the focus goes to the first value loaded.
+    const values = page.locator('section.values');
+    let pages = 0;
+    for (; (await values.getByRole('button', { name: 'Load more' }).count()) > 0; pages++) {
+      expect(pages).toBeLessThan(100);
+      const shown = await values.locator('li.calculation').count();
+      await values.getByRole('button', { name: 'Load more' }).focus();
+      await page.keyboard.press('Enter');
+      await expect.poll(() => page.evaluate(() => document.activeElement?.matches('section.values li.calculation') ?? false)).toBe(true);
+      expect(await page.evaluate(() => [...document.querySelectorAll('section.values li.calculation')].indexOf(document.activeElement!))).toBe(shown);
+    }
+    expect(pages).toBeGreaterThan(0);
     await context.close();
   });
 });

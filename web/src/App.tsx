@@ -91,7 +91,7 @@ export function App() {
         </section>
         <ListPanel
           className="values"
-          title="Calculated values"
+          heading="Calculated values"
           description="Newest first, updated live."
           list={live.calculations}
           onLoadOlder={live.loadOlderCalculations}
@@ -108,7 +108,7 @@ export function App() {
         />
         <ListPanel
           className="seen"
-          title="Indexes I have seen"
+          heading="Indexes I have seen"
           description="Every submission, from every browser."
           list={live.submissions}
           onLoadOlder={live.loadOlderSubmissions}

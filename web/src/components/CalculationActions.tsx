@@ -54,7 +54,11 @@ export function CalculationActions({ calculation, onRetry, announce }: Props) {
           className="button"
           disabled={busy}
           aria-label={`Retry ${name}`}
-          onClick={() => void run(() => onRetry(calculation.index), `${name} queued again.`)}
+          onClick={async (event) => {
+            // Queued again, the card loses this button: the focus goes to the card, not to the page's top.
+            const card = event.currentTarget.closest<HTMLElement>('li');
+            if (await run(() => onRetry(calculation.index), `${name} queued again.`)) card?.focus();
+          }}
         >
           Retry
         </button>

@@ -15,7 +15,7 @@ interface Props {
 export const CalculationItem = memo(function CalculationItem({ calculation, onRetry, announce }: Props) {
   const { index, status, digits, durationMs, error } = calculation;
   return (
-    <li className={`calculation is-${status}`} data-index={index}>
+    <li className={`calculation is-${status}`} data-index={index} tabIndex={-1}>
       <div className="calculation-head">
         <h3 className="calculation-name">
           F(<span className="calculation-index">{formatCount(index)}</span>)

@@ -1,9 +1,9 @@
-import { type ReactNode, useId, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 import { formatCount } from '../format/numbers';
 import { MAX_NEWER, type ListState } from '../state/listReducer';
 
 interface Props<T> {
-  title: string;
+  heading: string;
   description: string;
   list: ListState<T>;
   empty: ReactNode;
@@ -17,15 +17,40 @@ interface Props<T> {
 }
 
 /** A titled, newest-first list with its loading, empty and error states and a "load more" button. */
-export function ListPanel<T>({ title, description, list, empty, className, renderItem, onLoadOlder, onShowNewest, placeholderRows = 3 }: Props<T>) {
+export function ListPanel<T>({ heading, description, list, empty, className, renderItem, onLoadOlder, onShowNewest, placeholderRows = 3 }: Props<T>) {
   const titleId = useId();
-  const older = useAction(onLoadOlder);
-  const newest = useAction(onShowNewest);
+  const title = useRef<HTMLHeadingElement>(null);
+  const items = useRef<HTMLOListElement>(null);
+  // The focus moves on from a button that loaded something: the button may be gone by then (no more
+  // pages, nothing newer), and a lost focus falls back to the top of the page. After "Load more" it goes
+  // to the first item loaded, once it is shown; after "Show newer", to the list's title.
+  const firstLoaded = useRef<(() => Element | null | undefined) | null>(null);
+  const older = useAction(async () => {
+    const last = items.current?.lastElementChild;
+    firstLoaded.current = () => last?.nextElementSibling;
+    await onLoadOlder().catch((error: unknown) => {
+      firstLoaded.current = null;
+      throw error;
+    });
+  });
+  const newest = useAction(async () => {
+    await onShowNewest();
+    title.current?.focus();
+  });
+  useEffect(() => {
+    const item = firstLoaded.current?.();
+    if (item instanceof HTMLElement) {
+      item.focus();
+      firstLoaded.current = null;
+    }
+  }, [list]);
 
   return (
     <section className={`panel ${className}`} aria-labelledby={titleId} aria-busy={list.phase === 'loading'}>
       <header className="panel-header">
-        <h2 id={titleId}>{title}</h2>
+        <h2 id={titleId} ref={title} tabIndex={-1}>
+          {heading}
+        </h2>
         <p className="panel-description">{description}</p>
       </header>
       {list.phase === 'loading' && (
@@ -49,7 +74,11 @@ export function ListPanel<T>({ title, description, list, empty, className, rende
           {newest.error && <p className="field-error" role="alert">{newest.error}</p>}
         </div>
       )}
-      {list.items.length > 0 && <ol className="items">{list.items.map(renderItem)}</ol>}
+      {list.items.length > 0 && (
+        <ol className="items" ref={items}>
+          {list.items.map(renderItem)}
+        </ol>
+      )}
       {list.phase === 'ready' && list.nextCursor !== null && (
         <div className="load-more">
           <button type="button" className="button" onClick={older.run} disabled={older.running}>

@@ -5,7 +5,7 @@ import { formatMoment } from '../format/time';
 
 export const SubmissionItem = memo(function SubmissionItem({ submission }: { submission: Submission }) {
   return (
-    <li className="submission">
+    <li className="submission" tabIndex={-1}>
       <span className="submission-index">{formatCount(submission.index)}</span>
       <time className="submission-time" dateTime={submission.createdAt}>
         {formatMoment(submission.createdAt)}
