@@ -59,6 +59,21 @@ describe('the calculator page', () => {
     await context.close();
   });
 
+  it('reads the server’s limits again when the first read fails', async () => {
+    const { body: config } = await apiJson<{ maxIndex: number }>('/api/config');
+    const { context, page } = await openApp(browser);
+    let refused = 0;
+    await page.route('**/api/config', (route) =>
+      refused++ === 0 ? route.fulfill({ status: 503, json: { error: { code: 'SERVICE_UNAVAILABLE', message: 'unavailable' } } }) : route.continue(),
+    );
+    await page.reload();
+    await expect
+      .poll(() => page.locator('.field-hint').textContent(), { timeout: 15_000 })
+      .toContain(`to ${config.maxIndex.toLocaleString('en-US')}`);
+    expect(refused).toBe(2);
+    await context.close();
+  });
+
   it('explains a bad index before sending it, and sends nothing', async () => {
     const { context, page } = await openApp(browser);
     const posts: string[] = [];

@@ -24,8 +24,20 @@ describe('checking the index before it is sent', () => {
     expect(codeOf('99999999999999999999999')).toBe('INDEX_TOO_LARGE');
   });
 
-  it('leaves the limit to the server until the page knows it', () => {
+  it('leaves the limit to the server until the page knows it, but for numbers past 2^53', () => {
     expect(codeOf('5000000', null)).toBe(5_000_000);
+    expect(codeOf('9007199254740991', null)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(codeOf('9007199254740993', null)).toBe('INDEX_TOO_LARGE');
+    expect(codeOf('9'.repeat(400), null)).toBe('INDEX_TOO_LARGE');
+  });
+
+  it('reads digits grouped by three as the page writes them', () => {
+    expect(codeOf('1,000', null)).toBe(1_000);
+    expect(codeOf('100,000', null)).toBe(100_000);
+    expect(codeOf('1 234 567', null)).toBe(1_234_567);
+    expect(codeOf('1\u202f234', null)).toBe(1_234);
+    expect(codeOf('10_000', null)).toBe(10_000);
+    for (const odd of ['1,00', '1,000 000', ',100', '1,0000', '1.000', '1,000.5']) expect(codeOf(odd, null)).toBe('INDEX_NOT_INTEGER');
   });
 
   it('says what the server would say', () => {

@@ -17,13 +17,18 @@ export function validateIndex(raw: string, maxIndex: number | null): IndexCheck 
   if (/^-\d+$/.test(text) && /[1-9]/.test(text)) {
     return fail('INDEX_NEGATIVE', 'index must be 0 or more');
   }
-  if (!/^\+?\d+$/.test(text)) return fail('INDEX_NOT_INTEGER', 'index must be a whole number');
-  const index = Number(text);
-  if (maxIndex !== null && index > maxIndex) {
-    return fail('INDEX_TOO_LARGE', `index must be at most ${maxIndex}`);
-  }
+  // Digits in groups of three, as the page writes them ("100,000"), count as the number they write.
+  const digits = GROUPED.test(text) ? text.replace(/\D/g, '') : text;
+  if (!/^\+?\d+$/.test(digits)) return fail('INDEX_NOT_INTEGER', 'index must be a whole number');
+  const index = Number(digits);
+  // Past 2^53 a number is no longer exact: no server takes it, whether or not its limit is known yet.
+  const limit = maxIndex ?? Number.MAX_SAFE_INTEGER;
+  if (index > limit) return fail('INDEX_TOO_LARGE', `index must be at most ${limit}`);
   return { ok: true, index };
 }
+
+/** 1,234,567 or 1 234 567 (spaces, no-break or thin) or 1_234_567. */
+const GROUPED = /^\d{1,3}(?:([,_ \u00a0\u202f])\d{3})(?:\1\d{3})*$/;
 
 function fail(code: IndexProblem['code'], message: string): IndexCheck {
   return { ok: false, problem: { code, message } };
