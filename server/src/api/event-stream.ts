@@ -102,6 +102,10 @@ export class EventStreamHub {
     if (this.nextWrite !== 'turn') clearTimeout(this.nextWrite);
     this.nextWrite = undefined;
     this.pending.clear();
+    this.endStreams();
+  }
+
+  private endStreams(): void {
     for (const client of this.clients) client.end();
     this.clients.clear();
   }
@@ -110,7 +114,11 @@ export class EventStreamHub {
     if (this.subscription) return;
     // The bus adds the listener before it answers: no event published from here on is missed. It fails
     // only when the bus never connected, and then there is nothing to undo.
-    this.subscription = this.events.subscribe((event) => this.broadcast(event));
+    this.subscription = this.events.subscribe(
+      (event) => this.broadcast(event),
+      // Events were lost on the way: every stream ends, and its client reconnects and catches up from the lists.
+      () => this.endStreams(),
+    );
     this.subscription.catch(() => {});
   }
 

@@ -11,8 +11,11 @@ export type EventListener = (event: AppEvent) => void;
 export interface EventBus {
   /** Several events go as one message: listeners get them one by one, in order. */
   publish(...events: AppEvent[]): Promise<void>;
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: EventListener): Promise<() => void>;
+  /**
+   * Returns the function that unsubscribes. `onMissed` is told when events may have been missed (the
+   * connection to Redis was lost and is back), so that what relies on every event can catch up.
+   */
+  subscribe(listener: EventListener, onMissed?: () => void): Promise<() => void>;
   /**
    * Told once per published message that something changed, without its events being decoded: for
    * what needs to know that, not what (a cache to drop). A process with no `subscribe` listeners

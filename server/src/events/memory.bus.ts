@@ -13,6 +13,7 @@ export class MemoryEventBus implements EventBus {
     });
   }
 
+  /** In one process nothing is ever missed: `onMissed` is never told. */
   async subscribe(listener: EventListener): Promise<() => void> {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

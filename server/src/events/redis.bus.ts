@@ -5,11 +5,13 @@ import type { AppEvent, EventBus, EventListener } from './bus.js';
 
 /**
  * Events over Redis pub/sub. Delivery is at most once: a process that misses events while Redis is away
- * is caught up by its clients, which re-read the lists when their stream reconnects.
+ * is told so once its connection is back (`onMissed`), and ends its clients' streams, which re-read the
+ * lists when they reconnect.
  */
 export class RedisEventBus implements EventBus {
   private readonly listeners = new Set<EventListener>();
   private readonly changeListeners = new Set<() => void>();
+  private readonly missedListeners = new Set<() => void>();
   private subscribed: Promise<unknown> | undefined;
 
   constructor(
@@ -26,8 +28,19 @@ export class RedisEventBus implements EventBus {
     await this.publisher.publish(this.channel, JSON.stringify(events.length === 1 ? events[0] : events));
   }
 
-  subscribe(listener: EventListener): Promise<() => void> {
-    return this.join(this.listeners, listener);
+  async subscribe(listener: EventListener, onMissed?: () => void): Promise<() => void> {
+    if (onMissed) this.missedListeners.add(onMissed);
+    const forgetMissed = () => onMissed && this.missedListeners.delete(onMissed);
+    try {
+      const unsubscribe = await this.join(this.listeners, listener);
+      return () => {
+        unsubscribe();
+        forgetMissed();
+      };
+    } catch (error) {
+      forgetMissed();
+      throw error;
+    }
   }
 
   onChange(listener: () => void): Promise<() => void> {
@@ -37,6 +50,7 @@ export class RedisEventBus implements EventBus {
   async close(): Promise<void> {
     this.listeners.clear();
     this.changeListeners.clear();
+    this.missedListeners.clear();
     this.subscriber.disconnect();
   }
 
@@ -68,6 +82,16 @@ export class RedisEventBus implements EventBus {
     // at once; the handshake's own commands then fail in subscriber mode, and the reconnection that follows
     // forgets the subscription. A subscription made when ready is renewed after every reconnection.
     await whenConnected(this.subscriber);
-    return this.subscriber.subscribe(this.channel);
+    const subscribed = await this.subscriber.subscribe(this.channel);
+    // ioredis subscribes again on every reconnection, but what was published meanwhile is gone: say so,
+    // to what caches (it may have missed a change) and to what streams events.
+    let lost = false;
+    this.subscriber.on('close', () => (lost = true));
+    this.subscriber.on('ready', () => {
+      if (!lost) return;
+      lost = false;
+      for (const listener of [...this.changeListeners, ...this.missedListeners]) listener();
+    });
+    return subscribed;
   }
 }
