@@ -55,6 +55,30 @@ describe('live updates', () => {
     await context.close();
   });
 
+  it('keeps trying to catch up when the re-read after a reconnection fails', async () => {
+    const { context, page } = await openApp(browser);
+    await context.setOffline(true);
+    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    const missed = freshIndex(3_400, 900);
+    expect([200, 202]).toContain((await postIndex(missed)).status);
+    await expect.poll(() => fetchStatus(missed), { timeout: 30_000 }).toBe('done');
+
+    // The server is busy when the page comes back: the first re-read of the list is refused.
+    let refused = 0;
+    await page.route(
+      (url) => url.pathname === '/api/calculations',
+      (route) =>
+        route.request().method() === 'GET' && refused++ === 0
+          ? route.fulfill({ status: 503, headers: { 'retry-after': '5' }, json: { error: { code: 'SERVICE_UNAVAILABLE', message: 'busy' } } })
+          : route.continue(),
+    );
+    await context.setOffline(false);
+    await waitUntilLive(page, 5_000);
+    await calculationCard(page, missed).locator('.status-done').waitFor({ timeout: 15_000 });
+    expect(refused).toBeGreaterThanOrEqual(2);
+    await context.close();
+  });
+
   it('backs off while the event stream is refused, and reconnects at once when asked', async () => {
     const { context, page } = await openApp(browser);
     let attempts = 0;

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { api } from '../api/client';
+import { api, ApiError } from '../api/client';
 import type { Calculation, Page, Submission } from '../api/types';
 import { type ConnectionState, openEventStream } from '../live/eventStream';
 import { catchUp } from './catchUp';
@@ -10,6 +10,8 @@ import { initialListState, type ListAction, type ListState } from './listReducer
 import { reduceSubmissions } from './submissions';
 
 const pageSize = 20;
+/** A catch-up that failed (the server busy or away) is tried again after this long. */
+const CATCH_UP_RETRY_MS = 5_000;
 
 export interface LiveData {
   calculations: ListState<Calculation>;
@@ -38,18 +40,25 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
   latest.current = { calculations, submissions, onChange };
   const reconnect = useRef<() => void>(() => undefined);
 
-  const sync = useMemo(
-    () => ({
-      calculations: coalesce(async () => {
-        await syncList(latest.current.calculations, dispatchCalculations, api.calculations, (c) => String(c.index));
-        await refreshUnfinished(latest.current.calculations.items, dispatchCalculations);
+  const sync = useMemo(() => {
+    // A list shown is left as it is when its catch-up fails, so the catch-up is tried again until it
+    // succeeds (the next reconnection would, but the stream may well stay up).
+    const retried = (task: () => Promise<boolean>) => {
+      let retry: ReturnType<typeof setTimeout> | undefined;
+      const run: () => void = coalesce(async () => {
+        clearTimeout(retry);
+        if (!(await task())) retry = setTimeout(run, CATCH_UP_RETRY_MS);
+      });
+      return run;
+    };
+    return {
+      calculations: retried(async () => {
+        const listed = await syncList(latest.current.calculations, dispatchCalculations, api.calculations, (c) => String(c.index));
+        return (await refreshUnfinished(latest.current.calculations.items, dispatchCalculations)) && listed;
       }),
-      submissions: coalesce(() =>
-        syncList(latest.current.submissions, dispatchSubmissions, api.submissions, (s) => s.id),
-      ),
-    }),
-    [],
-  );
+      submissions: retried(() => syncList(latest.current.submissions, dispatchSubmissions, api.submissions, (s) => s.id)),
+    };
+  }, []);
 
   // Tells `onChange` how each calculation changes the one shown (a later one of the same index: the one
   // before it among `items`), then merges them in.
@@ -118,17 +127,19 @@ async function syncList<T>(
   dispatch: (action: ListAction<T>) => void,
   read: ReadPage<T>,
   keyOf: (item: T) => string,
-): Promise<void> {
+): Promise<boolean> {
   try {
     if (state.phase !== 'ready') {
       await loadNewest(dispatch, read);
-      return;
+      return true;
     }
     const shown = new Set(state.items.map(keyOf));
     const result = await catchUp((cursor) => read(pageSize, cursor), (item) => shown.has(keyOf(item)));
     dispatch(result.kind === 'overlap' ? { type: 'itemsReceived', items: result.items } : { type: 'firstPageLoaded', page: result.page });
+    return true;
   } catch (error) {
     dispatch({ type: 'loadFailed', message: error instanceof Error ? error.message : String(error) });
+    return false;
   }
 }
 
@@ -136,11 +147,19 @@ async function syncList<T>(
  * Calculations shown as queued or running may have finished while the stream was down: ask for the
  * newest few (older ones are rarely looked at and are re-read with their page).
  */
-async function refreshUnfinished(items: readonly Calculation[], dispatch: (action: ListAction<Calculation>) => void) {
+async function refreshUnfinished(items: readonly Calculation[], dispatch: (action: ListAction<Calculation>) => void): Promise<boolean> {
   const unfinished = items.filter((c) => c.status === 'queued' || c.status === 'running').slice(0, pageSize);
-  if (unfinished.length === 0) return;
-  const fresh = await Promise.all(unfinished.map((c) => api.calculation(c.index).catch(() => null)));
+  if (unfinished.length === 0) return true;
+  let failed = false;
+  const read = (index: number) =>
+    api.calculation(index).catch((error: unknown) => {
+      // Gone from the record (a restored backup) is an answer; the server busy or away is not.
+      if (!(error instanceof ApiError && error.code === 'NOT_FOUND')) failed = true;
+      return null;
+    });
+  const fresh = await Promise.all(unfinished.map((c) => read(c.index)));
   dispatch({ type: 'itemsReceived', items: fresh.filter((c) => c !== null) });
+  return !failed;
 }
 
 /** The newest page, in place of the list. */
