@@ -35,19 +35,25 @@ describe('Redis event bus', () => {
     await bus.close();
   });
 
-  it('tells a subscriber its connection was lost and is back, and still delivers after it', async () => {
+  /** A bus on ready connections, and a way to drop its subscriber's as Redis does (a restart, a network fault). */
+  async function droppableBus() {
     const channel = `${redisNamespace().prefix}:events`;
     const publisher = await whenReady(open(createCommandRedis));
     const subscriber = await whenReady(open(createBlockingRedis));
     const id = await subscriber.client('ID');
     const bus = new RedisEventBus(publisher, subscriber, channel, silentLogger);
+    return { bus, channel, publisher, dropSubscriber: () => publisher.client('KILL', 'ID', id) };
+  }
+
+  it('tells a subscriber its connection was lost and is back, and still delivers after it', async () => {
+    const { bus, dropSubscriber } = await droppableBus();
     const received: number[] = [];
     let missed = 0;
     let changes = 0;
     await bus.subscribe((event) => received.push(event.data.index), () => missed++);
     await bus.onChange(() => changes++);
-    // Redis drops the connection (a restart, a network fault): messages published meanwhile are lost.
-    await publisher.client('KILL', 'ID', id);
+    // Messages published while the connection is away are lost.
+    await dropSubscriber();
     await eventually(() => (missed > 0 ? true : undefined));
     expect(missed).toBe(1);
     expect(changes).toBe(1);
@@ -58,11 +64,7 @@ describe('Redis event bus', () => {
   });
 
   it('ends the event streams of a hub whose bus missed events, so that their clients catch up', async () => {
-    const channel = `${redisNamespace().prefix}:events`;
-    const publisher = await whenReady(open(createCommandRedis));
-    const subscriber = await whenReady(open(createBlockingRedis));
-    const id = await subscriber.client('ID');
-    const bus = new RedisEventBus(publisher, subscriber, channel, silentLogger);
+    const { bus, channel, publisher, dropSubscriber } = await droppableBus();
     const hub = new EventStreamHub(bus, 10);
     const server = createServer((request, response) => hub.add(response, request.socket.remoteAddress ?? ''));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -71,7 +73,7 @@ describe('Redis event bus', () => {
       stream.resume();
       await eventually(async () => ((await publisher.pubsub('NUMSUB', channel))[1] === 1 ? true : undefined));
       const ended = once(stream, 'end');
-      await publisher.client('KILL', 'ID', id);
+      await dropSubscriber();
       await ended;
       expect(hub.size).toBe(0);
     } finally {
