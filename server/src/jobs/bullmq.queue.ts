@@ -101,8 +101,13 @@ export class BullmqQueue implements JobQueue {
     const worker = new Worker(
       QUEUE_NAMES[lane],
       async (job: Job, token?: string, signal?: AbortSignal) => {
+        // The job stops when BullMQ cancels it or this worker's stop runs out of time. Its listeners go
+        // when it ends: nothing of a finished job stays attached to the long-lived stop signal.
         const stopping = this.stopping.signal;
-        const context = { signal: signal ? AbortSignal.any([signal, stopping]) : stopping, attempt: job.attemptsMade + 1, id: job.id ?? '' };
+        const controller = new AbortController();
+        const abort = () => controller.abort();
+        for (const source of [signal, stopping]) source?.addEventListener('abort', abort, { once: true });
+        const context = { signal: controller.signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
         try {
           await runJob(handlers, job.name as JobName, job.data, context, this.options.attempts);
         } catch (error) {
@@ -112,6 +117,8 @@ export class BullmqQueue implements JobQueue {
           // BullMQ's way to run a job later without counting an attempt.
           await job.moveToDelayed(Date.now() + delayMs, token);
           throw new DelayedError();
+        } finally {
+          for (const source of [signal, stopping]) source?.removeEventListener('abort', abort);
         }
       },
       {
