@@ -50,12 +50,21 @@ describe('the calculator page', () => {
     await expect.poll(() => page.locator('[role=status][aria-live=polite]').textContent()).toMatch(new RegExp(`^F\\(${old}\\) is ready: .* digits\\.$`));
     await expect(calculationCard(page, old).count()).resolves.toBe(0);
 
-    // A new index: its card there follows it live, from queued to done.
+    // A new index: its card there follows it live to done, even when the answer to the submission
+    // comes after the event that says it is done (held back here, as a slow network may).
     const fresh = old + 21;
+    await page.route('**/api/calculations', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const response = await route.fetch();
+      await expect.poll(async () => (await apiJson<{ status: string }>(`/api/calculations/${fresh}`)).body.status, { timeout: 30_000 }).toBe('done');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await route.fulfill({ response });
+    });
     await field(page).fill(String(fresh));
     await page.getByRole('button', { name: 'Calculate' }).click();
-    await expect.poll(() => latest.getAttribute('data-index')).toBe(String(fresh));
+    await expect.poll(() => latest.getAttribute('data-index'), { timeout: 30_000 }).toBe(String(fresh));
     await latest.locator('.status-done').waitFor({ timeout: 30_000 });
+    await expect.poll(() => page.locator('[role=status][aria-live=polite]').textContent()).toMatch(new RegExp(`^F\\(${fresh}\\) is ready`));
     await context.close();
   });
 

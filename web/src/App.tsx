@@ -38,7 +38,7 @@ export function App() {
 
   const onChange = useCallback(
     (_previous: Calculation | undefined, next: Calculation) => {
-      if (next.index === latestIndex.current) setLatest((shown) => (shown && supersedes(shown, next) ? next : shown));
+      if (next.index === latestIndex.current) setLatest((shown) => (shown?.index !== next.index || supersedes(shown, next) ? next : shown));
       if (told.current.has(next.index) && (next.status === 'done' || next.status === 'failed')) tell(next);
     },
     [tell],
@@ -47,12 +47,24 @@ export function App() {
 
   const submit = useCallback(
     async (index: number) => {
-      const calculation = await api.submit(index);
+      // Both before the request: a small value is done within milliseconds, and its events may come
+      // before the answer.
+      const [previousLatest, previousTold] = [latestIndex.current, told.current.get(index)];
       latestIndex.current = index;
-      setLatest(calculation);
       told.current.set(index, 'queued');
+      let calculation: Calculation;
+      try {
+        calculation = await api.submit(index);
+      } catch (error) {
+        latestIndex.current = previousLatest;
+        if (previousTold === undefined) told.current.delete(index);
+        else told.current.set(index, previousTold);
+        throw error;
+      }
+      // An event may have told more than the answer does.
+      setLatest((shown) => (shown?.index === index && !supersedes(shown, calculation) ? shown : calculation));
       if (calculation.status === 'done' || calculation.status === 'failed') tell(calculation);
-      else announce(`F(${index}) submitted.`);
+      else if (told.current.get(index) === 'queued') announce(`F(${index}) submitted.`);
       live.receive(calculation);
     },
     [announce, tell, live.receive],
