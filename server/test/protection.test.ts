@@ -77,6 +77,40 @@ describe('the cap on expensive work one client has unfinished', () => {
   });
 });
 
+describe('the cap on expensive work, asked for many at once across replicas', () => {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  const replicas: Runtime[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' };
+    replicas.push(await startRuntime(parseConfig(env), silentLogger));
+    replicas.push(await startRuntime(parseConfig({ ...env, MIGRATE_ON_START: 'false' }), silentLogger));
+  });
+  afterAll(async () => {
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await database?.drop();
+    await namespace.clean();
+  });
+
+  it('accepts no more than the cap, however the requests interleave', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 16 }, async (_, i) => {
+        const response = await fetch(`${replicas[i % 2]!.url}/api/calculations`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ index: 5_000 + i }),
+        });
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    );
+    expect(statuses.filter((status) => status === 202)).toHaveLength(3);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(13);
+  });
+});
+
 describe('protection of the embedded default', () => {
   let runtime: Runtime;
   let dir: string;

@@ -54,6 +54,9 @@ export interface UnfinishedCalculation {
   batch: string | null;
 }
 
+/** The first key of the clients' advisory locks: two 32-bit keys, a space apart from any single 64-bit one. */
+const CLIENT_LOCKS = 0x66696273; // "fibs"
+
 export class CalculationRepository {
   constructor(private readonly db: Db) {}
 
@@ -145,6 +148,11 @@ export class CalculationRepository {
   }
 
   /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
+  /** Holds `client`'s lock until the transaction ends (a transaction-level advisory lock). */
+  async lockClient(client: string): Promise<void> {
+    await sql`SELECT pg_advisory_xact_lock(${CLIENT_LOCKS}, hashtext(${client}))`.execute(this.db);
+  }
+
   async countPending(client: string, minIndex: number): Promise<number> {
     const { count } = await this.db
       .selectFrom('calculations')

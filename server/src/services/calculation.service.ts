@@ -77,6 +77,9 @@ export class CalculationService {
     if (index < this.expensive.fromIndex || !summary.exact) return this.cheap.add({ index, client, requestId, summary });
     const result = await this.db.transaction().execute(async (trx) => {
       const calculations = new CalculationRepository(trx);
+      // One client's expensive submissions take turns, on every replica: each counts what the ones
+      // before it committed, so requests sent at once cannot all pass the cap.
+      await calculations.lockClient(client);
       await this.checkPending(calculations, index, client);
       const request = await calculations.request(index, client, summary);
       return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
