@@ -37,7 +37,9 @@ describe('checking the index before it is sent', () => {
     expect(codeOf('1 234 567', null)).toBe(1_234_567);
     expect(codeOf('1\u202f234', null)).toBe(1_234);
     expect(codeOf('10_000', null)).toBe(10_000);
-    for (const odd of ['1,00', '1,000 000', ',100', '1,0000', '1.000', '1,000.5']) expect(codeOf(odd, null)).toBe('INDEX_NOT_INTEGER');
+    expect(codeOf('+1,000', null)).toBe(1_000);
+    expect(codeOf('-1,000', null)).toBe('INDEX_NEGATIVE');
+    for (const odd of ['1,00', '1,000 000', ',100', '1,0000', '1.000', '1,000.5', '-0', '+-1', '--1']) expect(codeOf(odd, null)).toBe('INDEX_NOT_INTEGER');
   });
 
   it('says what the server would say', () => {

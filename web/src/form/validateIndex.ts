@@ -14,12 +14,11 @@ export type IndexCheck = { ok: true; index: number } | { ok: false; problem: Ind
 export function validateIndex(raw: string, maxIndex: number | null): IndexCheck {
   const text = raw.trim();
   if (text === '') return fail('INDEX_REQUIRED', 'index is required');
-  if (/^-\d+$/.test(text) && /[1-9]/.test(text)) {
-    return fail('INDEX_NEGATIVE', 'index must be 0 or more');
-  }
   // Digits in groups of three, as the page writes them ("100,000"), count as the number they write.
-  const digits = GROUPED.test(text) ? text.replace(/\D/g, '') : text;
-  if (!/^\+?\d+$/.test(digits)) return fail('INDEX_NOT_INTEGER', 'index must be a whole number');
+  const [, sign = '', body = ''] = /^([-+]?)(.*)$/s.exec(text)!;
+  const digits = GROUPED.test(body) ? body.replace(/\D/g, '') : body;
+  if (sign === '-' && /^\d*[1-9]\d*$/.test(digits)) return fail('INDEX_NEGATIVE', 'index must be 0 or more');
+  if (sign === '-' || !/^\d+$/.test(digits)) return fail('INDEX_NOT_INTEGER', 'index must be a whole number');
   const index = Number(digits);
   // Past 2^53 a number is no longer exact: no server takes it, whether or not its limit is known yet.
   const limit = maxIndex ?? Number.MAX_SAFE_INTEGER;
