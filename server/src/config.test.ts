@@ -38,6 +38,11 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ SHUTDOWN_DRAIN_MS: '0', SHUTDOWN_TIMEOUT_MS: '4000' })).toThrow(/SHUTDOWN_TIMEOUT_MS: must be at least/);
   });
 
+  it('keeps values that take more than a fraction of a millisecond out of batches', () => {
+    expect(parseConfig({ EXPENSIVE_INDEX: '1000' }).EXPENSIVE_INDEX).toBe(1_000);
+    expect(() => parseConfig({ EXPENSIVE_INDEX: '5000000' })).toThrow('EXPENSIVE_INDEX: must be at most 100000');
+  });
+
   it('treats an empty variable as unset', () => {
     const config = parseConfig({ PORT: '', REDIS_URL: '' });
     expect(config.PORT).toBe(3050);

@@ -97,8 +97,13 @@ export const configSchema = z.object({
   /** Requests one client (by IP) may make to the API per RATE_LIMIT_WINDOW_MS; 0 turns the limit off. */
   RATE_LIMIT_MAX: integer(0, 1_000_000).default(600),
   RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).default(60_000),
-  /** Indexes from this one up count as expensive work… */
-  EXPENSIVE_INDEX: integer(0, MAX_SAFE_INDEX).default(100_000),
+  /**
+   * Indexes from this one up count as expensive work… (below it they are computed in batches, one
+   * after another and unclaimed: no larger than F(100,000), a fraction of a millisecond each)
+   */
+  EXPENSIVE_INDEX: integer(0, MAX_SAFE_INDEX)
+    .max(100_000, 'must be at most 100000: smaller indexes are computed in batches, one after another')
+    .default(100_000),
   /** …of which one client may have this many queued or running at once (429 past it). */
   MAX_PENDING_PER_CLIENT: integer(1, 100_000).default(5),
   /** Event streams one client (by IP) may hold open on one api process. */
