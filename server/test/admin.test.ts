@@ -119,6 +119,23 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     expect(restored.status).toBe(mode === 'embedded' ? 409 : 200);
   });
 
+  it('refuses an action a page of another site sends with the cached credentials, and takes the same from its own page', async () => {
+    const before = (await call('/api/admin/backups', { headers: auth })).json().items.length;
+    // A form posted from another site: the browser says so, or at least sends that site's origin.
+    const crossSite: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'https://elsewhere.example' }];
+    for (const from of crossSite) {
+      const refused = await call('/api/admin/backups', { method: 'POST', headers: { ...auth, ...from, 'content-type': 'text/plain' }, body: 'x=1' });
+      expect(refused.status, JSON.stringify(from)).toBe(403);
+      expect(refused.json()).toEqual({ error: { code: 'CROSS_SITE_REQUEST', message: expect.any(String) } });
+    }
+    expect((await call('/api/admin/backups', { headers: { ...auth, 'sec-fetch-site': 'cross-site' } })).status).toBe(200);
+    expect((await call('/api/admin/backups', { headers: auth })).json().items).toHaveLength(before);
+    // The admin page's own request.
+    const { host } = new URL(runtime.url);
+    const made = await call('/api/admin/backups', { method: 'POST', headers: { ...auth, 'sec-fetch-site': 'same-origin', origin: `http://${host}` } });
+    expect(made.status).toBe(201);
+  });
+
   it('serves the admin page, and the queue dashboard where the queue is BullMQ', async () => {
     const page = await call('/admin', { headers: auth });
     expect(page.status).toBe(200);

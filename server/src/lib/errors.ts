@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'INDEX_TOO_LARGE'
   | 'INVALID_QUERY'
   | 'UNAUTHORIZED'
+  | 'CROSS_SITE_REQUEST'
   | 'BACKUP_INVALID'
   | 'CONFLICT'
   | 'NOT_FOUND'
@@ -31,6 +32,7 @@ const statusByCode: Record<ErrorCode, number> = {
   INDEX_TOO_LARGE: 400,
   INVALID_QUERY: 400,
   UNAUTHORIZED: 401,
+  CROSS_SITE_REQUEST: 403,
   BACKUP_INVALID: 422,
   CONFLICT: 409,
   NOT_FOUND: 404,
