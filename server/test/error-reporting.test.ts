@@ -7,6 +7,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const fixture = fileURLToPath(new URL('./fixtures/crash.ts', import.meta.url));
+/** An operator's credentials, sent with the request that fails. */
+const CREDENTIALS = 'ops:admin-password-1';
 
 interface Received {
   path: string;
@@ -45,7 +47,7 @@ describe('error reporting to a Sentry DSN', () => {
 
   const run = (crash: string) =>
     promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
-      env: { PATH: process.env.PATH, CRASH: crash, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging', SENTRY_RELEASE: 'fibstack@9.9.9', ROLE: 'worker' },
+      env: { PATH: process.env.PATH, CRASH: crash, CREDENTIALS, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging', SENTRY_RELEASE: 'fibstack@9.9.9', ROLE: 'worker' },
     }).catch((error: { code?: number }) => error);
 
   /** The event whose exception is `message` (not one that merely shows it in a frame's source lines). */
@@ -70,6 +72,9 @@ describe('error reporting to a Sentry DSN', () => {
   it('reports an HTTP request that ended in a 500, with its route', async () => {
     await run('http');
     expect(eventWith('a bug behind a 500')).toMatchObject({ environment: 'staging', extra: { route: '/boom' } });
+    // Nothing of the request's credentials or cookies; what helps find the request stays.
+    expect(JSON.stringify(received)).not.toContain(Buffer.from(CREDENTIALS).toString('base64'));
+    expect(Object.keys((eventWith('a bug behind a 500')!.request as { headers: object }).headers)).toContain('host');
     // A client's mistake (a 4xx) is not an error of the service.
     expect(eventWith('index must be at most 10')).toBeUndefined();
   });

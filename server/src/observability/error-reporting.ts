@@ -7,6 +7,9 @@ import * as Sentry from '@sentry/node';
 import type { Config } from '../config.js';
 import type { JobHandler, JobHandlers, JobName } from '../jobs/types.js';
 
+/** The request headers a report may carry: what helps find the request, nothing that proves who sent it. */
+const REPORTED_HEADERS = new Set(['host', 'user-agent', 'accept', 'content-type', 'content-length', 'x-request-id']);
+
 export function startErrorReporting(config: Pick<Config, 'SENTRY_DSN' | 'SENTRY_ENVIRONMENT' | 'SENTRY_RELEASE' | 'NODE_ENV' | 'ROLE'>): boolean {
   if (!config.SENTRY_DSN) return false;
   Sentry.init({
@@ -20,6 +23,15 @@ export function startErrorReporting(config: Pick<Config, 'SENTRY_DSN' | 'SENTRY_
     // Errors only: no tracing, and no request bodies, cookies or IP addresses.
     tracesSampleRate: 0,
     sendDefaultPii: false,
+    // Even so Sentry keeps a request's headers, credentials and cookies among them: only these go.
+    beforeSend: (event) => {
+      if (event.request) {
+        const headers = event.request.headers ?? {};
+        event.request.headers = Object.fromEntries(Object.entries(headers).filter(([name]) => REPORTED_HEADERS.has(name.toLowerCase())));
+        delete event.request.cookies;
+      }
+      return event;
+    },
   });
   return true;
 }
