@@ -9,9 +9,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../server/test/support/services.js';
+import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from '../server/test/support/services.js';
 
 const run = promisify(execFile);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,11 +23,12 @@ describe('the backup commands on Postgres', () => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
   let db: pg.Client;
+  const namespace = redisNamespace();
 
   beforeAll(async () => {
     database = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'fibstack-backup-cli-'));
-    env = { PATH: process.env.PATH, DATABASE_URL: database.url, BACKUP_DIR: dir, LOG_LEVEL: 'warn' };
+    env = { PATH: process.env.PATH, DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, BACKUP_DIR: dir, LOG_LEVEL: 'warn' };
     await run(process.execPath, [join(root, 'server/dist/migrate.js')], { env });
     db = new pg.Client({ connectionString: database.url });
     await db.connect();
@@ -34,6 +36,7 @@ describe('the backup commands on Postgres', () => {
   afterAll(async () => {
     await db?.end();
     await database?.drop();
+    await namespace.clean();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -56,7 +59,13 @@ describe('the backup commands on Postgres', () => {
     // After the backup the batch was computed and another index asked for: the restore takes both back.
     await db.query(`UPDATE calculations SET status = 'done' WHERE index IN (7, 8)`);
     await db.query(`INSERT INTO calculations (index, status, digits, head, tail, requested_by) VALUES (10, 'queued', 2, '55', '55', 'cli')`);
+    // The servers cached F(7) done; the restore takes it back to queued.
+    const redis = new Redis(redisUrl);
+    const cached = `${namespace.prefix}:calculation:7`;
+    await redis.set(cached, JSON.stringify({ index: 7, status: 'done' }));
     expect((await command(env, 'restore', name)).stdout.trim()).toBe(`restored ${name}`);
+    expect(await redis.exists(cached)).toBe(0);
+    redis.disconnect();
 
     const restored = await rows();
     expect(restored.map(({ index, status, attempt }) => [Number(index), status, attempt])).toEqual([

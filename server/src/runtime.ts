@@ -89,7 +89,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   }
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
-  const backups = createBackupService(config, logger, db, () => requeueRestored(db, messaging.queue, logger));
+  const backups = createBackupService(config, logger, db, async () => {
+    await messaging.cache.clear();
+    return requeueRestored(db, messaging.queue, logger);
+  });
   let draining = false;
 
   // Both roles use threads: the worker to compute, the API to convert a value to decimal on first

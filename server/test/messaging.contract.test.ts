@@ -80,4 +80,15 @@ describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
     expect(await cache.get(6)).toBeUndefined();
     await cache.close();
   });
+
+  it('forgets every cached view when cleared', async () => {
+    adapters = createAdapters(kind);
+    const cache = await adapters.cache();
+    for (let index = 0; index < 2_500; index++) await cache.set(view(index));
+    await cache.clear();
+    for (const index of [0, 1_234, 2_499]) expect(await cache.get(index)).toBeUndefined();
+    await cache.set(view(7));
+    expect(await cache.get(7)).toEqual(view(7));
+    await cache.close();
+  });
 });

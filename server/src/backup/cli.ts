@@ -2,11 +2,13 @@
  * `npm run backup`, `npm run restore -- <name>`, `npm run backups`: the operator's backup commands, with
  * the same configuration as the server. The embedded database must not be in use by a running process.
  */
+import { RedisCache } from '../cache/redis.cache.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { createLogger } from '../lib/logger.js';
+import { createCommandRedis, whenReady } from '../lib/redis.js';
 import { createBackupService } from './create.js';
 
 const usage = 'usage: cli.js backup | restore <name> | list';
@@ -25,13 +27,21 @@ async function main([command, name]: string[]): Promise<void> {
     }
   } else if (command === 'restore' && name) {
     // On Postgres the restored unfinished work starts new attempts, which the workers' next
-    // reconciliation queues (RECONCILE_CRON). The embedded queue lives in its process: nothing to renew.
+    // reconciliation queues (RECONCILE_CRON), and the servers' cached views go: the restored record may
+    // not have them. The embedded queue and cache live in their process: nothing to renew.
     const db = config.DATABASE_URL ? await openDatabase(config) : undefined;
+    const redis = db && config.REDIS_URL ? await whenReady(createCommandRedis(config.REDIS_URL, logger)) : undefined;
     try {
-      const renew = db && (() => new CalculationRepository(db).renewUnfinished());
-      await createBackupService(config, logger, undefined, renew).restore(name);
+      const afterRestore =
+        db &&
+        (async () => {
+          await new CalculationRepository(db).renewUnfinished();
+          if (redis) await new RedisCache(redis, config.QUEUE_PREFIX).clear();
+        });
+      await createBackupService(config, logger, undefined, afterRestore).restore(name);
     } finally {
       await db?.destroy();
+      await redis?.quit();
     }
     console.log(`restored ${name}`);
   } else if (command === 'list') {

@@ -7,6 +7,8 @@ import type { CalculationView } from '../services/calculation.view.js';
 export interface CalculationCache {
   get(index: number): Promise<CalculationView | undefined>;
   set(view: CalculationView): Promise<void>;
+  /** Forgets every view: after a restore, the record may no longer have them. */
+  clear(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -23,6 +23,10 @@ export class MemoryCache implements CalculationCache {
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }
 
+  async clear(): Promise<void> {
+    this.entries.clear();
+  }
+
   async close(): Promise<void> {
     this.entries.clear();
   }

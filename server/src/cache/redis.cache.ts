@@ -17,9 +17,14 @@ export class RedisCache implements CalculationCache {
     await this.redis.set(this.key(view.index), JSON.stringify(view), 'EX', CACHE_TTL_SECONDS);
   }
 
+  async clear(): Promise<void> {
+    const scan = this.redis.scanStream({ match: this.key('*'), count: 1_000 }) as AsyncIterable<string[]>;
+    for await (const keys of scan) if (keys.length > 0) await this.redis.unlink(...keys);
+  }
+
   async close(): Promise<void> {}
 
-  private key(index: number): string {
+  private key(index: number | '*'): string {
     return `${this.prefix}:calculation:${index}`;
   }
 }
