@@ -9,14 +9,14 @@ import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from 
 
 const base = { HOST: '127.0.0.1', PORT: '0', WEB_DIR: '/nonexistent', SHUTDOWN_DRAIN_MS: '0' };
 
-describe('rate limit across two api replicas sharing Redis', () => {
+/** Two api replicas on a database and a Redis prefix of their own, for the tests of the enclosing describe. */
+function twoApiReplicas(settings: Record<string, string>): Runtime[] {
   let database: TestDatabase;
   const namespace = redisNamespace();
   const replicas: Runtime[] = [];
-
   beforeAll(async () => {
     database = await createTestDatabase();
-    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, RATE_LIMIT_MAX: '6' };
+    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, ...settings };
     replicas.push(await startRuntime(parseConfig(env), silentLogger));
     replicas.push(await startRuntime(parseConfig({ ...env, MIGRATE_ON_START: 'false' }), silentLogger));
   });
@@ -25,6 +25,11 @@ describe('rate limit across two api replicas sharing Redis', () => {
     await database?.drop();
     await namespace.clean();
   });
+  return replicas;
+}
+
+describe('rate limit across two api replicas sharing Redis', () => {
+  const replicas = twoApiReplicas({ DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '6' });
 
   it('counts one client’s requests on every replica, and answers 429 with Retry-After past the limit', async () => {
     const statuses: number[] = [];
@@ -78,21 +83,7 @@ describe('the cap on expensive work one client has unfinished', () => {
 });
 
 describe('the cap on expensive work, asked for many at once across replicas', () => {
-  let database: TestDatabase;
-  const namespace = redisNamespace();
-  const replicas: Runtime[] = [];
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' };
-    replicas.push(await startRuntime(parseConfig(env), silentLogger));
-    replicas.push(await startRuntime(parseConfig({ ...env, MIGRATE_ON_START: 'false' }), silentLogger));
-  });
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    await database?.drop();
-    await namespace.clean();
-  });
+  const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' });
 
   it('accepts no more than the cap, however the requests interleave', async () => {
     const statuses = await Promise.all(
