@@ -45,10 +45,22 @@ describe('pipeline', () => {
     const ci = read('ci.yml');
     expect(Object.keys(ci.on)).toEqual(expect.arrayContaining(['push', 'pull_request', 'workflow_call']));
     const runs = Object.values(ci.jobs).flatMap((job) => job.steps ?? []).map((step) => step.run ?? '');
-    for (const command of ['npm run lint', 'npm run typecheck', '--project server', '--project e2e', '--project deploy']) {
+    for (const command of ['npm run lint', 'npm run typecheck', 'npm run build:native', '--project server', '--project e2e', '--project deploy']) {
       expect(runs.join('\n')).toContain(command);
     }
     expect(Object.keys(ci.jobs.test!.services ?? {})).toEqual(['postgres', 'redis']);
+  });
+
+  it("installs on GitHub's runners the Debian packages the tests need on a fresh machine (.ci/run)", () => {
+    const needed = [...readFileSync(resolve(root, '.ci/run'), 'utf8').matchAll(/packages\+=\(([^)]*)\)/g)].flatMap((match) => match[1]!.split(/\s+/));
+    const installed = Object.values(read('ci.yml').jobs)
+      .flatMap((job) => job.steps ?? [])
+      .flatMap((step) => [...(step.run ?? '').matchAll(/apt-get install ((?:\\\n|[^\n])*)/g)].flatMap((match) => match[1]!.split(/[\s\\]+/)));
+    // The runner has a C++ toolchain and Python; browser-actions/setup-chrome brings Chromium.
+    const onTheRunner = ['g++', 'make', 'python3', 'chromium'];
+    expect(needed.length).toBeGreaterThan(10);
+    expect(needed.filter((name) => !installed.includes(name) && !onTheRunner.includes(name))).toEqual([]);
+    expect(installed).toContain('redis-server');
   });
 
   it('releases develop to staging and main to production, after the tests and the image build', () => {

@@ -3,6 +3,7 @@
  * never touched. Both come from the machine's own binaries, in a temporary folder, on free ports.
  */
 import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
 import { chmod, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,16 @@ import { freePort } from './ports.js';
 import { ManagedProcess } from '../topology/process.js';
 
 const run = promisify(execFile);
-const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const PG_BIN = process.env.PG_BIN ?? debianPostgresBin();
+
+/** Debian and Ubuntu keep each installed Postgres major in its own folder: the newest one is used. */
+function debianPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const majors = existsSync(root) ? readdirSync(root).filter((major) => existsSync(join(root, major, 'bin', 'initdb'))) : [];
+  const newest = majors.sort((a, b) => Number(b) - Number(a))[0];
+  if (!newest) throw new Error(`no Postgres server binaries in ${root}/<version>/bin: install postgresql, or set PG_BIN`);
+  return join(root, newest, 'bin');
+}
 
 export class PrivateRedis {
   private process: ManagedProcess | undefined;
