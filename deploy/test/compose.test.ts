@@ -79,6 +79,13 @@ describe('production compose', () => {
     services = (await resolved(files.production)).services;
   });
 
+  it('runs only a release named by its tag: CI pushes no "latest"', async () => {
+    const { FIBSTACK_TAG: _, ...env } = process.env;
+    const result = await run('docker-compose', ['-f', files.production[0]!, 'config'], { env: { ...env, SECRETS_DIR: secrets } });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('set FIBSTACK_TAG to the commit SHA to run');
+  });
+
   it('runs images by tag and builds nothing', () => {
     for (const [name, service] of Object.entries(services)) {
       expect(service.build, name).toBeUndefined();

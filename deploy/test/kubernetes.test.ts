@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { deployDir, runOk } from './support/run.js';
@@ -70,12 +71,13 @@ describe.each(['staging', 'production'])('kubernetes overlay: %s', async (enviro
     expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['api', 'web', 'worker']);
   });
 
-  it('puts everything in the environment namespace', () => {
-    const namespace = named('Namespace', environment === 'production' ? 'fibstack' : 'fibstack-staging');
-    expect(namespace).toBeDefined();
-    for (const object of objects.filter((o) => o.kind !== 'Namespace')) {
-      expect(object.metadata.namespace, object.metadata.name).toBe(namespace!.metadata.name);
-    }
+  it('puts everything in the environment namespace, which is created apart, once', async () => {
+    const [namespace] = parseAllDocuments(await readFile(`${deployDir}/kubernetes/overlays/${environment}/namespace.yaml`, 'utf8')).map(
+      (document) => document.toJS() as K8sObject,
+    );
+    expect(namespace).toMatchObject({ kind: 'Namespace', metadata: { name: environment === 'production' ? 'fibstack' : 'fibstack-staging' } });
+    // Only namespaced objects: credentials limited to the namespace (CI's) can apply the overlay.
+    for (const object of objects) expect(object.metadata.namespace, `${object.kind} ${object.metadata.name}`).toBe(namespace!.metadata.name);
   });
 
   it('runs every container unprivileged, with resources and probes', () => {
@@ -129,6 +131,8 @@ describe.each(['staging', 'production'])('kubernetes overlay: %s', async (enviro
     expect(hpa).toHaveLength(1);
     expect(hpa[0]!.spec!.scaleTargetRef).toMatchObject({ kind: 'Deployment', name: 'worker' });
     expect(hpa[0]!.spec!.maxReplicas).toBeGreaterThan(hpa[0]!.spec!.minReplicas!);
+    // The autoscaler owns the count: an apply must not set it back.
+    expect(named('Deployment', 'worker')!.spec).not.toHaveProperty('replicas');
   });
 
   it('guards every Deployment with a PodDisruptionBudget that selects its pods', () => {
