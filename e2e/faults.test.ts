@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson } from './support/api.js';
@@ -145,6 +146,15 @@ describe('faults', () => {
     const { during, outcomes } = await outageUnderLoad(redis, 10_000, 'redisRestart');
     expect(Math.max(...during.map((o) => o.ms))).toBeLessThan(1_000);
     expect(outcomes.length).toBeGreaterThan(during.length);
+    // The schedules of the periodic jobs lived in the Redis that was lost: the workers declared them again.
+    const queue = new Queue('calculations', { connection: { url: redis.url }, prefix: 'faults' });
+    try {
+      const schedulers = async () => (await queue.getJobSchedulers()).map((scheduler) => scheduler.key).sort();
+      for (const deadline = Date.now() + 10_000; (await schedulers()).length < 3 && Date.now() < deadline; ) await sleep(100);
+      expect(await schedulers()).toEqual(['backup', 'prune', 'reconcile']);
+    } finally {
+      await queue.close();
+    }
   });
 
   it('Postgres restarted: 503 with Retry-After meanwhile, recovery without restarting any process', async () => {

@@ -24,7 +24,7 @@ import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { ReadCache } from './lib/read-cache.js';
-import { assertHandlers, JobName, type JobQueue } from './jobs/types.js';
+import { assertHandlers, JobName, type JobHandler, type JobQueue, type ScheduledJobName } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
 import { reportingFinalFailures } from './observability/error-reporting.js';
 import { instrumentComputer, instrumentHandlers, observeSubmissionBatches } from './observability/instrument.js';
@@ -155,23 +155,32 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     const computer = instrumentComputer(pool, metrics);
     const { queue } = messaging;
     const compute = new ComputeService(db, computer, messaging.events, messaging.cache, logger);
+    // A periodic job that failed for good says so in the log (calculations log their own failures).
+    const periodic = (name: ScheduledJobName, run: () => Promise<unknown>): JobHandler<ScheduledJobName> => ({
+      handle: async () => void (await run()),
+      onFailed: async (_payload, error) => logger.error({ err: error, job: name }, `${name} failed`),
+    });
     const handlers = {
-      [JobName.Backup]: { handle: async () => void (await backups.create()) },
+      [JobName.Backup]: periodic(JobName.Backup, () => backups.create()),
       [JobName.ComputeFibonacci]: compute,
       [JobName.ComputeFibonacciBatch]: compute.batches,
-      [JobName.Prune]: { handle: async () => void (await prune(db, queue, config, logger)) },
-      [JobName.Reconcile]: { handle: async () => void (await reconcile(db, queue, logger)) },
+      [JobName.Prune]: periodic(JobName.Prune, () => prune(db, queue, config, logger)),
+      [JobName.Reconcile]: periodic(JobName.Reconcile, () => reconcile(db, queue, logger)),
     };
     assertHandlers(handlers);
-    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY, engine });
-    await queue.schedule({ [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON });
+    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics, config.JOB_ATTEMPTS)), { concurrency: config.WORKER_CONCURRENCY, engine });
+    const schedules = { [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON };
+    await queue.schedule(schedules);
     // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
-    // comes back (it may have restarted empty).
+    // comes back. It may have restarted empty: its schedules are declared again too.
     const resend = () => {
       reconcile(db, queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
     };
     resend();
-    messaging.onReconnect(resend);
+    messaging.onReconnect(() => {
+      queue.schedule(schedules).catch((error: unknown) => logger.warn({ err: error }, 'scheduling failed'));
+      resend();
+    });
   }
 
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');

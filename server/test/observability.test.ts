@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -129,5 +129,36 @@ describe('metrics on a port of their own', () => {
     const main = await fetch(`${runtime.url}/metrics`);
     await main.body?.cancel();
     expect(main.status).toBe(404);
+  });
+});
+
+describe('a scheduled job that fails for good', () => {
+  let runtime: Runtime;
+  let dir: string;
+  const { logger, lines } = capturingLogger();
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-obs-'));
+    // Backups go under a plain file: every attempt fails, and not for want of a dependency.
+    await writeFile(join(dir, 'not-a-folder'), '');
+    const config = parseConfig({
+      ...{ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', METRICS_PORT: '0', ROLE: 'worker', JOB_ATTEMPTS: '2' },
+      ...{ BACKUP_DIR: join(dir, 'not-a-folder', 'backups'), BACKUP_CRON: '* * * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' },
+    });
+    runtime = await startRuntime(config, logger);
+  });
+  afterAll(async () => {
+    await runtime?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs its last failure, and counts its first attempt as retried, its last as failed', async () => {
+    const failed = await eventually(() => lines.find((line) => line.msg === 'backup failed'), 15_000);
+    expect(failed).toMatchObject({ level: 50, job: 'backup', err: { code: 'ENOTDIR' } });
+    const text = await (await fetch(`${runtime.metricsUrl}/metrics`)).text();
+    const runs = (outcome: string) => metricSample(text, 'jobs_finished_total', { job: 'backup', outcome, role: 'worker' }) ?? 0;
+    expect(runs('failed')).toBeGreaterThanOrEqual(1);
+    expect(runs('retried')).toBeGreaterThanOrEqual(runs('failed'));
+    expect(runs('completed')).toBe(0);
   });
 });

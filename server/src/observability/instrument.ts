@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SubmissionBatchObserver } from '../services/calculation.service.js';
 import type { FibComputer } from '../services/compute.service.js';
 import { JobName, type JobHandler, type JobHandlers } from '../jobs/types.js';
+import { isTransientError } from '../lib/errors.js';
 import { sizeBucket, type Metrics } from './metrics.js';
 
 /** Every response, labelled by its route template (`/api/calculations/:index`), never the raw URL. */
@@ -15,21 +16,28 @@ export function instrumentHttp(app: FastifyInstance, metrics: Metrics): void {
   });
 }
 
-/** The same handlers, each run timed and counted by outcome. */
-export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): JobHandlers {
+/**
+ * The same handlers, each run timed and counted by outcome: `completed`; `failed`, a job's last attempt
+ * failing; `retried`, a run the job will have again (an attempt left, a dependency away, or its worker
+ * stopping: see runJob).
+ */
+export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics, attempts: number): JobHandlers {
   const timed: Partial<Record<JobName, JobHandler<JobName>>> = {};
   for (const name of Object.values(JobName)) {
     const handler = handlers[name] as JobHandler<JobName>;
     timed[name] = {
       async handle(payload, context) {
         const stop = metrics.jobDuration.startTimer({ job: name });
+        const finish = (outcome: 'completed' | 'failed' | 'retried') => {
+          stop({ outcome });
+          metrics.jobsFinished.inc({ job: name, outcome });
+        };
         try {
           await handler.handle(payload, context);
-          stop({ outcome: 'completed' });
-          metrics.jobsFinished.inc({ job: name, outcome: 'completed' });
+          finish('completed');
         } catch (error) {
-          stop({ outcome: 'failed' });
-          metrics.jobsFinished.inc({ job: name, outcome: 'failed' });
+          const final = context.attempt >= attempts && !isTransientError(error) && !context.signal.aborted;
+          finish(final ? 'failed' : 'retried');
           throw error;
         }
       },

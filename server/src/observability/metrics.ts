@@ -50,7 +50,7 @@ export class Metrics {
     });
     this.jobsFinished = new Counter({
       name: 'jobs_finished_total',
-      help: 'Job runs by job name and outcome (completed, failed)',
+      help: 'Job runs by job name and outcome (completed; failed, its last attempt; retried, it runs again)',
       labelNames: ['job', 'outcome'],
       registers: [this.registry],
     });
