@@ -1,4 +1,5 @@
 import { mkdtemp, rm } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -175,11 +176,28 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
       ['/api/calculations/-1', 400, 'INVALID_QUERY'],
       ['/api/calculations/77777', 404, 'NOT_FOUND'],
       ['/api/nothing-here', 404, 'NOT_FOUND'],
+      // Refused by the router before any route: a bad percent-encoding, a parameter over its length.
+      ['/api/calculations/%', 400, 'BAD_REQUEST'],
+      [`/api/calculations/${'1'.repeat(200)}`, 414, 'URI_TOO_LONG'],
     ] as const) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(status);
       expect((await read(response)).error.code, path).toBe(code);
     }
+  });
+
+  it('answers what the HTTP parser refuses in the same shape, and closes the connection', async () => {
+    const { port } = new URL(base);
+    const answer = await rawRequest(Number(port), 'FOO /api/calculations HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(/\r\nconnection: close\r\n/);
+    expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error: { code: 'BAD_REQUEST', message: 'the request is malformed' } });
+  });
+
+  it('answers HEAD /api/events with a stream’s headers, at once', async () => {
+    const response = await fetch(`${base}/api/events`, { method: 'HEAD', signal: AbortSignal.timeout(5_000) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
   });
 
   it('pages calculations and submissions newest first', async () => {
@@ -221,3 +239,12 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     expect(await json('/api/config')).toEqual({ maxIndex: MAX_INDEX, maxExactIndex: MAX_EXACT_INDEX });
   });
 });
+
+/** Sends bytes as they are (fetch would refuse them) and reads the answer until the server closes. */
+function rawRequest(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk)).on('error', reject).on('close', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}

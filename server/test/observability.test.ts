@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -101,6 +102,17 @@ describe('metrics and logs, embedded', () => {
     expect(after.statements - before.statements).toBe(batches);
     expect(after.queueSteps - before.queueSteps).toBe(batches);
     expect(after.statementSeconds).toBeGreaterThan(before.statementSeconds);
+  });
+
+  it('logs a body the client cut short as no outage', async () => {
+    const socket = connect(Number(new URL(runtime.url).port), '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /api/calculations HTTP/1.1\r\nHost: x\r\nX-Request-ID: cut-short-1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"index":41');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.destroy();
+    // Its handling follows the close within milliseconds; a second is ample.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(lines.filter((line) => line.reqId === 'cut-short-1' && Number(line.level) >= 40)).toEqual([]);
   });
 
   it('logs no credentials', () => {

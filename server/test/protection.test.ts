@@ -136,6 +136,7 @@ describe('protection of the embedded default', () => {
     expect(open.map((response) => response.status)).toEqual([200, 200]);
     const third = await fetch(`${runtime.url}/api/events`);
     expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('5');
     expect(await third.json()).toMatchObject({ error: { code: 'RATE_LIMITED' } });
     controller.abort();
   });

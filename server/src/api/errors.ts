@@ -1,4 +1,6 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isTransientError, UnavailableError, type ErrorCode } from '../lib/errors.js';
 import { reportError } from '../observability/error-reporting.js';
 
@@ -23,6 +25,11 @@ const fastifyErrors: Record<string, [ErrorCode, string]> = {
  */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    // The client went away in the middle of its body: nobody to answer, and no outage to report.
+    if (request.raw.readableAborted) {
+      request.log.debug({ reason: error.message }, 'request cut short by the client');
+      return reply.status(400).send(body('BAD_REQUEST', 'the request was cut short'));
+    }
     const known = toAppError(error);
     if (known) {
       if (known instanceof UnavailableError) request.log.warn({ reason: error.message }, 'dependency unavailable');
@@ -43,6 +50,39 @@ function toAppError(error: FastifyError): AppError | undefined {
   // Other client errors fastify raises: bad JSON, forbidden keys such as __proto__.
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return new AppError(...INVALID_JSON);
   return undefined;
+}
+
+/**
+ * Fastify's router refusing an address before any route sees it: a bad percent-encoding, a path
+ * parameter over its length limit. Answered in the API's shape, as nginx answers its own refusals.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  // No route, so no route's hooks: the request id is set here.
+  void reply.header('x-request-id', request.id);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') void reply.status(414).send(body('URI_TOO_LONG', 'the address is too long'));
+  else void reply.status(400).send(body('BAD_REQUEST', 'the address is not valid'));
+}
+
+/**
+ * What Node's HTTP parser refuses before Fastify has a request (a malformed request line or header,
+ * headers over 16 kB, a request too slow to arrive): answered in the API's shape, then the connection
+ * closes, as Node's own answer does. A connection the client reset needs no answer.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'the request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'the request took too long to arrive']
+        : [400, 'the request is malformed'];
+  const text = JSON.stringify(body('BAD_REQUEST', message));
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(error);
 }
 
 export function body(code: ErrorCode, message: string): ErrorBody {

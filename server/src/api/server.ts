@@ -10,7 +10,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { metricsRoute } from '../observability/metrics.routes.js';
 import { adminGuard } from './admin-auth.js';
 import type { ApiContext, HealthContext } from './context.js';
-import { body, registerErrorHandling } from './errors.js';
+import { answerClientError, answerFrameworkError, body, registerErrorHandling } from './errors.js';
 import { adminRoutes, type AdminContext } from './routes/admin.js';
 import { registerProtection } from './protection.js';
 import { calculationRoutes } from './routes/calculations.js';
@@ -55,6 +55,8 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
     return503OnClosing: false,
     connectionTimeout: 60_000,
     requestTimeout: 30_000,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
 
   // JSON only: a text/plain body is a 415, not a string to guess at.

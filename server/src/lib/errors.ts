@@ -3,6 +3,8 @@
  * translates them in one place (api/errors.ts). Anything else is a bug and becomes a generic 500.
  */
 export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'URI_TOO_LONG'
   | 'INVALID_BODY'
   | 'INDEX_REQUIRED'
   | 'INDEX_NOT_INTEGER'
@@ -25,6 +27,8 @@ export type ErrorCode =
   | 'INTERNAL';
 
 const statusByCode: Record<ErrorCode, number> = {
+  BAD_REQUEST: 400,
+  URI_TOO_LONG: 414,
   INVALID_BODY: 400,
   INDEX_REQUIRED: 400,
   INDEX_NOT_INTEGER: 400,

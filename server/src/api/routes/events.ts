@@ -7,9 +7,14 @@ export function eventRoutes(app: FastifyInstance, { streams, draining }: ApiCont
     // A stream opened now would hold the stopping process open until its deadline: the client
     // reconnects instead, to another replica behind the proxy.
     if (draining()) throw new UnavailableError('this api process is shutting down; reconnect');
-    if (!streams.admits(request.ip)) throw new AppError('RATE_LIMITED', 'too many open event streams from this client');
+    // HEAD: the headers of a stream, and no stream (Node sends no body to HEAD, so one would never end).
+    if (request.method === 'HEAD') return reply.type('text/event-stream').header('cache-control', 'no-cache').send();
+    if (!streams.admits(request.ip)) throw new AppError('RATE_LIMITED', 'too many open event streams from this client', STREAM_RETRY_SECONDS);
     reply.hijack();
     // Hijacked, the stream skips fastify's reply pipeline: carry over the headers set so far (security, request id).
     streams.add(reply.raw, request.ip, { ...reply.getHeaders(), 'x-request-id': request.id } as Record<string, string>);
   });
 }
+
+/** When a client refused for holding too many streams may try again: one of them may have ended by then. */
+const STREAM_RETRY_SECONDS = 5;
