@@ -2,7 +2,7 @@
  * The operator's backup commands (`npm run backup`, `npm run backups`, `npm run restore`) as built, on a
  * Postgres database of their own.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,5 +82,55 @@ describe('the backup commands on Postgres', () => {
     const before = await rows();
     await expect(command(env, 'restore', 'fibstack-2020-01-01T00-00-00-000Z.pgdump')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no backup named/) });
     expect(await rows()).toEqual(before);
+  });
+});
+
+describe('the embedded database, held by one process at a time', () => {
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let server: ChildProcess | undefined;
+
+  /** `npm start` as built, on this test's DATA_DIR; resolves once it has started. */
+  const start = () =>
+    new Promise<ChildProcess>((resolveStarted, reject) => {
+      const child = spawn(process.execPath, [join(root, 'server/dist/main.js')], { env: { ...env, PORT: '0', LOG_LEVEL: 'info' } });
+      let output = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (output.includes('"msg":"started"')) resolveStarted(child);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code} before starting: ${output}`)));
+    });
+  const exited = (child: ChildProcess) => new Promise((resolveExit) => (child.exitCode !== null ? resolveExit(child.exitCode) : child.once('exit', resolveExit)));
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'fibstack-embedded-lock-'));
+    env = { PATH: process.env.PATH, DATA_DIR: dir, BACKUP_DIR: join(dir, 'backups'), WEB_DIR: '/nonexistent', HOST: '127.0.0.1', LOG_LEVEL: 'warn' };
+  });
+  afterAll(async () => {
+    if (server && server.exitCode === null) {
+      server.kill('SIGTERM');
+      await exited(server);
+    }
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('refuses a second server, and a backup, while one runs, saying why', { timeout: 60_000 }, async () => {
+    server = await start();
+    const refusals = await Promise.all([
+      run(process.execPath, [join(root, 'server/dist/main.js')], { env: { ...env, PORT: '0' } }).catch((error: { code: number; stderr: string }) => error),
+      command(env, 'backup').catch((error: { code: number; stderr: string }) => error),
+    ]);
+    for (const refusal of refusals) {
+      expect(refusal).toMatchObject({ code: 1, stderr: expect.stringContaining(`the embedded database in ${dir} is in use by another process`) });
+    }
+  });
+
+  it('takes over from a server that was killed, once its lock is stale', { timeout: 60_000 }, async () => {
+    if (server!.exitCode === null) server!.kill('SIGKILL');
+    await exited(server!);
+    // start() rejects if the new server exits instead of starting.
+    server = await start();
+    expect(server.exitCode).toBeNull();
   });
 });

@@ -3,6 +3,7 @@
  * (an orchestrator's stop: the API drains first) or SIGINT (Ctrl-C at a terminal: no drain).
  */
 import { ConfigError, loadConfig } from './config.js';
+import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './lib/logger.js';
 import { flushErrorReports, reportError, startErrorReporting } from './observability/error-reporting.js';
 import { startRuntime } from './runtime.js';
@@ -40,7 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
     console.error(error.message);
   } else {
     console.error('fibstack failed to start:', error);

@@ -81,7 +81,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const runsWorker = config.ROLE !== 'api';
   const engine = engineFor(config.FIB_ENGINE);
 
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, logger);
   if (config.MIGRATE_ON_START) {
     const { applied, newer } = await migrateToLatest(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');

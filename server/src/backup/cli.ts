@@ -4,6 +4,7 @@
  */
 import { RedisCache } from '../cache/redis.cache.js';
 import { ConfigError, loadConfig } from '../config.js';
+import { DataDirInUseError } from '../db/data-dir-lock.js';
 import { openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
@@ -54,6 +55,6 @@ async function main([command, name]: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  console.error(error instanceof AppError || error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof AppError || error instanceof ConfigError || error instanceof DataDirInUseError ? error.message : error);
   process.exit(1);
 });

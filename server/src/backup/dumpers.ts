@@ -3,9 +3,10 @@
  * data-directory archive for the embedded database.
  */
 import { execFile } from 'node:child_process';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from '../db/data-dir-lock.js';
 import { embeddedDataDir } from '../db/database.js';
 import type { PGlitePool } from '../db/pglite-pool.js';
 import { AppError } from '../lib/errors.js';
@@ -80,6 +81,17 @@ export class PGliteDumper implements Dumper {
     if (this.pool) {
       throw new AppError('CONFLICT', 'the embedded database is in use: stop the process, then run `npm run restore -- <name>`');
     }
+    // Refused while a process has the database open: it would go on with the files it had.
+    await mkdir(this.dataDir, { recursive: true });
+    const unlock = await lockDataDir(this.dataDir, () => {});
+    try {
+      await this.replace(file);
+    } finally {
+      await unlock();
+    }
+  }
+
+  private async replace(file: string): Promise<void> {
     const live = embeddedDataDir(this.dataDir);
     const aside = `${live}.before-restore-${Date.now()}`;
     await rename(live, aside).catch((error: NodeJS.ErrnoException) => {

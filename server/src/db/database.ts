@@ -3,6 +3,8 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
+import type { Logger } from '../lib/logger.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { PGlitePool } from './pglite-pool.js';
 import type { Database } from './schema.js';
 
@@ -14,7 +16,7 @@ const INT8 = 20;
  * Opens the database this process uses: Postgres when DATABASE_URL is set, otherwise the embedded PGlite
  * in DATA_DIR. Both speak the same SQL and run the same migrations.
  */
-export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR'>): Promise<Db> {
+export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABASE_POOL_SIZE' | 'DATA_DIR'>, logger?: Logger): Promise<Db> {
   if (config.DATABASE_URL) {
     const pool = new pg.Pool({
       connectionString: config.DATABASE_URL,
@@ -32,8 +34,13 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABA
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   await mkdir(config.DATA_DIR, { recursive: true });
-  const pglite = await PGlite.create(embeddedDataDir(config.DATA_DIR), { parsers: { [INT8]: Number } });
-  const pool = new PGlitePool(pglite);
+  // One process at a time (see lockDataDir). Losing the lock means its folder was tampered with.
+  const unlock = await lockDataDir(config.DATA_DIR, (error) => logger?.error({ err: error }, 'the lock of the embedded database was lost'));
+  const pglite = await PGlite.create(embeddedDataDir(config.DATA_DIR), { parsers: { [INT8]: Number } }).catch(async (error: unknown) => {
+    await unlock();
+    throw error;
+  });
+  const pool = new PGlitePool(pglite, unlock);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   embedded.set(db, pool);
   return db;

@@ -8,7 +8,11 @@ import type { PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kyse
 export class PGlitePool implements PostgresPool {
   private tail: Promise<void> = Promise.resolve();
 
-  constructor(private readonly pglite: PGlite) {}
+  constructor(
+    private readonly pglite: PGlite,
+    /** What follows closing the database: its data folder is let go. */
+    private readonly onClosed: () => Promise<void> = async () => {},
+  ) {}
 
   async connect(): Promise<PostgresPoolClient> {
     let release!: () => void;
@@ -35,7 +39,11 @@ export class PGlitePool implements PostgresPool {
 
   async end(): Promise<void> {
     await this.tail;
-    await this.pglite.close();
+    try {
+      await this.pglite.close();
+    } finally {
+      await this.onClosed();
+    }
   }
 }
 
