@@ -13,6 +13,7 @@ import type { CalculationCache } from './cache/cache.js';
 import { MemoryCache } from './cache/memory.cache.js';
 import { RedisCache } from './cache/redis.cache.js';
 import { ConfigError, SHUTDOWN_CLOSE_MS, type Config } from './config.js';
+import { BackupInProgressError } from './backup/dumpers.js';
 import { openDatabase, pingDatabase, type Db } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { EventBus } from './events/bus.js';
@@ -161,7 +162,13 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       onFailed: async (_payload, error) => logger.error({ err: error, job: name }, `${name} failed`),
     });
     const handlers = {
-      [JobName.Backup]: periodic(JobName.Backup, () => backups.create()),
+      // A tick while another backup is being made (a long dump, the admin's) is skipped, not piled up.
+      [JobName.Backup]: periodic(JobName.Backup, () =>
+        backups.create().catch((error: unknown) => {
+          if (!(error instanceof BackupInProgressError)) throw error;
+          logger.info('backup skipped: another one is being made');
+        }),
+      ),
       [JobName.ComputeFibonacci]: compute,
       [JobName.ComputeFibonacciBatch]: compute.batches,
       [JobName.Prune]: periodic(JobName.Prune, () => prune(db, queue, config, logger)),

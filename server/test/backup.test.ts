@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBackupService } from '../src/backup/create.js';
@@ -53,6 +54,33 @@ describe('backups of Postgres to a directory', () => {
   afterEach(async () => {
     await database.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('makes one backup at a time: one asked for while another is being made is refused', async () => {
+    const other = new pg.Client({ connectionString: database.url });
+    await other.connect();
+    try {
+      // The lock a backup being made holds.
+      await other.query('SELECT pg_advisory_lock($1, 0)', [0x66696262]);
+      const backups = createBackupService(config, silentLogger);
+      await expect(backups.create()).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('already being made') });
+      await other.query('SELECT pg_advisory_unlock_all()');
+      await backups.create();
+      expect(await backups.list()).toHaveLength(1);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('says so plainly where pg_dump and pg_restore are not installed', async () => {
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      const backups = createBackupService(config, silentLogger);
+      await expect(backups.create()).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/^pg_dump is not installed/) });
+    } finally {
+      process.env.PATH = path;
+    }
   });
 
   it('brings every row back after the tables are wiped', async () => {

@@ -2,10 +2,11 @@
  * How each kind of database is dumped and restored: pg_dump's custom format for Postgres, PGlite's own
  * data-directory archive for the embedded database.
  */
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileOptions } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
 import { lockDataDir } from '../db/data-dir-lock.js';
 import { embeddedDataDir } from '../db/database.js';
 import type { PGlitePool } from '../db/pglite-pool.js';
@@ -13,6 +14,32 @@ import { AppError } from '../lib/errors.js';
 import type { BackupInfo } from './store.js';
 
 const run = promisify(execFile);
+
+/** The first key of the backup's advisory lock ("fibb"); the clients' locks use another. */
+const BACKUP_LOCK = 0x66696262;
+/** How long pg_dump waits for a table another transaction holds exclusively. */
+const DUMP_LOCK_WAIT = '2min';
+
+/** Another backup of the same database is being made. */
+export class BackupInProgressError extends AppError {
+  constructor() {
+    super('CONFLICT', 'a backup is already being made; try again once it is written');
+    this.name = 'BackupInProgressError';
+  }
+}
+
+/** Runs pg_dump or pg_restore; where there is none (the server image has neither), says so plainly. */
+async function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], options: ExecFileOptions): Promise<void> {
+  try {
+    await run(tool, args, options);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    throw new AppError(
+      'CONFLICT',
+      `${tool} is not installed where this process runs: in containers the deployment's backup service makes the backups (docs/deploy.md)`,
+    );
+  }
+}
 
 export interface Dumper {
   readonly kind: BackupInfo['kind'];
@@ -32,29 +59,48 @@ export class PostgresDumper implements Dumper {
   private readonly dbname: string;
   private readonly env: NodeJS.ProcessEnv;
 
-  constructor(databaseUrl: string) {
+  constructor(private readonly databaseUrl: string) {
     const url = new URL(databaseUrl);
     this.env = { ...process.env, PGPASSWORD: decodeURIComponent(url.password) };
     url.password = '';
     this.dbname = url.toString();
   }
 
+  /**
+   * One dump at a time across every process: a scheduled one, the admin's and the CLI's would otherwise
+   * pile up behind a table lock. The dump holds a session-level advisory lock on a connection of its own.
+   */
   async dump(file: string): Promise<void> {
-    await run('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--dbname=${this.dbname}`, `--file=${file}`], { env: this.env });
+    const client = new pg.Client({ connectionString: this.databaseUrl });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ locked: boolean }>('SELECT pg_try_advisory_lock($1, 0) AS locked', [BACKUP_LOCK]);
+      if (!rows[0]!.locked) throw new BackupInProgressError();
+      // A table locked for longer (a migration) fails the dump, which is tried again later, rather than
+      // holding it, and the lock above, for good.
+      await runTool('pg_dump', ['--format=custom', '--no-owner', '--no-privileges', `--lock-wait-timeout=${DUMP_LOCK_WAIT}`, `--dbname=${this.dbname}`, `--file=${file}`], {
+        env: this.env,
+      });
+    } finally {
+      await client.end().catch(() => {});
+    }
   }
 
   async restore(file: string): Promise<void> {
     // Reading the archive's table of contents refuses a file that is not a pg_dump archive at all.
-    await run('pg_restore', ['--list', file]).catch(() => {
+    await runTool('pg_restore', ['--list', file], { env: this.env }).catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
       throw new AppError('BACKUP_INVALID', 'the backup is not a readable pg_dump archive; nothing was restored');
     });
     // One transaction: a restore that fails part-way (a truncated archive) rolls back and leaves the
     // live database as it was.
-    await run(
+    await runTool(
       'pg_restore',
       ['--clean', '--if-exists', '--no-owner', '--no-privileges', '--single-transaction', '--exit-on-error', `--dbname=${this.dbname}`, file],
       { env: this.env, maxBuffer: 16 * 1024 * 1024 },
-    ).catch(() => {
+    ).catch((error: unknown) => {
+      if (error instanceof AppError) throw error;
       throw new AppError('BACKUP_INVALID', 'pg_restore failed; the restore was rolled back and nothing changed');
     });
   }

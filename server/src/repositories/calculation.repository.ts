@@ -147,12 +147,12 @@ export class CalculationRepository {
       .executeTakeFirst();
   }
 
-  /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
   /** Holds `client`'s lock until the transaction ends (a transaction-level advisory lock). */
   async lockClient(client: string): Promise<void> {
     await sql`SELECT pg_advisory_xact_lock(${CLIENT_LOCKS}, hashtext(${client}))`.execute(this.db);
   }
 
+  /** Calculations of at least `minIndex` that `client` asked for and that are not finished. */
   async countPending(client: string, minIndex: number): Promise<number> {
     const { count } = await this.db
       .selectFrom('calculations')
