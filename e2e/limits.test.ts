@@ -1,4 +1,5 @@
 /** nginx's per-client limits, on a topology of its own with a low request rate. */
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestTopology, type TestTopology } from './support/test-topology.js';
 import type { Topology } from './topology/topology.js';
@@ -24,6 +25,22 @@ describe('limits at the proxy', () => {
     await Promise.all([...rest, ...responses.filter((response) => response.status !== 429)].map((response) => response.body?.cancel()));
   });
 
+  it('answers what nginx refuses itself in the API’s error shape, with a request id', async () => {
+    for (const [request, status, code] of [
+      ['GET /api/calculations/% HTTP/1.1', 400, 'BAD_REQUEST'],
+      [`GET /api/calculations?x=${'1'.repeat(20_000)} HTTP/1.1`, 414, 'URI_TOO_LONG'],
+      ['POST / HTTP/1.1', 405, 'METHOD_NOT_ALLOWED'],
+    ] as const) {
+      const answer = await rawRequest(topology.url, `${request}\r\nHost: localhost\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`);
+      const [headers, body] = answer.split('\r\n\r\n');
+      const head = `${headers}\r\n`;
+      expect(head, request.slice(0, 30)).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(head, request.slice(0, 30)).toMatch(/\r\nContent-Type: application\/json\r\n/);
+      expect(head, request.slice(0, 30)).toMatch(/\r\nX-Request-ID: [0-9a-f]{32}\r\n/);
+      expect(JSON.parse(body!), request.slice(0, 30)).toEqual({ error: { code, message: expect.any(String) } });
+    }
+  });
+
   it('serves the web client with a strict content security policy', async () => {
     const page = await fetch(`${topology.url}/`);
     expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
@@ -31,3 +48,13 @@ describe('limits at the proxy', () => {
     await page.arrayBuffer();
   });
 });
+
+/** Sends bytes as they are (fetch would refuse them) and reads the answer until nginx closes. */
+function rawRequest(url: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.end(text));
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk)).on('error', reject).on('close', () => resolve(Buffer.concat(chunks).toString()));
+  });
+}
