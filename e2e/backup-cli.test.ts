@@ -78,6 +78,19 @@ describe('the backup commands on Postgres', () => {
     expect(restored[0]!.batch).not.toBe(batch);
   });
 
+  it('renews unfinished work and clears cached views after a restore made by other means', async () => {
+    await db.query(`UPDATE calculations SET status = 'queued' WHERE index = 9`);
+    const before = await rows();
+    const redis = new Redis(redisUrl);
+    const cached = `${namespace.prefix}:calculation:9`;
+    await redis.set(cached, JSON.stringify({ index: 9, status: 'done' }));
+    expect((await command(env, 'renew')).stdout.trim()).toBe('unfinished work renewed, cached views cleared');
+    expect(await redis.exists(cached)).toBe(0);
+    redis.disconnect();
+    const after = await rows();
+    expect(after.map(({ index, attempt }) => [Number(index), attempt])).toEqual(before.map(({ index, attempt }) => [Number(index), attempt + 1]));
+  });
+
   it('refuses an unknown backup and changes nothing', async () => {
     const before = await rows();
     await expect(command(env, 'restore', 'fibstack-2020-01-01T00-00-00-000Z.pgdump')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no backup named/) });

@@ -1,18 +1,19 @@
 /**
  * `npm run backup`, `npm run restore -- <name>`, `npm run backups`: the operator's backup commands, with
  * the same configuration as the server. The embedded database must not be in use by a running process.
+ * `cli.js renew` does what follows a restore made by other means (pg_restore by hand, in containers).
  */
 import { RedisCache } from '../cache/redis.cache.js';
-import { ConfigError, loadConfig } from '../config.js';
+import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DataDirInUseError } from '../db/data-dir-lock.js';
 import { openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
-import { createLogger } from '../lib/logger.js';
+import { createLogger, type Logger } from '../lib/logger.js';
 import { createCommandRedis, whenReady } from '../lib/redis.js';
 import { createBackupService } from './create.js';
 
-const usage = 'usage: cli.js backup | restore <name> | list';
+const usage = 'usage: cli.js backup | restore <name> | list | renew';
 
 async function main([command, name]: string[]): Promise<void> {
   const config = loadConfig();
@@ -27,30 +28,41 @@ async function main([command, name]: string[]): Promise<void> {
       await db?.destroy();
     }
   } else if (command === 'restore' && name) {
-    // On Postgres the restored unfinished work starts new attempts, which the workers' next
-    // reconciliation queues (RECONCILE_CRON), and the servers' cached views go: the restored record may
-    // not have them. The embedded queue and cache live in their process: nothing to renew.
-    const db = config.DATABASE_URL ? await openDatabase(config) : undefined;
-    const redis = db && config.REDIS_URL ? await whenReady(createCommandRedis(config.REDIS_URL, logger)) : undefined;
-    try {
-      const afterRestore =
-        db &&
-        (async () => {
-          await new CalculationRepository(db).renewUnfinished();
-          if (redis) await new RedisCache(redis, config.QUEUE_PREFIX).clear();
-        });
-      await createBackupService(config, logger, undefined, afterRestore).restore(name);
-    } finally {
-      await db?.destroy();
-      await redis?.quit();
-    }
+    await withRenewal(config, logger, (renew) => createBackupService(config, logger, undefined, renew).restore(name));
     console.log(`restored ${name}`);
+  } else if (command === 'renew') {
+    if (!config.DATABASE_URL) throw new ConfigError(['renew is for Postgres (DATABASE_URL): the embedded queue and cache live in the server']);
+    await withRenewal(config, logger, async (renew) => renew?.());
+    console.log(config.REDIS_URL ? 'unfinished work renewed, cached views cleared' : 'unfinished work renewed');
   } else if (command === 'list') {
     const backups = await createBackupService(config, logger).list();
     if (backups.length === 0) console.log('no backups');
     for (const backup of backups) console.log(`${backup.name}  ${backup.kind}  ${backup.bytes} bytes  ${backup.createdAt}`);
   } else {
     throw new ConfigError([usage]);
+  }
+}
+
+/**
+ * Runs `work` with what follows a restore on Postgres: the restored unfinished work starts new attempts
+ * (whose jobs the workers' next reconciliation queues) and the servers' cached views go, since the
+ * restored record may not have them. Undefined for the embedded database: its queue and cache live in
+ * its process, which a restore needs stopped.
+ */
+async function withRenewal(config: Config, logger: Logger, work: (renew?: () => Promise<void>) => Promise<unknown>): Promise<void> {
+  const db = config.DATABASE_URL ? await openDatabase(config) : undefined;
+  const redis = db && config.REDIS_URL ? await whenReady(createCommandRedis(config.REDIS_URL, logger)) : undefined;
+  try {
+    await work(
+      db &&
+        (async () => {
+          await new CalculationRepository(db).renewUnfinished();
+          if (redis) await new RedisCache(redis, config.QUEUE_PREFIX).clear();
+        }),
+    );
+  } finally {
+    await db?.destroy();
+    await redis?.quit();
   }
 }
 
