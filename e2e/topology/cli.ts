@@ -5,6 +5,8 @@
  *   DATABASE_URL  Postgres to use (default postgres://postgres@127.0.0.1:5432/fibstack; created if missing)
  *   REDIS_URL     Redis to use (default redis://127.0.0.1:6379)
  *   PORT          nginx's port (default 8080); APIS / WORKERS how many of each (default 2 / 2)
+ *   ADMIN_PASSWORD, LOG_LEVEL  passed to the servers
+ * The per-client limits are off (one address drives it all); their tests turn them on.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -23,7 +25,10 @@ const topology = new Topology({
   port: Number(process.env.PORT ?? 8080),
   apis: Number(process.env.APIS ?? 2),
   workers: Number(process.env.WORKERS ?? 2),
-  env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'info' },
+  env: {
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    ...(process.env.ADMIN_PASSWORD ? { ADMIN_PASSWORD: process.env.ADMIN_PASSWORD } : {}),
+  },
 });
 
 // Ctrl-C reaches this process twice: from the terminal, and passed on by npm and tsx.

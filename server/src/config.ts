@@ -40,7 +40,7 @@ const cron = z.string().refine(
 
 /** Keys are the environment variable names; the example env files under deploy/ list the same keys. */
 export const configSchema = z.object({
-  /** development | test | production: production turns on JSON-only logs and stricter defaults. */
+  /** development | test | production: the environment error reports are tagged with, unless SENTRY_ENVIRONMENT says. */
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** Which parts run in this process: api, worker, or all (api + worker + web client, the embedded default). */
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),

@@ -6,6 +6,8 @@ describe('admin formatting', () => {
     expect(percent(0.125)).toBe('12.5%');
     expect(duration(null)).toBe('—');
     expect(duration(250)).toBe('250 ms');
+    expect(duration(136.08768299999792)).toBe('136 ms');
+    expect(duration(0.0421)).toBe('0.04 ms');
     expect(duration(1_500)).toBe('1.50 s');
     const now = Date.parse('2026-01-01T00:10:00Z');
     expect(ago('2026-01-01T00:09:48Z', now)).toBe('12 s ago');

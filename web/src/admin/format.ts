@@ -6,7 +6,9 @@ export function percent(rate: number): string {
 
 export function duration(ms: number | null): string {
   if (ms === null) return '—';
-  return ms < 1_000 ? `${ms} ms` : `${(ms / 1_000).toFixed(2)} s`;
+  if (ms >= 1_000) return `${(ms / 1_000).toFixed(2)} s`;
+  // Small F(n) take well under a millisecond: those keep two decimals, the rest whole milliseconds.
+  return ms < 10 ? `${ms.toFixed(2)} ms` : `${Math.round(ms)} ms`;
 }
 
 /** "12 s ago", from an ISO time and now. */
