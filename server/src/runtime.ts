@@ -155,7 +155,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   if (runsWorker) {
     const computer = instrumentComputer(pool, metrics);
     const { queue } = messaging;
-    const compute = new ComputeService(db, computer, messaging.events, messaging.cache, logger);
+    const compute = new ComputeService(db, computer, queue, messaging.events, messaging.cache, logger);
     // A periodic job that failed for good says so in the log (calculations log their own failures).
     const periodic = (name: ScheduledJobName, run: () => Promise<unknown>): JobHandler<ScheduledJobName> => ({
       handle: async () => void (await run()),

@@ -5,6 +5,7 @@ import { MemoryEventBus } from '../src/events/memory.bus.js';
 import type { AppEvent } from '../src/events/bus.js';
 import { computeWith } from '../src/fib/compute.task.js';
 import { bigintEngine } from '../src/fib/engine.js';
+import { MemoryQueue } from '../src/jobs/memory.queue.js';
 import { WorkerLostError } from '../src/jobs/run-job.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { ComputeService } from '../src/services/compute.service.js';
@@ -24,6 +25,8 @@ describe('ComputeService on Postgres: batches', () => {
   let db: Db;
   let calculations: CalculationRepository;
   let compute: ComputeService;
+  // Jobs the service queues wait here: no worker takes them.
+  const queue = new MemoryQueue({ attempts: 3, closeTimeoutMs: 1_000 });
   const events: AppEvent[] = [];
   const computed: number[] = [];
   const context = { signal: new AbortController().signal, attempt: 1, id: 'fibs-test' };
@@ -35,9 +38,12 @@ describe('ComputeService on Postgres: batches', () => {
     const bus = new MemoryEventBus();
     await bus.subscribe((event) => void events.push(event));
     const fib = { compute: async (index: number) => (computed.push(index), computeWith(bigintEngine, index)) };
-    compute = new ComputeService(db, fib, bus, new MemoryCache(), silentLogger);
+    compute = new ComputeService(db, fib, queue, bus, new MemoryCache(), silentLogger);
   });
-  afterAll(() => database.close());
+  afterAll(async () => {
+    await queue.close();
+    await database.close();
+  });
 
   const submit = (indexes: number[]) =>
     calculations.submitMany(indexes.map((index) => ({ index, client: 'client-c', requestId: `compute-${index}-${Math.random()}`, summary: summary(index) })));
@@ -100,5 +106,26 @@ describe('ComputeService on Postgres: batches', () => {
       status: 'failed',
       error: 'The workers computing it stopped before finishing, too many times.',
     });
+  });
+
+  it('queues a calculation again as a new attempt when its failed job is run again (a retry from the queue dashboard)', async () => {
+    const [submitted] = await submit([310]);
+    const payload = { batch: submitted!.calculation.batch!, calculations: [{ index: 310, attempt: 1 }] };
+    await compute.batches.onFailed!(payload, new Error('boom'));
+    events.length = 0;
+    const waiting = (await queue.counts()).waiting;
+
+    await compute.batches.handle(payload, context);
+    expect(await db.selectFrom('calculations').select(['status', 'attempt', 'batch']).where('index', '=', 310).executeTakeFirst()).toEqual({
+      status: 'queued',
+      attempt: 2,
+      batch: null,
+    });
+    expect((await queue.counts()).waiting).toBe(waiting + 1);
+    expect(events).toContainEqual({ type: 'calculation', data: expect.objectContaining({ index: 310, status: 'queued' }) });
+
+    // Run once more, the old job finds nothing failed: nothing more is queued.
+    await compute.batches.handle(payload, context);
+    expect((await queue.counts()).waiting).toBe(waiting + 1);
   });
 });

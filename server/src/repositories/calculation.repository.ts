@@ -135,14 +135,15 @@ export class CalculationRepository {
     });
   }
 
-  /** Queues a failed calculation again as a new attempt; undefined when it is not failed. */
-  async requeueFailed(index: number): Promise<CalculationRow | undefined> {
+  /** Queues a failed calculation (of that attempt, if given) again as a new attempt; undefined when it is not failed. */
+  async requeueFailed(index: number, attempt?: number): Promise<CalculationRow | undefined> {
     return this.db
       .updateTable('calculations')
       // Queued again alone: the job of its old batch may still be kept, finished, under the batch's id.
       .set({ status: 'queued', attempt: sql`attempt + 1`, error: null, started_at: null, completed_at: null, batch: null })
       .where('index', '=', index)
       .where('status', '=', 'failed')
+      .$if(attempt !== undefined, (query) => query.where('attempt', '=', attempt!))
       .returningAll()
       .executeTakeFirst();
   }

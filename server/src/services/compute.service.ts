@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
 import { asciiText } from '../fib/codec.js';
 import type { ComputeResult } from '../fib/compute.task.js';
-import type { JobContext, JobHandler, JobName, JobPayloads } from '../jobs/types.js';
+import { JobName, type JobContext, type JobHandler, type JobPayloads, type JobQueue } from '../jobs/types.js';
 import type { Logger } from '../lib/logger.js';
 import { INLINE_MAX_INDEX } from '../fib/pool.js';
 import { Batcher } from '../lib/batcher.js';
@@ -42,6 +42,7 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
   constructor(
     db: Db,
     private readonly fib: FibComputer,
+    private readonly queue: JobQueue,
     private readonly events: EventBus,
     private readonly cache: CalculationCache,
     private readonly logger: Logger,
@@ -51,7 +52,7 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
 
   async handle({ index, attempt, requestId }: Payload, context: JobContext): Promise<void> {
     const { done, result } = index <= INLINE_MAX_INDEX ? await this.computeSmall(index, attempt) : await this.computeLarge(index, attempt, context);
-    if (!done || !result) return;
+    if (!done || !result) return this.againIfFailed(index, attempt);
     const view = toCalculationView(done);
     await Promise.all([this.cache.set(view), this.announce(view)]);
     this.logger.info(
@@ -88,6 +89,20 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
       const row = done[i];
       if (row) this.logger.info({ index, digits: row.digits, engine, durationMs: Math.round(durationMs), job, reqId: requestId }, 'computed');
     });
+    for (const [i, { index, attempt }] of values.entries()) if (!done[i]) await this.againIfFailed(index, attempt);
+  }
+
+  /**
+   * A job run again after its calculation failed for good: retried from the queue dashboard, which runs
+   * the same job again. The calculation is queued again as a new attempt, as the admin page's retry does;
+   * a job delivered twice, or for an older attempt, finds nothing failed and does nothing.
+   */
+  private async againIfFailed(index: number, attempt: number): Promise<void> {
+    const requeued = await this.calculations.requeueFailed(index, attempt);
+    if (!requeued) return;
+    await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: requeued.attempt });
+    await this.announce(toCalculationView(requeued));
+    this.logger.info({ index, attempt: requeued.attempt }, 'queued again: its failed job was retried');
   }
 
   /** A batch that failed for good: each of its calculations still unfinished is failed. */
