@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
@@ -28,23 +28,30 @@ function capturingLogger() {
   return { logger: pino({ level: 'info' }, stream), lines };
 }
 
-describe('metrics and logs, embedded', () => {
-  let runtime: Runtime;
+/**
+ * An embedded runtime in a folder of its own, for the describe block that calls this: started before its
+ * tests, stopped and removed after them. `env` adds to the settings every block shares.
+ */
+function embeddedRuntime(logger: Logger, env: (dir: string) => Promise<Record<string, string>> | Record<string, string> = () => ({})): () => Runtime {
+  let runtime: Runtime | undefined;
   let dir: string;
-  const { logger, lines } = capturingLogger();
-
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fibstack-obs-'));
-    const config = parseConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', ADMIN_PASSWORD: PASSWORD, FIB_THREADS: '1' });
-    runtime = await startRuntime(config, logger);
+    runtime = await startRuntime(parseConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', ...(await env(dir)) }), logger);
   });
   afterAll(async () => {
     await runtime?.stop();
     await rm(dir, { recursive: true, force: true });
   });
+  return () => runtime!;
+}
+
+describe('metrics and logs, embedded', () => {
+  const { logger, lines } = capturingLogger();
+  const runtime = embeddedRuntime(logger, () => ({ ADMIN_PASSWORD: PASSWORD, FIB_THREADS: '1' }));
 
   it('carries the request id from the HTTP request into the worker’s log of its job', async () => {
-    const response = await fetch(`${runtime.url}/api/calculations`, {
+    const response = await fetch(`${runtime().url}/api/calculations`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'trace-me-42' },
       body: JSON.stringify({ index: 321 }),
@@ -56,7 +63,7 @@ describe('metrics and logs, embedded', () => {
 
   it('refuses /metrics without the admin credentials, and says nothing else', async () => {
     for (const authorization of [undefined, basic('admin', 'wrong-password'), 'Bearer x']) {
-      const response = await fetch(`${runtime.url}/metrics`, { headers: authorization ? { authorization } : {} });
+      const response = await fetch(`${runtime().url}/metrics`, { headers: authorization ? { authorization } : {} });
       expect(response.status).toBe(401);
       expect(await response.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: 'credentials required' } });
     }
@@ -64,7 +71,7 @@ describe('metrics and logs, embedded', () => {
 
   it('exposes HTTP, queue, job, compute, SSE and process metrics', async () => {
     await eventually(() => lines.find((line) => line.msg === 'computed'));
-    const response = await fetch(`${runtime.url}/metrics`, { headers: { authorization: basic('admin', PASSWORD) } });
+    const response = await fetch(`${runtime().url}/metrics`, { headers: { authorization: basic('admin', PASSWORD) } });
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(sample(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/calculations', status: '202' })).toBe(1);
@@ -77,7 +84,7 @@ describe('metrics and logs, embedded', () => {
 
   it('counts the cheap submissions each statement recorded, and times its statement and its queue step', async () => {
     const scrape = async () => {
-      const text = await (await fetch(`${runtime.url}/metrics`, { headers: { authorization: basic('admin', PASSWORD) } })).text();
+      const text = await (await fetch(`${runtime().url}/metrics`, { headers: { authorization: basic('admin', PASSWORD) } })).text();
       return {
         batches: sample(text, 'submission_batch_size_count', {}) ?? 0,
         submissions: sample(text, 'submission_batch_size_sum', {}) ?? 0,
@@ -89,7 +96,7 @@ describe('metrics and logs, embedded', () => {
     const before = await scrape();
     const statuses = await Promise.all(
       [401, 402, 403, 404, 405, 406].map(async (index) => {
-        const response = await fetch(`${runtime.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+        const response = await fetch(`${runtime().url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
         await response.body?.cancel();
         return response.status;
       }),
@@ -105,7 +112,7 @@ describe('metrics and logs, embedded', () => {
   });
 
   it('logs a body the client cut short as no outage', async () => {
-    const socket = connect(Number(new URL(runtime.url).port), '127.0.0.1');
+    const socket = connect(Number(new URL(runtime().url).port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.write('POST /api/calculations HTTP/1.1\r\nHost: x\r\nX-Request-ID: cut-short-1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"index":41');
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -121,53 +128,33 @@ describe('metrics and logs, embedded', () => {
 });
 
 describe('metrics on a port of their own', () => {
-  let runtime: Runtime;
-  let dir: string;
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fibstack-obs-'));
-    const config = parseConfig({ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', METRICS_PORT: '0', ROLE: 'worker' });
-    runtime = await startRuntime(config, pino({ level: 'silent' }));
-  });
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const runtime = embeddedRuntime(pino({ level: 'silent' }), () => ({ METRICS_PORT: '0', ROLE: 'worker' }));
 
   it('serves them there without credentials, and not on the main port', async () => {
-    const scraped = await fetch(`${runtime.metricsUrl}/metrics`);
+    const scraped = await fetch(`${runtime().metricsUrl}/metrics`);
     expect(scraped.status).toBe(200);
     expect(await scraped.text()).toContain('queue_jobs{state="waiting",role="worker"} 0');
-    const main = await fetch(`${runtime.url}/metrics`);
+    const main = await fetch(`${runtime().url}/metrics`);
     await main.body?.cancel();
     expect(main.status).toBe(404);
   });
 });
 
 describe('a scheduled job that fails for good', () => {
-  let runtime: Runtime;
-  let dir: string;
   const { logger, lines } = capturingLogger();
-
-  beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'fibstack-obs-'));
+  const runtime = embeddedRuntime(logger, async (dir) => {
     // Backups go under a plain file: every attempt fails, and not for want of a dependency.
     await writeFile(join(dir, 'not-a-folder'), '');
-    const config = parseConfig({
-      ...{ DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', WEB_DIR: '/nonexistent', METRICS_PORT: '0', ROLE: 'worker', JOB_ATTEMPTS: '2' },
-      ...{ BACKUP_DIR: join(dir, 'not-a-folder', 'backups'), BACKUP_CRON: '* * * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' },
-    });
-    runtime = await startRuntime(config, logger);
-  });
-  afterAll(async () => {
-    await runtime?.stop();
-    await rm(dir, { recursive: true, force: true });
+    return {
+      ...{ METRICS_PORT: '0', ROLE: 'worker', JOB_ATTEMPTS: '2', BACKUP_DIR: join(dir, 'not-a-folder', 'backups') },
+      ...{ BACKUP_CRON: '* * * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' },
+    };
   });
 
   it('logs its last failure, and counts its first attempt as retried, its last as failed', async () => {
     const failed = await eventually(() => lines.find((line) => line.msg === 'backup failed'), 15_000);
     expect(failed).toMatchObject({ level: 50, job: 'backup', err: { code: 'ENOTDIR' } });
-    const text = await (await fetch(`${runtime.metricsUrl}/metrics`)).text();
+    const text = await (await fetch(`${runtime().metricsUrl}/metrics`)).text();
     const runs = (outcome: string) => metricSample(text, 'jobs_finished_total', { job: 'backup', outcome, role: 'worker' }) ?? 0;
     expect(runs('failed')).toBeGreaterThanOrEqual(1);
     expect(runs('retried')).toBeGreaterThanOrEqual(runs('failed'));
