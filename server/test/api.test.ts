@@ -11,6 +11,8 @@ import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestData
 
 const MAX_INDEX = 100_000;
 const MAX_EXACT_INDEX = 50_000;
+/** Submitted alone, each in a transaction of its own; below it, in batches. */
+const EXPENSIVE_INDEX = 49_000;
 
 interface Mode {
   env(): Promise<Record<string, string>>;
@@ -66,6 +68,7 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
       RATE_LIMIT_MAX: '0',
       MAX_INDEX: String(MAX_INDEX),
       MAX_EXACT_INDEX: String(MAX_EXACT_INDEX),
+      EXPENSIVE_INDEX: String(EXPENSIVE_INDEX),
       WEB_DIR: '/nonexistent',
     });
     runtime = await startRuntime(config, silentLogger);
@@ -223,6 +226,27 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     expect(second.headers.get('x-request-id')).toBe(`retry-${name}`);
     const submissions = await json('/api/submissions?limit=100');
     expect(submissions.items.filter((s: { index: number }) => s.index === 31)).toHaveLength(1);
+  });
+
+  it('refuses a request id sent again with another index, recording nothing for it', async () => {
+    const send = (index: number, requestId: string) =>
+      fetch(`${base}/api/calculations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ index }),
+      });
+    // A cheap index, batched; and an expensive one, alone.
+    for (const [first, other] of [[33, 34], [35, EXPENSIVE_INDEX + 1]] as const) {
+      const requestId = `reused-${name}-${first}`;
+      expect([200, 202]).toContain((await send(first, requestId)).status);
+      const refused = await send(other, requestId);
+      expect(refused.status).toBe(409);
+      expect(await read(refused)).toEqual({ error: { code: 'REQUEST_ID_REUSED', message: expect.stringContaining(`index ${first}`) } });
+      expect((await fetch(`${base}/api/calculations/${other}`)).status).toBe(404);
+    }
+    const submissions = await json('/api/submissions?limit=100');
+    expect(submissions.items.map((s: { index: number }) => s.index)).not.toContain(34);
+    expect(submissions.items.map((s: { index: number }) => s.index)).not.toContain(EXPENSIVE_INDEX + 1);
   });
 
   it('keeps the original app’s API', async () => {

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
-import { CalculationRepository } from '../src/repositories/calculation.repository.js';
+import { CalculationRepository, type SubmitResult } from '../src/repositories/calculation.repository.js';
 import { SubmissionRepository } from '../src/repositories/submission.repository.js';
 import { summarize } from '../src/fib/summary.js';
-import { result, submission, summary } from './support/records.js';
+import { result, submission, summary, recorded } from './support/records.js';
 import { openMigratedDatabase } from './support/services.js';
 
 describe('CalculationRepository on Postgres', () => {
@@ -119,7 +119,7 @@ describe('CalculationRepository on Postgres', () => {
   });
 
   const submit = async (index: number, client: string, requestId: string, requested = summary(index)) =>
-    (await calculations.submitMany([{ index, client, requestId, summary: requested }]))[0]!;
+    (await recorded(calculations.submitMany([{ index, client, requestId, summary: requested }])))[0]!;
 
   it('submits in one statement: creates once, records each request id once, queues a failed one again', async () => {
     const first = await submit(40, 'client-a', 'request-40-a', summary(40));
@@ -153,41 +153,72 @@ describe('CalculationRepository on Postgres', () => {
     const batch = [
       { index: 52, requestId: 'batch-1' }, // new
       { index: 51, requestId: 'batch-2' }, // queued already
+      { index: 53, requestId: 'request-51-a' }, // a request id recorded before with another index
       { index: 52, requestId: 'batch-3' }, // new, twice in the batch
       { index: 50, requestId: 'batch-4' }, // failed: queued again
       { index: 52, requestId: 'batch-1' }, // a request id sent twice
+      { index: 54, requestId: 'batch-2' }, // a request id that came earlier in the batch with another index
       { index: 51, requestId: 'request-51-a' }, // a request id recorded before
       { index: 2 ** 42, requestId: 'batch-5' }, // summary-only
     ];
     const results = await calculations.submitMany(
       batch.map(({ index, requestId }) => ({ index, requestId, client: 'client-batch', summary: summary(index, index < 2 ** 40) })),
     );
-    expect(results.map(({ calculation, changed }) => [calculation.index, calculation.status, calculation.attempt, changed])).toEqual([
+    expect(results.map((result) => ('reusedFor' in result ? result : [result.calculation.index, result.calculation.status, result.calculation.attempt, result.changed]))).toEqual([
       [52, 'queued', 1, true],
       [51, 'queued', 1, false],
+      { reusedFor: 51 },
       [52, 'queued', 1, false],
       [50, 'queued', 2, true],
       [52, 'queued', 1, false],
+      { reusedFor: 51 },
       [51, 'queued', 1, false],
       [2 ** 42, 'done', 1, true],
     ]);
-    expect(results.map(({ submission }) => submission?.request_id)).toEqual(['batch-1', 'batch-2', 'batch-3', 'batch-4', undefined, undefined, 'batch-5']);
-    expect(results[0]!.calculation.requested_by).toBe('client-batch');
-    const recorded = await db.selectFrom('submissions').select(['index', 'request_id']).where('request_id', 'like', 'batch-%').orderBy('id').execute();
-    expect(recorded).toEqual([
+    expect(results.map((result) => ('reusedFor' in result ? 'refused' : result.submission?.request_id))).toEqual([
+      'batch-1',
+      'batch-2',
+      'refused',
+      'batch-3',
+      'batch-4',
+      undefined,
+      'refused',
+      undefined,
+      'batch-5',
+    ]);
+    expect((results[0] as SubmitResult).calculation.requested_by).toBe('client-batch');
+    const stored = await db.selectFrom('submissions').select(['index', 'request_id']).where('request_id', 'like', 'batch-%').orderBy('id').execute();
+    expect(stored).toEqual([
       { index: 52, request_id: 'batch-1' },
       { index: 51, request_id: 'batch-2' },
       { index: 52, request_id: 'batch-3' },
       { index: 50, request_id: 'batch-4' },
       { index: 2 ** 42, request_id: 'batch-5' },
     ]);
+    // The refused submissions asked for nothing.
+    expect(await calculations.find(53)).toBeUndefined();
+    expect(await calculations.find(54)).toBeUndefined();
+  });
+
+  it('refuses a request id reused with another index, recording nothing, and answers the rest of its batch', async () => {
+    await submit(130, 'client-a', 'reused-130');
+    const results = await calculations.submitMany([
+      { index: 131, requestId: 'reused-130', client: 'client-a', summary: summary(131) },
+      { index: 130, requestId: 'reused-130', client: 'client-a', summary: summary(130) },
+      { index: 132, requestId: 'fresh-132', client: 'client-a', summary: summary(132) },
+    ]);
+    expect(results[0]).toEqual({ reusedFor: 130 });
+    expect(results[1]).toMatchObject({ changed: false, calculation: { index: 130 }, submission: undefined });
+    expect(results[2]).toMatchObject({ changed: true, calculation: { index: 132 }, submission: { request_id: 'fresh-132' } });
+    expect(await calculations.find(131)).toBeUndefined();
+    expect(await db.selectFrom('submissions').select('index').where('request_id', '=', 'reused-130').execute()).toEqual([{ index: 130 }]);
   });
 
   it('finishes overlapping batches concurrently, in any order: each value once, no deadlock', async () => {
     // The same batch's job may run twice at once (found in both queues during a rolling update), its
     // values listed in another order.
     const indexes = Array.from({ length: 2_000 }, (_, i) => 2_000 + i);
-    await calculations.submitMany(indexes.map((index) => submission(index, 'client-finish')));
+    await recorded(calculations.submitMany(indexes.map((index) => submission(index, 'client-finish'))));
     const finish = (index: number) => ({ index, attempt: 1, ...result(BigInt(index)) });
     const [forward, backward] = await Promise.all([
       calculations.finishMany(indexes.map(finish)),
@@ -202,10 +233,10 @@ describe('CalculationRepository on Postgres', () => {
   it('submits overlapping batches concurrently: each index created once, nothing lost', async () => {
     const indexes = Array.from({ length: 30 }, (_, i) => 200 + i);
     const batches = Array.from({ length: 8 }, (_, b) =>
-      calculations.submitMany(
+      recorded(calculations.submitMany(
         // Each batch in its own order, so their rows would interleave.
         [...indexes].sort(() => (b % 2 ? 1 : -1)).map((index, i) => ({ index, requestId: `overlap-${b}-${i}`, client: 'client-overlap', summary: summary(index) })),
-      ),
+      )),
     );
     const results = (await Promise.all(batches)).flat();
     expect(results).toHaveLength(240);
@@ -240,13 +271,13 @@ describe('CalculationRepository on Postgres', () => {
 
   it('puts the calculations one call queues in one new batch, and a calculation queued again alone in none', async () => {
     const request = (index: number, exact = true) => submission(index, 'client-d', exact);
-    const [a, b, summaryOnly, aAgain] = await calculations.submitMany([request(60), request(61), request(2 ** 42, false), request(60)]);
+    const [a, b, summaryOnly, aAgain] = await recorded(calculations.submitMany([request(60), request(61), request(2 ** 42, false), request(60)]));
     expect(a!.calculation.batch).toEqual(expect.any(String));
     expect(b!.calculation.batch).toBe(a!.calculation.batch);
     expect(aAgain!.calculation.batch).toBe(a!.calculation.batch);
     expect(summaryOnly!.calculation.batch).toBeNull();
     // Submitted again: the calculation keeps its batch, and its batch's job.
-    const [later, c] = await calculations.submitMany([request(61), request(62)]);
+    const [later, c] = await recorded(calculations.submitMany([request(61), request(62)]));
     expect(later).toMatchObject({ changed: false, calculation: { batch: a!.calculation.batch } });
     expect(c!.calculation.batch).toEqual(expect.any(String));
     expect(c!.calculation.batch).not.toBe(a!.calculation.batch);
@@ -256,7 +287,7 @@ describe('CalculationRepository on Postgres', () => {
     ]);
     // Failed, then submitted again: a new attempt in the new call's batch.
     await calculations.fail(60, 1, 'The computation failed.');
-    const [retried] = await calculations.submitMany([request(60)]);
+    const [retried] = await recorded(calculations.submitMany([request(60)]));
     expect(retried!.calculation).toMatchObject({ status: 'queued', attempt: 2, batch: expect.any(String) });
     expect([a!.calculation.batch, c!.calculation.batch]).not.toContain(retried!.calculation.batch);
     expect(await calculations.unfinishedInBatches([a!.calculation.batch!])).toEqual([{ index: 61, attempt: 1, batch: a!.calculation.batch }]);
@@ -301,10 +332,10 @@ describe('the write statements, planned on an empty table', () => {
 
   it('submit without reading the whole table once it has grown', async () => {
     await onNewDatabase(async (calculations, reads) => {
-      for (let i = 0; i < 8; i++) await calculations.submitMany([request(i)]);
-      await calculations.submitMany(range(1_000, 5_000).map(request));
+      for (let i = 0; i < 8; i++) await recorded(calculations.submitMany([request(i)]));
+      await recorded(calculations.submitMany(range(1_000, 5_000).map(request)));
       const before = await reads();
-      const results = await calculations.submitMany([request(3), request(10_000)]);
+      const results = await recorded(calculations.submitMany([request(3), request(10_000)]));
       expect(results.map(({ changed }) => changed)).toEqual([false, true]);
       expect((await reads()).seq_scan - before.seq_scan).toBe(0);
     });
@@ -313,11 +344,11 @@ describe('the write statements, planned on an empty table', () => {
   it('finish by key, without reading the other unfinished calculations', async () => {
     await onNewDatabase(async (calculations, reads) => {
       for (let i = 0; i < 8; i++) {
-        await calculations.submitMany([request(i)]);
+        await recorded(calculations.submitMany([request(i)]));
         await calculations.finishMany([finished(i)]);
       }
       // A backlog: work queued faster than the workers finish it.
-      await calculations.submitMany(range(1_000, 5_000).map(request));
+      await recorded(calculations.submitMany(range(1_000, 5_000).map(request)));
       const before = await reads();
       const done = await calculations.finishMany([finished(1_000), finished(1_001)]);
       expect(done.map((row) => row?.status)).toEqual(['done', 'done']);

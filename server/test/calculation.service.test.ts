@@ -7,7 +7,7 @@ import { MemoryQueue } from '../src/jobs/memory.queue.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { CalculationService } from '../src/services/calculation.service.js';
 import { DecimalService } from '../src/services/decimal.service.js';
-import { summary } from './support/records.js';
+import { summary, recorded } from './support/records.js';
 import { eventually, openMigratedDatabase } from './support/services.js';
 
 describe('CalculationService on Postgres: work that never reached the queue', () => {
@@ -38,9 +38,9 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
 
   it('sends a batch again, whole, when one of its calculations is submitted again', async () => {
     // Committed, but the process that did it died before enqueueing the batch's job.
-    const [first] = await new CalculationRepository(database.db).submitMany(
+    const [first] = await recorded(new CalculationRepository(database.db).submitMany(
       [70, 71, 72].map((index) => ({ index, client: 'client-s', requestId: `lost-${index}`, summary: summary(index) })),
-    );
+    ));
     const view = await service.submit(71, { requestId: 'again-71', client: 'client-s' });
     expect(view).toMatchObject({ index: 71, status: 'queued' });
     const job = await eventually(() => sent.find((payload) => payload.batch === first!.calculation.batch));

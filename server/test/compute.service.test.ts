@@ -10,7 +10,7 @@ import { WorkerLostError } from '../src/jobs/run-job.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { ComputeService } from '../src/services/compute.service.js';
 import { silentLogger } from './support/adapters.js';
-import { summary } from './support/records.js';
+import { summary, recorded } from './support/records.js';
 import { openMigratedDatabase } from './support/services.js';
 
 /** F(n) by the definition. */
@@ -46,7 +46,7 @@ describe('ComputeService on Postgres: batches', () => {
   });
 
   const submit = (indexes: number[]) =>
-    calculations.submitMany(indexes.map((index) => ({ index, client: 'client-c', requestId: `compute-${index}-${Math.random()}`, summary: summary(index) })));
+    recorded(calculations.submitMany(indexes.map((index) => ({ index, client: 'client-c', requestId: `compute-${index}-${Math.random()}`, summary: summary(index) }))));
   const values = async (indexes: number[]) =>
     Object.fromEntries((await db.selectFrom('calculation_values').select(['index', 'decimal']).where('index', 'in', indexes).execute()).map((row) => [row.index, row.decimal]));
 

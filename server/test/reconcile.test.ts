@@ -4,7 +4,7 @@ import { JobName, type JobHandlers, type JobPayloads, type JobQueue } from '../s
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { reconcile, requeueRestored } from '../src/services/reconcile.service.js';
 import { adapterKinds, createAdapters, silentLogger, type Adapters } from './support/adapters.js';
-import { result, submission, summary } from './support/records.js';
+import { result, submission, summary, recorded } from './support/records.js';
 import { eventually, openMigratedDatabase } from './support/services.js';
 
 type Sent = { single: Array<JobPayloads[JobName.ComputeFibonacci]>; batches: Array<JobPayloads[JobName.ComputeFibonacciBatch]> };
@@ -54,8 +54,8 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
   it('sends each batch again as one job of its unfinished calculations, and each single calculation alone', async () => {
     // One batch larger than a page of reconciliation, so that it spans pages; a second batch; a
     // calculation with a job of its own; and finished work, which is left alone.
-    const large = await calculations.submitMany(Array.from({ length: 600 }, (_, i) => request(1_000 + i)));
-    const small = await calculations.submitMany([request(5), request(6), request(7)]);
+    const large = await recorded(calculations.submitMany(Array.from({ length: 600 }, (_, i) => request(1_000 + i))));
+    const small = await recorded(calculations.submitMany([request(5), request(6), request(7)]));
     await calculations.request(8, 'client-r', summary(8));
     await calculations.finishMany([{ index: 6, attempt: 1, ...result(8n) }]);
 
@@ -69,7 +69,7 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
   });
 
   it('queues restored work again under new ids, past the finished jobs the queue keeps of the old ones', async () => {
-    const [first] = await calculations.submitMany([request(11), request(12), request(14)]);
+    const [first] = await recorded(calculations.submitMany([request(11), request(12), request(14)]));
     await calculations.finishMany([{ index: 14, attempt: 1, ...result(377n) }]);
     await calculations.request(13, 'client-r', summary(13));
     await calculations.start(13, 1);
@@ -94,7 +94,7 @@ describe.each(adapterKinds)('reconciliation with the %s queue', (kind) => {
   });
 
   it('sends nothing when every calculation is finished', async () => {
-    await calculations.submitMany([request(9)]);
+    await recorded(calculations.submitMany([request(9)]));
     await calculations.finishMany([{ index: 9, attempt: 1, ...result(34n) }]);
     expect(await reconcileIntoEmptyQueue()).toEqual({ single: [], batches: [] });
   });

@@ -8,6 +8,7 @@ import * as calculationBatches from '../migrations/0006_calculation_batches.js';
 import * as packedValues from '../migrations/0007_packed_values.js';
 import * as failedCalculations from '../migrations/0008_failed_calculations.js';
 import * as finishByKey from '../migrations/0009_finish_by_key.js';
+import * as requestIdReuse from '../migrations/0010_request_id_reuse.js';
 import type { Db } from './database.js';
 
 /** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007_packed_values': packedValues,
   '0008_failed_calculations': failedCalculations,
   '0009_finish_by_key': finishByKey,
+  '0010_request_id_reuse': requestIdReuse,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

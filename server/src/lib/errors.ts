@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'CROSS_SITE_REQUEST'
   | 'BACKUP_INVALID'
   | 'CONFLICT'
+  | 'REQUEST_ID_REUSED'
   | 'NOT_FOUND'
   | 'METHOD_NOT_ALLOWED'
   | 'NOT_READY'
@@ -39,6 +40,7 @@ const statusByCode: Record<ErrorCode, number> = {
   CROSS_SITE_REQUEST: 403,
   BACKUP_INVALID: 422,
   CONFLICT: 409,
+  REQUEST_ID_REUSED: 409,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   NOT_READY: 409,

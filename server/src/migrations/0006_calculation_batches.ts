@@ -14,7 +14,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Reconciliation reads the unfinished members of a batch; finished rows leave this index.
   await sql`CREATE INDEX calculations_unfinished_batch_idx ON calculations (batch) WHERE status IN ('queued', 'running')`.execute(db);
 
-  // As in 0005, and every calculation this call queues (new, or failed before) joins one new batch.
+  await createSubmitCalculations(db);
+}
+
+/** As in 0005, and every calculation this call queues (new, or failed before) joins one new batch. */
+export async function createSubmitCalculations(db: Kysely<unknown>): Promise<void> {
   await sql`
     CREATE OR REPLACE FUNCTION submit_calculations(requests jsonb)
     RETURNS TABLE (calculation calculations, request_position bigint, changed boolean, submission_id bigint, submission_created_at timestamptz)

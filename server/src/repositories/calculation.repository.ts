@@ -47,6 +47,12 @@ export interface SubmitResult extends CalculationRequest {
   submission: SubmissionRow | undefined;
 }
 
+/** A submission refused, nothing recorded: its request id belongs to another index. */
+export interface RequestIdReused {
+  /** The index the request id was recorded with, or came with first in the batch. */
+  reusedFor: number;
+}
+
 export interface UnfinishedCalculation {
   index: number;
   attempt: number;
@@ -100,9 +106,11 @@ export class CalculationRepository {
    * Many cheap submissions in one statement (one round trip, one commit): for each, records the request
    * for F(index) with its summary as `request` does, and the submission unless its request id was
    * recorded already. Answers one result per submission, in order; an index submitted twice in the batch
-   * is one calculation, and only the first of them reports it `changed`.
+   * is one calculation, and only the first of them reports it `changed`. A submission whose request id
+   * belongs to another index (recorded with it, or with it earlier in the batch) records nothing and is
+   * answered `RequestIdReused`.
    */
-  async submitMany(submissions: CheapSubmission[]): Promise<SubmitResult[]> {
+  async submitMany(submissions: CheapSubmission[]): Promise<Array<SubmitResult | RequestIdReused>> {
     const input = submissions.map(({ index, client, requestId, summary }) => ({
       index,
       client,
@@ -114,15 +122,18 @@ export class CalculationRepository {
       duration_ms: summary.durationMs,
     }));
     // One statement, a function that keeps its plan for the session (migration 0005).
-    const { rows } = await sql<CalculationRow & { position: number; changed: boolean | null; submission_id: number | null; submission_created_at: Date | null }>`
-      SELECT (r.calculation).*, r.request_position AS position, r.changed, r.submission_id, r.submission_created_at
+    const { rows } = await sql<
+      CalculationRow & { position: number; changed: boolean | null; submission_id: number | null; submission_created_at: Date | null; reused_for: number | null }
+    >`
+      SELECT (r.calculation).*, r.request_position AS position, r.changed, r.submission_id, r.submission_created_at, r.reused_for
       FROM submit_calculations(${JSON.stringify(input)}::jsonb) AS r ORDER BY r.request_position`.execute(this.db);
     // Another transaction created a calculation while this statement ran: its row is visible now.
-    const missing = rows.flatMap((row, i) => (row.changed === null ? [submissions[i]!.index] : []));
+    const missing = rows.flatMap((row, i) => (row.changed === null && row.reused_for === null ? [submissions[i]!.index] : []));
     const created = missing.length === 0 ? [] : await this.db.selectFrom('calculations').selectAll().where('index', 'in', missing).execute();
     const seenIndexes = new Set<number>();
     const seenSubmissions = new Set<number>();
-    return rows.map(({ position, changed, submission_id, submission_created_at, ...calculation }, i) => {
+    return rows.map(({ position, changed, submission_id, submission_created_at, reused_for, ...calculation }, i) => {
+      if (reused_for !== null) return { reusedFor: Number(reused_for) };
       const { index, requestId } = submissions[i]!;
       // An index or a request id that comes twice in one batch counts for the first of them.
       const first = !seenIndexes.has(index);

@@ -15,6 +15,12 @@ export class SubmissionRepository {
       .executeTakeFirst();
   }
 
+  /** The index a request id was recorded with; undefined when it was not. */
+  async indexOf(requestId: string): Promise<number | undefined> {
+    const row = await this.db.selectFrom('submissions').select('index').where('request_id', '=', requestId).executeTakeFirst();
+    return row?.index;
+  }
+
   async list(page: PageRequest): Promise<Page<Omit<SubmissionRow, 'request_id'>>> {
     let query = this.db.selectFrom('submissions').select(['id', 'index', 'created_at']).orderBy('id', 'desc').limit(page.limit + 1);
     if (page.before !== undefined) query = query.where('id', '<', page.before);

@@ -10,6 +10,7 @@ import {
   CalculationRepository,
   type CheapSubmission,
   type RequestedCalculation,
+  type RequestIdReused,
   type SubmitResult,
 } from '../repositories/calculation.repository.js';
 import type { Page, PageRequest } from '../repositories/page.js';
@@ -66,7 +67,8 @@ export class CalculationService {
   /**
    * Records the submission and the calculation, with its summary, in one transaction, and only once it
    * has committed queues the job: a job never names a row that a rolled-back transaction took away. A
-   * request id seen before (the proxy retrying a request) changes nothing and answers the same.
+   * request id seen before (the proxy retrying a request) changes nothing and answers the same; seen
+   * before with another index, it is refused (409 REQUEST_ID_REUSED) and nothing is recorded.
    *
    * Cheap submissions go in batches (see Batcher): under load, one statement, one enqueue and one event
    * message serve many requests. Expensive ones go alone, checked against the client's unfinished work.
@@ -74,27 +76,40 @@ export class CalculationService {
   async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
     const summary = this.summarize(index);
     // A summary-only calculation is done at once: it is never expensive.
-    if (index < this.expensive.fromIndex || !summary.exact) return this.cheap.add({ index, client, requestId, summary });
+    if (index < this.expensive.fromIndex || !summary.exact) {
+      const view = await this.cheap.add({ index, client, requestId, summary });
+      if ('reusedFor' in view) throw requestIdReused(view);
+      return view;
+    }
     const result = await this.db.transaction().execute(async (trx) => {
       const calculations = new CalculationRepository(trx);
+      const submissions = new SubmissionRepository(trx);
+      const reusedFor = await submissions.indexOf(requestId);
+      if (reusedFor !== undefined && reusedFor !== index) throw requestIdReused({ reusedFor });
       // One client's expensive submissions take turns, on every replica: each counts what the ones
       // before it committed, so requests sent at once cannot all pass the cap.
       await calculations.lockClient(client);
       await this.checkPending(calculations, index, client);
       const request = await calculations.request(index, client, summary);
-      return { ...request, submission: await new SubmissionRepository(trx).add(index, requestId) };
+      return { ...request, submission: await submissions.add(index, requestId) };
     });
     const [view] = await this.afterCommit([result], [requestId]);
     return view!;
   }
 
-  private async recordCheap(batch: CheapSubmission[]): Promise<CalculationView[]> {
+  /** A batch's submissions, answered in order: a view, or what refused it. */
+  private async recordCheap(batch: CheapSubmission[]): Promise<Array<CalculationView | RequestIdReused>> {
     const started = performance.now();
     const results = await this.calculations.submitMany(batch);
     const committed = performance.now();
-    const views = await this.afterCommit(results, batch.map((submission) => submission.requestId));
+    const recorded = results.flatMap((result, i) => ('reusedFor' in result ? [] : [{ result, requestId: batch[i]!.requestId }]));
+    const views = await this.afterCommit(
+      recorded.map(({ result }) => result),
+      recorded.map(({ requestId }) => requestId),
+    );
     this.observeBatch({ size: batch.length, statementMs: committed - started, queueMs: performance.now() - committed });
-    return views;
+    let next = 0;
+    return results.map((result) => ('reusedFor' in result ? result : views[next++]!));
   }
 
   /** What follows a commit: queue the work and tell every api process what changed. */
@@ -183,6 +198,10 @@ export class CalculationService {
     const rows = await this.calculations.recentWithSmallValues(limit, COMPAT_MAX_DIGITS);
     return rows.map((row) => ({ index: row.index, value: row.value }));
   }
+}
+
+function requestIdReused({ reusedFor }: RequestIdReused): AppError {
+  return new AppError('REQUEST_ID_REUSED', `this X-Request-ID was sent before with index ${reusedFor}: send each request with an id of its own`);
 }
 
 /**

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { toBytes } from '../../src/fib/codec.js';
 import { summarize } from '../../src/fib/summary.js';
+import type { RequestIdReused, SubmitResult } from '../../src/repositories/calculation.repository.js';
 
 /** What the service records with a request: the summary, and whether an exact value will follow. */
 export const summary = (index: number, exact = true) => ({ ...summarize(index), exact, durationMs: 0.01 });
@@ -16,3 +17,11 @@ export const submission = (index: number, client: string, exact = true) => ({
   requestId: `${client}-${index}-${randomUUID()}`,
   summary: summary(index, exact),
 });
+
+/** Results of `submitMany` when no request id is reused: every submission recorded. */
+export async function recorded(results: Promise<Array<SubmitResult | RequestIdReused>>): Promise<SubmitResult[]> {
+  return (await results).map((result, i) => {
+    if ('reusedFor' in result) throw new Error(`submission ${i} was refused: its request id belongs to F(${result.reusedFor})`);
+    return result;
+  });
+}
