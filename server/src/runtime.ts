@@ -140,7 +140,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     api: calculations && streams ? { config, calculations, streams, recent, readiness, draining: () => draining } : undefined,
     admin: runsApi
       ? {
-          admin: new AdminService(db, messaging.queue),
+          admin: new AdminService(db, messaging.queue, messaging.events),
           backups,
           maxIndex: config.MAX_INDEX,
           webDir: config.WEB_DIR,

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
@@ -162,11 +163,37 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       await calculations.fail(999, 1, 'The computation failed.');
       const stats = (await call('/api/admin/stats', { headers: auth })).json();
       expect(stats.failed).toMatchObject([{ index: 999, error: 'The computation failed.' }]);
+      // Pages open meanwhile are told it is queued again.
+      const events = new AbortController();
+      const stream = await fetch(`${runtime.url}/api/events`, { signal: events.signal });
+      const told = calculationEvents(stream).then(async (views) => {
+        for await (const view of views) if (view.index === 999 && view.status === 'queued') return view;
+      });
       const retried = await call('/api/admin/calculations/999/retry', { method: 'POST', headers: auth });
       expect(retried.status).toBe(202);
+      expect(await Promise.race([told, delay(5_000)])).toMatchObject({ index: 999, status: 'queued' });
+      events.abort();
       await eventually(async () => ((await calculations.find(999))?.status === 'done' ? true : undefined));
     } finally {
       await db.destroy();
     }
   });
 });
+
+/** The data of each `calculation` event of an event stream, as it arrives. */
+async function calculationEvents(stream: Response): Promise<AsyncGenerator<{ index: number; status: string }>> {
+  const lines = stream.body!.pipeThrough(new TextDecoderStream());
+  return (async function* () {
+    let text = '';
+    for await (const chunk of lines) {
+      text += chunk;
+      const frames = text.split('\n\n');
+      text = frames.pop()!;
+      for (const frame of frames) {
+        const data = /^event: calculation\ndata: (.*)$/m.exec(frame)?.[1];
+        if (data) yield JSON.parse(data);
+      }
+    }
+  })();
+}
+

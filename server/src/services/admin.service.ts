@@ -1,9 +1,11 @@
 import type { Db } from '../db/database.js';
+import type { EventBus } from '../events/bus.js';
 import { AppError } from '../lib/errors.js';
-import { JobName, type JobCounts, type JobQueue, type WorkerInfo } from '../jobs/types.js';
+import type { JobCounts, JobQueue, WorkerInfo } from '../jobs/types.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { StatsRepository } from '../repositories/stats.repository.js';
 import { toCalculationView, type CalculationView } from './calculation.view.js';
+import { requeueFailed } from './requeue.js';
 
 /** Throughput is averaged over this window. */
 const WINDOW_MINUTES = 15;
@@ -30,6 +32,7 @@ export class AdminService {
   constructor(
     db: Db,
     private readonly queue: JobQueue,
+    private readonly events: EventBus,
   ) {
     this.stats = new StatsRepository(db);
     this.calculations = new CalculationRepository(db);
@@ -59,10 +62,9 @@ export class AdminService {
   async retry(index: number): Promise<CalculationView> {
     const found = await this.calculations.find(index);
     if (!found) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
-    const calculation = await this.calculations.requeueFailed(index);
-    if (!calculation) throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
-    await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: calculation.attempt });
-    return toCalculationView(calculation);
+    const requeued = await requeueFailed({ calculations: this.calculations, queue: this.queue, events: this.events }, index);
+    if (!requeued) throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
+    return toCalculationView(requeued);
   }
 }
 

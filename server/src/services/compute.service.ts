@@ -9,6 +9,7 @@ import { INLINE_MAX_INDEX } from '../fib/pool.js';
 import { Batcher } from '../lib/batcher.js';
 import { CalculationRepository, type CompletedCalculation, type FinishedCalculation } from '../repositories/calculation.repository.js';
 import { toCalculationView } from './calculation.view.js';
+import { requeueFailed } from './requeue.js';
 
 export interface FibComputer {
   compute(index: number, signal?: AbortSignal): Promise<ComputeResult>;
@@ -98,11 +99,8 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
    * a job delivered twice, or for an older attempt, finds nothing failed and does nothing.
    */
   private async againIfFailed(index: number, attempt: number): Promise<void> {
-    const requeued = await this.calculations.requeueFailed(index, attempt);
-    if (!requeued) return;
-    await this.queue.enqueue(JobName.ComputeFibonacci, { index, attempt: requeued.attempt });
-    await this.announce(toCalculationView(requeued));
-    this.logger.info({ index, attempt: requeued.attempt }, 'queued again: its failed job was retried');
+    const requeued = await requeueFailed({ calculations: this.calculations, queue: this.queue, events: this.events }, index, attempt);
+    if (requeued) this.logger.info({ index, attempt: requeued.attempt }, 'queued again: its failed job was retried');
   }
 
   /** A batch that failed for good: each of its calculations still unfinished is failed. */
