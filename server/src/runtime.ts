@@ -104,6 +104,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     maxMemoryMb: config.FIB_MAX_MEMORY_MB,
     engine,
     parallelism: config.FIB_PARALLELISM,
+    onError: (error) => logger.error({ err: error }, 'thread pool error'),
   });
 
   let streams: EventStreamHub | undefined;
@@ -229,7 +230,8 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
     connections.push(redis);
     return redis;
   };
-  // Commands fail fast rather than queue while Redis is away, so wait for it once, at start.
+  // Commands fail fast rather than queue while Redis is away: start once it answers. Redis down at start
+  // stops the process, as Postgres down does, and the orchestrator starts it again.
   const commands = await whenReady(connect(createCommandRedis));
   const queue = new BullmqQueue({
     ...queueOptions,
@@ -237,6 +239,7 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
     createWorkerConnection: () => connect(createBlockingRedis),
     prefix: config.QUEUE_PREFIX,
     lockMs: config.JOB_LOCK_MS,
+    logger,
   });
   const events = new RedisEventBus(commands, connect(createBlockingRedis), `${config.QUEUE_PREFIX}:events`, logger);
   const cache = new RedisCache(commands, config.QUEUE_PREFIX);

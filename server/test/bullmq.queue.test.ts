@@ -1,5 +1,6 @@
 /** What only the BullMQ queue has: jobs whose workers stopped mid-run, which BullMQ fails on its own. */
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BullmqQueue } from '../src/jobs/bullmq.queue.js';
 import { jobId, JobName, type JobHandlers } from '../src/jobs/types.js';
@@ -60,9 +61,27 @@ describe('the BullMQ queue', () => {
     };
     await queue.work(handlers(unrecorded, runs), { concurrency: 1, engine: 'bigint' });
     // The failed job is gone, so the record's unfinished work, sent again under the same id, runs.
-    await eventually(async () => ((await queue.counts()).failed === 0 && (await queue.counts()).waiting === 0 ? true : undefined));
+    await eventually(async () => (Object.values(await queue.counts()).every((count) => count === 0) ? true : undefined));
     await queue.enqueue(JobName.ComputeFibonacci, payload);
     await eventually(() => (runs.length > 0 ? true : undefined));
     expect(runs).toEqual([payload]);
+  });
+
+  it('logs what BullMQ reports only as an error event: here, a check for stalled jobs that fails', async () => {
+    const lines: Array<{ level: number; msg: string; source: string; err: { message: string } }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    adapters = createAdapters('redis');
+    queue = (await adapters.queue(3, 5_000, logger)) as BullmqQueue;
+    // The stalled-job check reads this key as a set: a string makes its script fail, at every check.
+    const [calculations] = queue.dashboardQueues;
+    const redis = new Redis(redisUrl);
+    try {
+      await redis.set(calculations!.toKey('stalled'), 'not a set');
+    } finally {
+      redis.disconnect();
+    }
+    await queue.work(handlers(async () => {}, []), { concurrency: 1, engine: 'bigint' });
+    const logged = await eventually(() => lines.find((line) => line.msg === 'queue error'));
+    expect(logged).toMatchObject({ level: 40, source: 'worker calculations', err: { message: expect.stringContaining('WRONGTYPE') } });
   });
 });

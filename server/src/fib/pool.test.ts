@@ -13,6 +13,19 @@ afterAll(() => pool.close());
 const ascii = (bytes: Uint8Array) => Buffer.from(bytes).toString('latin1');
 
 describe('FibPool', () => {
+  it('hands an error of the pool with no task to fail (a thread dead while idle) to onError, not to the process', async () => {
+    const errors: Error[] = [];
+    const watched = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 256, engine: 'bigint', onError: (error) => errors.push(error) });
+    try {
+      // What Piscina emits then (its _onError with no unfinished task).
+      (watched as unknown as { piscina: NodeJS.EventEmitter }).piscina.emit('error', new Error('thread exited'));
+      expect(errors.map((error) => error.message)).toEqual(['thread exited']);
+      expect(fromBytes((await watched.compute(100_001)).value)).toBe(fibonacci(100_001));
+    } finally {
+      await watched.close();
+    }
+  });
+
   it('computes F(n) as bytes and converts it to decimal on its threads', async () => {
     const { value, durationMs, engine } = await pool.compute(100_000);
     expect(fromBytes(value)).toBe(fibonacci(100_000));

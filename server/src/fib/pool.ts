@@ -33,6 +33,11 @@ export interface FibPoolOptions {
    * values large enough to gain from it (twothreads.ts): at most `threads` × 2 threads are busy at once.
    */
   parallelism?: 1 | 2;
+  /**
+   * Told of what fails with no task to fail with it (a thread that dies while idle, a close that times
+   * out); without it, such an error would end the process.
+   */
+  onError?: (error: Error) => void;
 }
 
 /** A task ran past `timeoutMs`. */
@@ -64,6 +69,7 @@ export class FibPool {
         maxMemoryMb: options.maxMemoryMb,
       } satisfies TaskData,
     });
+    this.piscina.on('error', (error: Error) => options.onError?.(error));
   }
 
   /** F(index) as big-endian bytes, with the time the thread spent computing it. */

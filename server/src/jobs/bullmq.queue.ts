@@ -1,5 +1,6 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from '../lib/logger.js';
 import { describeWorker } from './heartbeat.js';
 import { recordFailure, RetryLaterError, runJob, WorkerLostError } from './run-job.js';
 import {
@@ -32,6 +33,8 @@ export const QUEUE_NAMES: Record<Lane, string> = { jobs: 'calculations', batches
 const PRUNE_BATCH = 1_000;
 /** How long stopped jobs have to go back to the queue once a stop's close timeout has passed. */
 const HAND_BACK_MS = 2_000;
+/** The same error from the same source is logged once in this long: a Redis outage repeats it at every reconnect. */
+const ERROR_LOG_INTERVAL_MS = 60_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** Used by the queue and for commands; fails fast when Redis is away. */
@@ -41,6 +44,7 @@ export interface BullmqQueueOptions extends QueueOptions {
   prefix: string;
   /** How long a worker's lock on a job lasts without renewal; also how often stalled jobs are looked for. */
   lockMs: number;
+  logger: Logger;
 }
 
 /** The job queue on Redis, with BullMQ's production settings (see BullMQ's going-to-production guide). */
@@ -65,7 +69,7 @@ export class BullmqQueue implements JobQueue {
           removeOnComplete: { age: 3_600, count: 1_000 },
           removeOnFail: { age: 7 * 24 * 3_600, count: 10_000 },
         },
-      }).on('error', () => {});
+      }).on('error', logErrors(options.logger, `queue ${name}`));
     this.queues = { jobs: queue(QUEUE_NAMES.jobs), batches: queue(QUEUE_NAMES.batches) };
   }
 
@@ -133,7 +137,7 @@ export class BullmqQueue implements JobQueue {
     );
     return (
       worker
-        .on('error', () => {})
+        .on('error', logErrors(this.options.logger, `worker ${QUEUE_NAMES[lane]}`))
         // A job whose workers stopped mid-run too often BullMQ fails without running it again, so the
         // processor never sees it: its handler is told here.
         .on('failed', (job) => {
@@ -238,3 +242,20 @@ async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'se
     clearTimeout(timer);
   }
 }
+
+/**
+ * What BullMQ cannot throw to a caller it emits as 'error': a failed check for stalled jobs, a scheduled
+ * job it could not queue for its next run, a lost connection. Each is logged, the same one from the same
+ * source once a minute at most.
+ */
+function logErrors(logger: Logger, source: string): (error: Error) => void {
+  const lastLogged = new Map<string, number>();
+  return (error) => {
+    const now = Date.now();
+    if (now - (lastLogged.get(error.message) ?? -Infinity) < ERROR_LOG_INTERVAL_MS) return;
+    if (lastLogged.size >= 100) lastLogged.clear();
+    lastLogged.set(error.message, now);
+    logger.warn({ err: error, source }, 'queue error');
+  };
+}
+

@@ -1,6 +1,6 @@
 /** Each adapter under test, built the way runtime.ts builds it, so contract tests run on both. */
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { MemoryCache } from '../../src/cache/memory.cache.js';
 import { RedisCache } from '../../src/cache/redis.cache.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
@@ -14,7 +14,7 @@ export const silentLogger = pino({ level: 'silent' });
 
 export interface Adapters {
   /** A queue whose jobs have `attempts` tries, and whose stopWorking waits `closeTimeoutMs` for running ones. */
-  queue(attempts: number, closeTimeoutMs?: number): Promise<BullmqQueue | MemoryQueue>;
+  queue(attempts: number, closeTimeoutMs?: number, logger?: Logger): Promise<BullmqQueue | MemoryQueue>;
   events(): Promise<RedisEventBus | MemoryEventBus>;
   cache(): Promise<RedisCache | MemoryCache>;
   /** Connections Redis counts as subscribed to the event channel; undefined in process (no server to ask). */
@@ -51,7 +51,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
   let inspector: Promise<Redis> | undefined;
   const inspect = () => (inspector ??= command());
   return {
-    queue: async (attempts, closeTimeoutMs = 5_000) =>
+    queue: async (attempts, closeTimeoutMs = 5_000, logger = silentLogger) =>
       new BullmqQueue({
         attempts,
         closeTimeoutMs,
@@ -59,6 +59,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
         createWorkerConnection: () => open(createBlockingRedis),
         prefix: namespace.prefix,
         lockMs: 5_000,
+        logger,
       }),
     events: async () => new RedisEventBus(await command(), open(createBlockingRedis), channel, silentLogger),
     cache: async () => new RedisCache(await command(), namespace.prefix),
