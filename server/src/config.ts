@@ -63,9 +63,9 @@ export const configSchema = z.object({
   MAX_INDEX: integer(0, MAX_SAFE_INDEX).default(MAX_SAFE_INDEX),
   /** The largest index whose exact value is computed and stored (F(10^7) has 2,089,877 digits). */
   MAX_EXACT_INDEX: integer(0, MAX_SAFE_INDEX).default(10_000_000),
-  /** Jobs a worker process runs at once. */
+  /** Large calculations and periodic jobs a worker process runs at once; batches of small ones run one at a time beside them. */
   WORKER_CONCURRENCY: integer(1, 256).default(8),
-  /** Threads computing F(n) in a worker process. */
+  /** Threads per process computing F(n) (worker) or converting it to decimal on first download (api). */
   FIB_THREADS: integer(1, 64).default(Math.max(1, availableParallelism() - 1)),
   /** The arithmetic: auto (GMP when the native addon is built, else BigInt), gmp (fail without it), or bigint. */
   FIB_ENGINE: z.enum(['auto', 'gmp', 'bigint']).default('auto'),

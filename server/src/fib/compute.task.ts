@@ -1,7 +1,7 @@
 /**
- * Runs inside a worker thread of the pool (pool.ts): the only place F(n) is computed and turned into
- * decimal. Results are moved to the calling thread, not copied: F(10^8) is 8.7 MB of bytes and 21 MB
- * of digits.
+ * What computes F(n) and turns it into decimal: inside a worker thread of the pool (pool.ts), and on the
+ * calling thread for indexes up to INLINE_MAX_INDEX. A thread's results are moved to the calling thread,
+ * not copied: F(10^8) is 8.7 MB of bytes and 21 MB of digits.
  */
 import { move, transferableSymbol, valueSymbol, workerData } from 'piscina';
 import { selectEngine, type EngineChoice, type FibEngine } from './engine.js';

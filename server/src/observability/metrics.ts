@@ -56,7 +56,7 @@ export class Metrics {
     });
     this.computeDuration = new Histogram({
       name: 'fib_compute_duration_seconds',
-      help: 'Time to compute F(n) and its decimal form, by size of n',
+      help: 'Time to compute F(n), not its decimal form, by size of n',
       labelNames: ['size'],
       buckets: [0.0001, 0.001, 0.01, 0.1, 0.5, 1, 5, 30, 120],
       registers: [this.registry],
