@@ -91,7 +91,7 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     expect((await read(again)).status).toBe('done');
   });
 
-  it('streams the exact decimal value, and refuses it before it is done', async () => {
+  it('streams the exact decimal value, and answers 404 for the value of an index never requested', async () => {
     await post('{"index": 1000}');
     await done(1000);
     const response = await fetch(`${base}/api/calculations/1000/value`);

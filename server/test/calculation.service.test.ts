@@ -59,4 +59,9 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
     const job = await eventually(() => sent.find((payload) => payload.calculations.some(({ index }) => index === 80)));
     expect(job.calculations.map(({ index }) => index)).toEqual([80]);
   });
+
+  it('refuses the value of a calculation before it is done (its batch job here only records that it ran)', async () => {
+    expect(await service.submit(82, { requestId: 'value-82', client: 'client-s' })).toMatchObject({ status: 'queued' });
+    await expect(service.value(82)).rejects.toMatchObject({ code: 'NOT_READY', status: 409 });
+  });
 });
