@@ -74,10 +74,11 @@ async function settle(indexes: number[], timeoutMs = 60_000): Promise<{ complete
 
 /**
  * Stops a dependency for about 1.5 s while 8 clients submit new indexes, then restarts it. Checks that
- * during the outage every answer was a 503 with Retry-After, that readiness failed and liveness held,
+ * during the outage every answer was a 503 with Retry-After, that readiness failed naming the dependency
+ * (`check`) down and liveness held,
  * that submissions are accepted again after it, and that every accepted one completes.
  */
-async function outageUnderLoad(dependency: { stop(): Promise<void>; restart(): Promise<void> }, firstIndex: number, name: string) {
+async function outageUnderLoad(dependency: { stop(): Promise<void>; restart(): Promise<void> }, check: 'queue' | 'database', firstIndex: number, name: string) {
   const api = topology.apis[0]!;
   const stop = new AbortController();
   const load = runLoad({ clients: 8, durationMs: 60_000, stop: stop.signal, request: (n) => post(firstIndex + n) });
@@ -85,7 +86,8 @@ async function outageUnderLoad(dependency: { stop(): Promise<void>; restart(): P
   await dependency.stop();
   const downAt = Date.now();
   await sleep(700);
-  const probes = { ready: (await fetch(`${api.url}/api/ready`)).status, health: (await fetch(`${api.url}/api/health`)).status };
+  const ready = await fetch(`${api.url}/api/ready`);
+  const probes = { ready: ready.status, readyChecks: (await ready.json()).checks, health: (await fetch(`${api.url}/api/health`)).status };
   await sleep(800);
   const restartingAt = Date.now();
   await dependency.restart();
@@ -97,7 +99,8 @@ async function outageUnderLoad(dependency: { stop(): Promise<void>; restart(): P
   const during = outcomes.filter((o) => o.at > downAt + 100 && o.at + o.ms < restartingAt);
   expect(during.length).toBeGreaterThan(0);
   expect(during.filter((o) => o.status !== 503 || o.retryAfter === null)).toEqual([]);
-  expect(probes).toEqual({ ready: 503, health: 200 });
+  const other = check === 'queue' ? 'database' : 'queue';
+  expect(probes).toEqual({ ready: 503, readyChecks: { [check]: 'down', [other]: 'up' }, health: 200 });
   const okAfter = outcomes.find((o) => o.at > upAt && (o.status === 202 || o.status === 200));
   expect(okAfter).toBeDefined();
 
@@ -143,7 +146,7 @@ describe('faults', () => {
   });
 
   it('Redis restarted empty while submissions stream in: 503 with Retry-After meanwhile, every 2xx completed after', async () => {
-    const { during, outcomes } = await outageUnderLoad(redis, 10_000, 'redisRestart');
+    const { during, outcomes } = await outageUnderLoad(redis, 'queue', 10_000, 'redisRestart');
     expect(Math.max(...during.map((o) => o.ms))).toBeLessThan(1_000);
     expect(outcomes.length).toBeGreaterThan(during.length);
     // The schedules of the periodic jobs lived in the Redis that was lost: the workers declared them again.
@@ -158,7 +161,7 @@ describe('faults', () => {
   });
 
   it('Postgres restarted: 503 with Retry-After meanwhile, recovery without restarting any process', async () => {
-    const { outcomes } = await outageUnderLoad(postgres, 20_000, 'postgresRestart');
+    const { outcomes } = await outageUnderLoad(postgres, 'database', 20_000, 'postgresRestart');
     expect(outcomes.filter((o) => o.status !== 503 && o.status !== 202 && o.status !== 200)).toEqual([]);
     for (const server of [...topology.apis, ...topology.workers]) expect(server.running).toBe(true);
   });

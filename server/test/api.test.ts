@@ -197,6 +197,20 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error: { code: 'BAD_REQUEST', message: 'the request is malformed' } });
   });
 
+  it('opens an event stream with the browser’s reconnection delay and a ready event', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${base}/api/events`, { signal: controller.signal });
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = '';
+    while (!text.includes('\n\n')) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+    }
+    controller.abort();
+    expect(text.split('\n\n')[0]).toBe('retry: 2000\nevent: ready\ndata: {}');
+  });
+
   it('answers HEAD /api/events with a stream’s headers, at once', async () => {
     const response = await fetch(`${base}/api/events`, { method: 'HEAD', signal: AbortSignal.timeout(5_000) });
     expect(response.status).toBe(200);
@@ -247,6 +261,17 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     const submissions = await json('/api/submissions?limit=100');
     expect(submissions.items.map((s: { index: number }) => s.index)).not.toContain(34);
     expect(submissions.items.map((s: { index: number }) => s.index)).not.toContain(EXPENSIVE_INDEX + 1);
+  });
+
+  it('lets nobody into the admin routes when no ADMIN_PASSWORD is set, whatever the credentials', async () => {
+    const paths = ['/admin', '/api/admin/stats', '/metrics', ...(name === 'distributed' ? ['/admin/queues'] : [])];
+    for (const path of paths) {
+      for (const authorization of [undefined, `Basic ${Buffer.from('admin:').toString('base64')}`]) {
+        const response = await fetch(`${base}${path}`, { headers: authorization ? { authorization } : {} });
+        expect(response.status, `${path} ${authorization ?? ''}`).toBe(401);
+        expect(await read(response)).toEqual({ error: { code: 'UNAUTHORIZED', message: 'credentials required' } });
+      }
+    }
   });
 
   it('keeps the original app’s API', async () => {

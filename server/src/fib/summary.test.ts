@@ -31,13 +31,6 @@ describe('summarize', () => {
   ])('summarizes F(%i) without computing it', (n, digits, head, tail) => {
     expect(summarize(n)).toEqual({ digits, head, tail });
   });
-
-  it('answers for the largest indexes well under a millisecond', () => {
-    summarize(Number.MAX_SAFE_INTEGER); // the constants are built once per precision
-    const started = performance.now();
-    for (let i = 0; i < 200; i++) summarize(Number.MAX_SAFE_INTEGER - i);
-    expect((performance.now() - started) / 200).toBeLessThan(0.5);
-  });
 });
 
 describe('leading digits at a rounding boundary', () => {

@@ -55,7 +55,8 @@ describe('Batcher', () => {
   });
 
   it('after a large batch, lingers to gather the next one larger', async () => {
-    const { batcher, batches } = doubling({ maxSize: 100, maxInFlight: 1, linger: { ms: 40, fromSize: 3 } }, 10);
+    // A linger long beside the sleeps, so that a slow machine cannot end it between them.
+    const { batcher, batches } = doubling({ maxSize: 100, maxInFlight: 1, linger: { ms: 1_000, fromSize: 3 } }, 10);
     const first = [1, 2, 3].map((item) => batcher.add(item));
     await sleep(15);
     // The first batch has gone: these arrive during its linger, and wait for one another.
