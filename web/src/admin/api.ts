@@ -2,6 +2,7 @@
  * The admin API (docs/operations.md). The browser sends the admin's Basic credentials itself: it asked
  * for them when it loaded /admin, and answers the same realm's challenge on these calls.
  */
+import { request } from '../api/client';
 
 export type QueueState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
 
@@ -40,16 +41,9 @@ export interface Backup {
   createdAt: string;
 }
 
-async function call<T>(path: string, method: 'GET' | 'POST' = 'GET'): Promise<T> {
-  const response = await fetch(path, { method, credentials: 'same-origin' });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body?.error?.message ?? `${method} ${path}: ${response.status}`);
-  return body as T;
-}
-
 export const adminApi = {
-  stats: () => call<Stats>('/api/admin/stats'),
-  retry: (index: number) => call<Calculation>(`/api/admin/calculations/${index}/retry`, 'POST'),
-  backups: () => call<{ location: string; items: Backup[] }>('/api/admin/backups'),
-  backupNow: () => call<Backup>('/api/admin/backups', 'POST'),
+  stats: () => request<Stats>('/admin/stats'),
+  retry: (index: number) => request<Calculation>(`/admin/calculations/${index}/retry`, { method: 'POST' }),
+  backups: () => request<{ location: string; items: Backup[] }>('/admin/backups'),
+  backupNow: () => request<Backup>('/admin/backups', { method: 'POST' }),
 };

@@ -14,7 +14,8 @@ export class ApiError extends Error {
 
 const base = '/api';
 
-async function request<T>(path: string, init?: RequestInit): Promise<T> {
+/** A call of the API at `path` (below /api): its JSON body, or the ApiError that says what went wrong. */
+export async function request<T>(path: string, init?: RequestInit): Promise<T> {
   let response: Response;
   try {
     response = await fetch(base + path, init);
@@ -25,7 +26,8 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return (await response.json()) as T;
 }
 
-async function toApiError(response: Response): Promise<ApiError> {
+/** The API's error body, or plain words for an answer that has none (a proxy's HTML error page). */
+export async function toApiError(response: Response): Promise<ApiError> {
   const body: unknown = await response.json().catch(() => null);
   const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (typeof error?.code === 'string' && typeof error.message === 'string') {
