@@ -115,18 +115,15 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
   );
   if (runsApi) {
-    const decimals = new DecimalService(db, pool);
-    const expensive = { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT };
-    calculations = new CalculationService(
-      db,
-      messaging.queue,
-      messaging.events,
-      messaging.cache,
-      expensive,
-      decimals,
-      config.MAX_EXACT_INDEX,
-      observeSubmissionBatches(metrics),
-    );
+    calculations = new CalculationService(db, {
+      queue: messaging.queue,
+      events: messaging.events,
+      cache: messaging.cache,
+      decimals: new DecimalService(db, pool),
+      expensive: { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT },
+      maxExactIndex: config.MAX_EXACT_INDEX,
+      observeBatch: observeSubmissionBatches(metrics),
+    });
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
     await messaging.events.onChange(() => recent.invalidate());

@@ -20,7 +20,14 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
     database = await openMigratedDatabase();
     queue = new MemoryQueue({ attempts: 1, closeTimeoutMs: 5_000 });
     const decimals = new DecimalService(database.db, bigintEngine);
-    service = new CalculationService(database.db, queue, new MemoryEventBus(), new MemoryCache(), { fromIndex: 100_000, maxPending: 5 }, decimals, 10_000_000);
+    service = new CalculationService(database.db, {
+      queue,
+      events: new MemoryEventBus(),
+      cache: new MemoryCache(),
+      decimals,
+      expensive: { fromIndex: 100_000, maxPending: 5 },
+      maxExactIndex: 10_000_000,
+    });
     const ignore = { handle: async () => {} };
     const handlers: JobHandlers = {
       [JobName.ComputeFibonacci]: ignore,

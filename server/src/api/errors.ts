@@ -3,12 +3,13 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isTransientError, UnavailableError, type ErrorCode } from '../lib/errors.js';
 import { reportError } from '../observability/error-reporting.js';
+import { INVALID_BODY_MESSAGE } from './validation.js';
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string };
 }
 
-const INVALID_JSON: [ErrorCode, string] = ['INVALID_BODY', 'the body must be a JSON object such as {"index": 10}'];
+const INVALID_JSON: [ErrorCode, string] = ['INVALID_BODY', INVALID_BODY_MESSAGE];
 
 /** Fastify's own request errors, in our codes and words. */
 const fastifyErrors: Record<string, [ErrorCode, string]> = {

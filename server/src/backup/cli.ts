@@ -22,8 +22,9 @@ async function main([command, name]: string[]): Promise<void> {
     // The embedded database is dumped through PGlite itself, so it is opened here for the dump.
     const db = config.DATABASE_URL ? undefined : await openDatabase(config);
     try {
-      const info = await createBackupService(config, logger, db).create();
-      console.log(`${info.name}  ${info.bytes} bytes  → ${createBackupService(config, logger).store.location}`);
+      const backups = createBackupService(config, logger, db);
+      const info = await backups.create();
+      console.log(`${info.name}  ${info.bytes} bytes  → ${backups.store.location}`);
     } finally {
       await db?.destroy();
     }

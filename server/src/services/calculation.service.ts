@@ -43,23 +43,41 @@ export type SubmissionBatchObserver = (batch: {
   queueMs: number;
 }) => void;
 
+export interface CalculationServiceOptions {
+  queue: JobQueue;
+  events: EventBus;
+  cache: CalculationCache;
+  decimals: DecimalService;
+  expensive: ExpensiveWorkLimit;
+  /** Above this index a calculation is its summary alone, done at once. */
+  maxExactIndex: number;
+  observeBatch?: SubmissionBatchObserver;
+}
+
 /** What the API does with calculations: record requests, queue work, and read back what is known. */
 export class CalculationService {
   private readonly calculations: CalculationRepository;
   private readonly submissions: SubmissionRepository;
   private readonly cheap = new Batcher((batch: CheapSubmission[]) => this.recordCheap(batch), SUBMISSION_BATCHES);
+  private readonly queue: JobQueue;
+  private readonly events: EventBus;
+  private readonly cache: CalculationCache;
+  private readonly decimals: DecimalService;
+  private readonly expensive: ExpensiveWorkLimit;
+  private readonly maxExactIndex: number;
+  private readonly observeBatch: SubmissionBatchObserver;
 
   constructor(
     private readonly db: Db,
-    private readonly queue: JobQueue,
-    private readonly events: EventBus,
-    private readonly cache: CalculationCache,
-    private readonly expensive: ExpensiveWorkLimit,
-    private readonly decimals: DecimalService,
-    /** Above this index a calculation is its summary alone, done at once. */
-    private readonly maxExactIndex: number,
-    private readonly observeBatch: SubmissionBatchObserver = () => {},
+    { queue, events, cache, decimals, expensive, maxExactIndex, observeBatch = () => {} }: CalculationServiceOptions,
   ) {
+    this.queue = queue;
+    this.events = events;
+    this.cache = cache;
+    this.decimals = decimals;
+    this.expensive = expensive;
+    this.maxExactIndex = maxExactIndex;
+    this.observeBatch = observeBatch;
     this.calculations = new CalculationRepository(db);
     this.submissions = new SubmissionRepository(db);
   }
