@@ -29,13 +29,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           jsonb_to_recordset(requests)
             AS (index bigint, client text, request_id text, digits bigint, head text, tail text, exact boolean, duration_ms double precision)
         ) WITH ORDINALITY AS t(index, client, request_id, digits, head, tail, exact, duration_ms, position)
+      ), submitted AS (
+        -- First, so that what a request id belongs to is known without reading the table: the first
+        -- of the batch to bring it, unless it was recorded before.
+        INSERT INTO submissions (index, request_id)
+        SELECT index, request_id FROM input ORDER BY position
+        ON CONFLICT (request_id) DO NOTHING
+        RETURNING id, index, request_id, created_at
       ), owner AS (
-        -- The index each request id belongs to: the one recorded with it, else its first in the batch.
-        SELECT DISTINCT ON (input.request_id) input.request_id, coalesce(recorded.index, input.index) AS index
-        FROM input LEFT JOIN submissions AS recorded ON recorded.request_id = input.request_id
-        ORDER BY input.request_id, input.position
+        -- The index each submission's request id belongs to. Only an id recorded before (a retry, or a
+        -- reuse) is looked up, by its unique index; one another transaction is recording meanwhile is
+        -- not seen, and counts as this submission's.
+        SELECT input.position, coalesce(
+          submitted.index,
+          (SELECT recorded.index FROM submissions AS recorded WHERE recorded.request_id = input.request_id),
+          input.index
+        ) AS index
+        FROM input LEFT JOIN submitted ON submitted.request_id = input.request_id
       ), accepted AS (
-        SELECT input.* FROM input JOIN owner ON owner.request_id = input.request_id AND owner.index = input.index
+        SELECT input.* FROM input JOIN owner ON owner.position = input.position AND owner.index = input.index
       ), inserted AS (
         INSERT INTO calculations (index, requested_by, digits, head, tail, exact, status, duration_ms, completed_at, batch)
         SELECT DISTINCT ON (index) index, client, digits, head, tail, exact,
@@ -52,23 +64,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         RETURNING *
       ), written AS (
         SELECT * FROM inserted UNION ALL SELECT * FROM requeued
-      ), submitted AS (
-        INSERT INTO submissions (index, request_id)
-        SELECT index, request_id FROM accepted ORDER BY position
-        ON CONFLICT (request_id) DO NOTHING
-        RETURNING id, request_id, created_at
       )
       SELECT found.row, input.position, found.changed, submitted.id, submitted.created_at,
              CASE WHEN owner.index <> input.index THEN owner.index END
       FROM input
-      JOIN owner ON owner.request_id = input.request_id
+      JOIN owner ON owner.position = input.position
       LEFT JOIN LATERAL (
         SELECT ROW(written.*)::calculations AS row, true AS changed FROM written WHERE written.index = input.index
         UNION ALL
         SELECT calculations, false FROM calculations
         WHERE calculations.index = input.index AND NOT EXISTS (SELECT FROM written WHERE written.index = input.index)
       ) AS found ON true
-      LEFT JOIN submitted ON submitted.request_id = input.request_id AND owner.index = input.index
+      LEFT JOIN submitted ON submitted.request_id = input.request_id AND submitted.index = input.index
       ORDER BY input.position;
     END
     $$`.execute(db);
