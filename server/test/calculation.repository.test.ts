@@ -313,13 +313,13 @@ describe('CalculationRepository on Postgres', () => {
  * function in a session that planned it on an empty table, and count the table reads of one more call.
  */
 describe('the write statements, planned on an empty table', () => {
-  const onNewDatabase = async (work: (calculations: CalculationRepository, reads: () => Promise<TableReads>) => Promise<void>) => {
+  const onNewDatabase = async (work: (calculations: CalculationRepository, reads: (table?: string) => Promise<TableReads>) => Promise<void>) => {
     const database = await openMigratedDatabase();
     try {
       await database.db.connection().execute(async (session) => {
         // The session's reads of the table so far, as Postgres counts them (those not yet published too).
-        const reads = async () =>
-          (await sql<TableReads>`SELECT seq_scan, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'calculations'`.execute(session)).rows[0]!;
+        const reads = async (table = 'calculations') =>
+          (await sql<TableReads>`SELECT seq_scan, idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = ${table}`.execute(session)).rows[0]!;
         await work(new CalculationRepository(session), reads);
       });
     } finally {
@@ -332,12 +332,15 @@ describe('the write statements, planned on an empty table', () => {
 
   it('submit without reading the whole table once it has grown', async () => {
     await onNewDatabase(async (calculations, reads) => {
-      for (let i = 0; i < 8; i++) await recorded(calculations.submitMany([request(i)]));
+      const retried = request(7);
+      for (let i = 0; i < 8; i++) await recorded(calculations.submitMany([i === 7 ? retried : request(i)]));
       await recorded(calculations.submitMany(range(1_000, 5_000).map(request)));
-      const before = await reads();
-      const results = await recorded(calculations.submitMany([request(3), request(10_000)]));
-      expect(results.map(({ changed }) => changed)).toEqual([false, true]);
-      expect((await reads()).seq_scan - before.seq_scan).toBe(0);
+      const before = { calculations: await reads(), submissions: await reads('submissions') };
+      // A new index, a repeated one, and a request sent again (its id looked up among the submissions).
+      const results = await recorded(calculations.submitMany([request(3), request(10_000), retried]));
+      expect(results.map(({ changed, submission }) => [changed, submission !== undefined])).toEqual([[false, true], [true, true], [false, false]]);
+      expect((await reads()).seq_scan - before.calculations.seq_scan).toBe(0);
+      expect((await reads('submissions')).seq_scan - before.submissions.seq_scan).toBe(0);
     });
   });
 
