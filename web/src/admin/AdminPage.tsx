@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
+import { useAction } from '../actions/useAction';
 import { adminApi, type Backup, type Stats } from './api';
 import { ago, bytes, duration, percent } from './format';
 
@@ -10,7 +11,7 @@ export function AdminPage() {
   const [stats, setStats] = useState<Stats>();
   const [backups, setBackups] = useState<Backup[]>([]);
   const [error, setError] = useState('');
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
 
   const refresh = useCallback(async () => {
     try {
@@ -29,17 +30,12 @@ export function AdminPage() {
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const act = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    try {
-      await action();
+  const act = (work: () => Promise<unknown>) =>
+    action.run(async () => {
+      await work();
       await refresh();
-    } catch (failure) {
-      setError((failure as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
+  const busy = action.running;
 
   return (
     <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 960, margin: '0 auto', padding: 16 }}>
@@ -47,7 +43,7 @@ export function AdminPage() {
       <p>
         <a href="/admin/queues">Queue dashboard</a>
       </p>
-      {error && <p role="alert">{error}</p>}
+      {(action.error ?? error) && <p role="alert">{action.error ?? error}</p>}
       {stats && (
         <>
           <section aria-label="Queue">

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { copyValue } from '../actions/copyValue';
+import { useAction } from '../actions/useAction';
 import { api } from '../api/client';
 import type { Calculation } from '../api/types';
 
@@ -14,24 +15,14 @@ interface Props {
  * a failed one. A failure is said beside the buttons.
  */
 export function CalculationActions({ calculation, onRetry, announce }: Props) {
-  const [busy, setBusy] = useState(false);
+  const { run: attempt, running: busy, error: problem } = useAction();
   const [copied, setCopied] = useState(false);
-  const [problem, setProblem] = useState<string | null>(null);
   const name = `F(${calculation.index})`;
 
   async function run(action: () => Promise<unknown>, success: string): Promise<boolean> {
-    setBusy(true);
-    setProblem(null);
-    try {
-      await action();
-      announce(success);
-      return true;
-    } catch (error) {
-      setProblem(error instanceof Error ? error.message : String(error));
-      return false;
-    } finally {
-      setBusy(false);
-    }
+    const succeeded = await attempt(action);
+    if (succeeded) announce(success);
+    return succeeded;
   }
 
   async function copy() {

@@ -1,4 +1,5 @@
-import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { useAction } from '../actions/useAction';
 import { formatCount } from '../format/numbers';
 import { MAX_NEWER, type ListState } from '../state/listReducer';
 
@@ -25,18 +26,22 @@ export function ListPanel<T>({ heading, description, list, empty, className, ren
   // pages, nothing newer), and a lost focus falls back to the top of the page. After "Load more" it goes
   // to the first item loaded, once it is shown; after "Show newer", to the list's title.
   const firstLoaded = useRef<(() => Element | null | undefined) | null>(null);
-  const older = useAction(async () => {
-    const last = items.current?.lastElementChild;
-    firstLoaded.current = () => last?.nextElementSibling;
-    await onLoadOlder().catch((error: unknown) => {
-      firstLoaded.current = null;
-      throw error;
+  const older = useAction();
+  const loadOlder = () =>
+    older.run(async () => {
+      const last = items.current?.lastElementChild;
+      firstLoaded.current = () => last?.nextElementSibling;
+      await onLoadOlder().catch((error: unknown) => {
+        firstLoaded.current = null;
+        throw error;
+      });
     });
-  });
-  const newest = useAction(async () => {
-    await onShowNewest();
-    title.current?.focus();
-  });
+  const newest = useAction();
+  const showNewest = () =>
+    newest.run(async () => {
+      await onShowNewest();
+      title.current?.focus();
+    });
   useEffect(() => {
     const item = firstLoaded.current?.();
     if (item instanceof HTMLElement) {
@@ -68,7 +73,7 @@ export function ListPanel<T>({ heading, description, list, empty, className, ren
       {list.phase === 'ready' && list.items.length === 0 && <div className="empty">{empty}</div>}
       {list.newer.size > 0 && (
         <div className="show-newest">
-          <button type="button" className="button" onClick={newest.run}>
+          <button type="button" className="button" onClick={() => void showNewest()}>
             Show {list.newer.size >= MAX_NEWER ? `${formatCount(MAX_NEWER)}+` : formatCount(list.newer.size)} newer
           </button>
           {newest.error && <p className="field-error" role="alert">{newest.error}</p>}
@@ -81,7 +86,7 @@ export function ListPanel<T>({ heading, description, list, empty, className, ren
       )}
       {list.phase === 'ready' && list.nextCursor !== null && (
         <div className="load-more">
-          <button type="button" className="button" onClick={older.run} disabled={older.running}>
+          <button type="button" className="button" onClick={() => void loadOlder()} disabled={older.running}>
             {older.running ? 'Loading…' : 'Load more'}
           </button>
           {older.error && <p className="field-error" role="alert">{older.error}</p>}
@@ -89,22 +94,4 @@ export function ListPanel<T>({ heading, description, list, empty, className, ren
       )}
     </section>
   );
-}
-
-/** A button's asynchronous action: whether it is under way, and what went wrong the last time. */
-function useAction(action: () => Promise<void>) {
-  const [running, setRunning] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  async function run() {
-    setRunning(true);
-    setError(null);
-    try {
-      await action();
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    } finally {
-      setRunning(false);
-    }
-  }
-  return { run, running, error };
 }
