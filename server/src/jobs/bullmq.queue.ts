@@ -12,7 +12,7 @@ import {
   type JobCounts,
   type JobHandler,
   type JobHandlers,
-  type JobName,
+  JobName,
   type JobPayloads,
   type JobQueue,
   type JobRequest,
@@ -79,17 +79,37 @@ export class BullmqQueue implements JobQueue {
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
-    await this.queues[laneOf(name)].add(name, payload, { jobId: jobId(name, payload) });
+    const id = jobId(name, payload);
+    if (name === JobName.ComputeFibonacci) await this.removeFinished([id]);
+    await this.queues[laneOf(name)].add(name, payload, { jobId: id });
   }
 
   async enqueueMany(jobs: JobRequest[]): Promise<void> {
     // One job (a submission batch's, the usual case) needs no MULTI around its one script.
     if (jobs.length === 1) return this.enqueue(jobs[0]!.name, jobs[0]!.payload);
+    await this.removeFinished(jobs.flatMap(({ name, payload }) => (name === JobName.ComputeFibonacci ? [jobId<JobName>(name, payload)] : [])));
     await Promise.all(
       lanes.map(async (lane) => {
         const members = jobs.filter(({ name }) => laneOf(name) === lane);
         if (members.length === 0) return;
         await this.queues[lane].addBulk(members.map(({ name, payload }) => ({ name, data: payload, opts: { jobId: jobId<JobName>(name, payload) } })));
+      }),
+    );
+  }
+
+  /**
+   * A calculation's own job is named by its index and attempt, and it is sent only when the record says
+   * that attempt is still to do. A finished job under that name is then of an earlier life of the record:
+   * one from before a restore (which brings back lower attempts, and rows made since are made again at
+   * attempt 1), or one whose end the record never learned. BullMQ takes a new job under an id it still
+   * keeps for a duplicate and drops it, so the finished one goes first. (Batch jobs are named by a random
+   * id and never meet an old one.)
+   */
+  private async removeFinished(ids: string[]): Promise<void> {
+    await Promise.all(
+      ids.map(async (id) => {
+        const job = await this.queues.jobs.getJob(id);
+        if (job?.finishedOn !== undefined) await job.remove();
       }),
     );
   }
@@ -113,7 +133,9 @@ export class BullmqQueue implements JobQueue {
         for (const source of [signal, stopping]) source?.addEventListener('abort', abort, { once: true });
         const context = { signal: controller.signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
         try {
-          await runJob(handlers, job.name as JobName, job.data, context, this.options.attempts);
+          // The job's own attempts, as the process that queued it set them: one whose settings differ
+          // (a rolling change of JOB_ATTEMPTS) must still record the failure on the last one BullMQ runs.
+          await runJob(handlers, job.name as JobName, job.data, context, job.opts.attempts ?? this.options.attempts);
         } catch (error) {
           // Stopped by this worker's shutdown: back to the queue at once. A dependency unavailable: later.
           const delayMs = stopping.aborted ? 0 : error instanceof RetryLaterError ? error.delayMs : undefined;
