@@ -85,22 +85,6 @@ describe('the BullMQ queue', () => {
     expect(logged).toMatchObject({ level: 40, source: 'worker calculations', err: { message: expect.stringContaining('WRONGTYPE') } });
   });
 
-  it('runs a calculation’s job sent again after an earlier job of that name finished (a restore brings back lower attempts)', async () => {
-    adapters = createAdapters('redis');
-    queue = (await adapters.queue(3)) as BullmqQueue;
-    const runs: unknown[] = [];
-    await queue.work(handlers(async () => {}, runs), { concurrency: 1, engine: 'bigint' });
-    await queue.enqueue(JobName.ComputeFibonacci, payload);
-    await eventually(async () => (runs.length === 1 && (await queue.counts()).completed === 1 ? true : undefined));
-    // The record says this attempt is to do again: the finished job of the same name must not swallow it.
-    await queue.enqueueMany([
-      { name: JobName.ComputeFibonacci, payload },
-      { name: JobName.ComputeFibonacci, payload: { index: 8, attempt: 1 } },
-    ]);
-    await eventually(() => (runs.length === 3 ? true : undefined));
-    expect(runs).toEqual([payload, payload, { index: 8, attempt: 1 }]);
-  });
-
   it('records a failure on the last attempt the job was queued with, whatever the worker’s own setting', async () => {
     adapters = createAdapters('redis');
     const producer = (await adapters.queue(1)) as BullmqQueue;

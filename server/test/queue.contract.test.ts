@@ -56,6 +56,25 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(runs).toBe(1);
   });
 
+  it('replaces a finished job of an earlier life of the work (finished before the request’s `since`), and only such a one', async () => {
+    const queue = await newQueue();
+    const runs: Payload[] = [];
+    await queue.work(handlers(async (payload) => void runs.push(payload)), { concurrency: 1, engine: 'bigint' });
+    const payload = { index: 9, attempt: 1 };
+    await queue.enqueue(JobName.ComputeFibonacci, payload);
+    await eventually(async () => ((await queue.counts()).completed === 1 ? true : undefined));
+    // Asked for before that job finished: the same work, a duplicate.
+    const before = new Date(Date.now() - 60_000);
+    await queue.enqueueMany([{ name: JobName.ComputeFibonacci, payload, since: before }]);
+    // Made again since (a restore brought its attempt back to 1): it runs again, beside other work.
+    await queue.enqueueMany([
+      { name: JobName.ComputeFibonacci, payload, since: new Date() },
+      { name: JobName.ComputeFibonacci, payload: { index: 10, attempt: 1 } },
+    ]);
+    await eventually(async () => ((await queue.counts()).completed === 2 && runs.length === 3 ? true : undefined));
+    expect(runs).toEqual([payload, payload, { index: 10, attempt: 1 }]);
+  });
+
   it('enqueues many jobs at once, each once, duplicates and jobs already queued included', async () => {
     const queue = await newQueue();
     await queue.enqueue(JobName.ComputeFibonacci, { index: 20, attempt: 1 });

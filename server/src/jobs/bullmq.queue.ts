@@ -12,7 +12,7 @@ import {
   type JobCounts,
   type JobHandler,
   type JobHandlers,
-  JobName,
+  type JobName,
   type JobPayloads,
   type JobQueue,
   type JobRequest,
@@ -79,15 +79,13 @@ export class BullmqQueue implements JobQueue {
   }
 
   async enqueue<N extends JobName>(name: N, payload: JobPayloads[N]): Promise<void> {
-    const id = jobId(name, payload);
-    if (name === JobName.ComputeFibonacci) await this.removeFinished([id]);
-    await this.queues[laneOf(name)].add(name, payload, { jobId: id });
+    await this.queues[laneOf(name)].add(name, payload, { jobId: jobId(name, payload) });
   }
 
   async enqueueMany(jobs: JobRequest[]): Promise<void> {
+    await this.removeEarlierLives(jobs);
     // One job (a submission batch's, the usual case) needs no MULTI around its one script.
     if (jobs.length === 1) return this.enqueue(jobs[0]!.name, jobs[0]!.payload);
-    await this.removeFinished(jobs.flatMap(({ name, payload }) => (name === JobName.ComputeFibonacci ? [jobId<JobName>(name, payload)] : [])));
     await Promise.all(
       lanes.map(async (lane) => {
         const members = jobs.filter(({ name }) => laneOf(name) === lane);
@@ -97,19 +95,13 @@ export class BullmqQueue implements JobQueue {
     );
   }
 
-  /**
-   * A calculation's own job is named by its index and attempt, and it is sent only when the record says
-   * that attempt is still to do. A finished job under that name is then of an earlier life of the record:
-   * one from before a restore (which brings back lower attempts, and rows made since are made again at
-   * attempt 1), or one whose end the record never learned. BullMQ takes a new job under an id it still
-   * keeps for a duplicate and drops it, so the finished one goes first. (Batch jobs are named by a random
-   * id and never meet an old one.)
-   */
-  private async removeFinished(ids: string[]): Promise<void> {
+  /** Finished jobs that a request's `since` says are of an earlier life of its work go (see JobRequest). */
+  private async removeEarlierLives(jobs: JobRequest[]): Promise<void> {
     await Promise.all(
-      ids.map(async (id) => {
-        const job = await this.queues.jobs.getJob(id);
-        if (job?.finishedOn !== undefined) await job.remove();
+      jobs.map(async ({ name, payload, since }) => {
+        if (!since) return;
+        const job = await this.queues[laneOf(name)].getJob(jobId<JobName>(name, payload));
+        if (job?.finishedOn !== undefined && job.finishedOn < since.getTime()) await job.remove();
       }),
     );
   }

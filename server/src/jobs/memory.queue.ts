@@ -61,11 +61,16 @@ export class MemoryQueue implements JobQueue {
   }
 
   async enqueueMany(jobs: JobRequest[]): Promise<void> {
-    for (const { name, payload } of jobs) this.add(jobId<JobName>(name, payload), name, payload);
+    for (const { name, payload, since } of jobs) this.add(jobId<JobName>(name, payload), name, payload, since);
   }
 
-  private add<N extends JobName>(id: string, name: N, payload: JobPayloads[N]): void {
-    if (this.jobs.has(id)) return;
+  private add<N extends JobName>(id: string, name: N, payload: JobPayloads[N], since?: Date): void {
+    const existing = this.jobs.get(id);
+    // A finished job of an earlier life of the work is replaced (see JobRequest).
+    if (existing?.finishedAt !== undefined && since && existing.finishedAt < since.getTime()) {
+      this.jobs.delete(id);
+      this.finished.splice(this.finished.indexOf(id), 1);
+    } else if (existing) return;
     const job: MemoryJob = { id, name, payload, attemptsMade: 0, state: 'waiting' };
     this.jobs.set(id, job);
     this.waiting[laneOf(name)].push(job);

@@ -82,8 +82,13 @@ export function batchJobs(calculations: Array<CalculationJob & { batch: string }
   return [...batches].map(([batch, members]) => ({ name: JobName.ComputeFibonacciBatch, payload: { batch, calculations: members } }));
 }
 
-/** One job to enqueue, for `enqueueMany`. */
-export type JobRequest = { [N in JobName]: { name: N; payload: JobPayloads[N] } }[JobName];
+/**
+ * One job to enqueue, for `enqueueMany`. `since`: when its work was asked for. A queue keeps finished
+ * jobs a while and takes a new job under the id of one for a duplicate; a finished job of the same id
+ * from before `since` is of an earlier life of the work (a calculation made again after a restore
+ * brought back lower attempts) and is replaced instead.
+ */
+export type JobRequest = { [N in JobName]: { name: N; payload: JobPayloads[N]; since?: Date } }[JobName];
 
 export interface JobContext {
   /** Aborted when the worker shuts down or gives the job up. */
