@@ -60,7 +60,10 @@ interface Messaging {
   queue: JobQueue;
   events: EventBus;
   cache: CalculationCache;
-  /** Calls `listener` each time the connection to Redis comes back after it was lost. */
+  /**
+   * Calls `listener` each time Redis may have lost what it held: its connection came back after it was
+   * lost, or a worker found it emptied under a live connection.
+   */
   onReconnect(listener: () => void): void;
   close(): Promise<void>;
 }
@@ -246,6 +249,10 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
   commands.on('ready', () => {
     if (lost) reconnectListeners.forEach((listener) => listener());
     lost = false;
+  });
+  queue.onEmptied(() => {
+    logger.warn('redis lost what it held (emptied under a live connection): schedules declared and unfinished work sent again');
+    reconnectListeners.forEach((listener) => listener());
   });
   return {
     redis: commands,

@@ -1,11 +1,17 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { openDatabase } from '../src/db/database.js';
+import { QUEUE_NAMES } from '../src/jobs/bullmq.queue.js';
+import { JobName } from '../src/jobs/types.js';
+import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
-import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
+import { summary } from './support/records.js';
+import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
 
 describe('scheduled backups with two worker replicas', () => {
   let database: TestDatabase;
@@ -48,5 +54,53 @@ describe('scheduled backups with two worker replicas', () => {
     // Ticks every 2 s over 7 s: 3 or 4 ticks; two replicas each running every tick would make 6 or more.
     expect(backups.length).toBeGreaterThanOrEqual(2);
     expect(backups.length).toBeLessThanOrEqual(4);
+  });
+});
+
+describe('a worker whose Redis is emptied under a live connection', () => {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  let worker: Runtime;
+  let queue: Queue;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const config = parseConfig({
+      ROLE: 'worker',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: database.url,
+      DATABASE_POOL_SIZE: '2',
+      REDIS_URL: redisUrl,
+      QUEUE_PREFIX: namespace.prefix,
+      FIB_THREADS: '1',
+    });
+    worker = await startRuntime(config, silentLogger);
+    queue = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: namespace.prefix });
+  });
+  afterAll(async () => {
+    await queue?.close();
+    await worker?.stop();
+    await database?.drop();
+    await namespace.clean();
+  });
+
+  it('declares its schedules again and sends the unfinished work again, as after a reconnection', async () => {
+    expect(await queue.getJobScheduler(JobName.Reconcile)).toBeDefined();
+    // What FLUSHALL does to this deployment's keys; the connections stay up.
+    await namespace.clean();
+    expect(await queue.getJobScheduler(JobName.Reconcile)).toBeUndefined();
+    // Work the record holds and the queue has lost.
+    const db = await openDatabase({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 1, DATA_DIR: tmpdir() });
+    try {
+      const calculations = new CalculationRepository(db);
+      await calculations.request(200_001, 'client-emptied', summary(200_001));
+      // Noticed at the worker's next heartbeat (every 10 s).
+      await eventually(async () => ((await calculations.find(200_001))?.status === 'done' ? true : undefined), 30_000);
+      expect(await queue.getJobScheduler(JobName.Reconcile)).toBeDefined();
+      expect(await queue.getJobScheduler(JobName.Backup)).toBeDefined();
+    } finally {
+      await db.destroy();
+    }
   });
 });

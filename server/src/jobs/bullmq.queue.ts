@@ -54,6 +54,7 @@ export class BullmqQueue implements JobQueue {
   private running: Worker[] = [];
   private heartbeat: NodeJS.Timeout | undefined;
   private workerId: string | undefined;
+  private readonly emptiedListeners: Array<() => void> = [];
   /** Aborted when jobs still run at a stop's close timeout: they are stopped and handed back. */
   private stopping = new AbortController();
 
@@ -170,13 +171,28 @@ export class BullmqQueue implements JobQueue {
     }
   }
 
-  /** Each worker process keeps its description fresh in one Redis hash, read by the admin page. */
+  /**
+   * Each worker process keeps its description fresh in one Redis hash, read by the admin page. A beat
+   * that finds its own entry gone (a FLUSHALL, or Redis restarted empty without this connection noticing)
+   * tells the `onEmptied` listeners: whatever else Redis held (waiting jobs, the job schedulers) is gone
+   * too. (An entry the admin page dropped after three silent beats counts the same; what the listeners do
+   * is safe to repeat.)
+   */
   private async startHeartbeat(options: WorkerOptions): Promise<void> {
     const describe = describeWorker(options);
     this.workerId = describe().id;
     const beat = () => this.options.connection.hset(this.workersKey, this.workerId!, JSON.stringify(describe()));
     await beat();
-    this.heartbeat = setInterval(() => void beat().catch(() => {}), HEARTBEAT_MS).unref();
+    this.heartbeat = setInterval(() => {
+      beat()
+        .then((added) => added > 0 && this.emptiedListeners.forEach((listener) => listener()))
+        .catch(() => {});
+    }, HEARTBEAT_MS).unref();
+  }
+
+  /** Calls `listener` when this worker finds Redis emptied under it (see startHeartbeat). */
+  onEmptied(listener: () => void): void {
+    this.emptiedListeners.push(listener);
   }
 
   async workers(): Promise<WorkerInfo[]> {
