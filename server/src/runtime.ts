@@ -118,7 +118,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
   );
   if (runsApi) {
-    calculations = new CalculationService(db, {
+    const service = new CalculationService(db, {
       queue: messaging.queue,
       events: messaging.events,
       cache: messaging.cache,
@@ -126,6 +126,10 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       expensive: { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT },
       maxExactIndex: config.MAX_EXACT_INDEX,
       observeBatch: observeSubmissionBatches(metrics),
+    });
+    calculations = service;
+    messaging.onReconnect(() => {
+      service.sendUnsent().catch((error: unknown) => logger.warn({ err: error }, 'sending jobs kept while redis was away failed'));
     });
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();

@@ -66,6 +66,8 @@ export class CalculationService {
   private readonly expensive: ExpensiveWorkLimit;
   private readonly maxExactIndex: number;
   private readonly observeBatch: SubmissionBatchObserver;
+  /** Jobs of committed records the queue refused, to send when it is back. */
+  private readonly unsent: JobRequest[] = [];
 
   constructor(
     private readonly db: Db,
@@ -160,8 +162,30 @@ export class CalculationService {
     ]);
     // Both at once: one round trip to Redis, not two. An event ahead of its job tells the truth (the
     // record has committed); the reply waits for both.
-    await Promise.all([this.queue.enqueueMany(jobs), this.events.publish(...events)]);
+    await Promise.all([this.enqueueOrKeep(jobs), this.events.publish(...events)]);
     return views;
+  }
+
+  /**
+   * Jobs whose records committed but which the queue refused (Redis away) are kept, and sent by
+   * `sendUnsent` when it is back, so that such work does not wait for the next reconciliation. The
+   * request still fails (503): the client learns of the outage, and its retry finds the work recorded.
+   */
+  private async enqueueOrKeep(jobs: JobRequest[]): Promise<void> {
+    try {
+      await this.queue.enqueueMany(jobs);
+    } catch (error) {
+      this.unsent.push(...jobs);
+      // Bounded: past it, the oldest wait for the workers' reconciliation, as they would have anyway.
+      this.unsent.splice(0, Math.max(0, this.unsent.length - MAX_UNSENT_JOBS));
+      throw error;
+    }
+  }
+
+  /** Sends the jobs the queue refused while Redis was away (see enqueueOrKeep); kept again if it fails. */
+  async sendUnsent(): Promise<void> {
+    const jobs = this.unsent.splice(0);
+    if (jobs.length > 0) await this.enqueueOrKeep(jobs);
   }
 
   /** New expensive work is refused while the client already has its fill of it unfinished. */
@@ -234,6 +258,8 @@ function requestIdReused({ reusedFor }: RequestIdReused): AppError {
  * against 4,392–4,818 req/s, p99 no worse). A lone request never waits.
  */
 const SUBMISSION_BATCHES = { maxSize: 500, maxInFlight: 1, linger: { ms: 3, fromSize: 4 } };
+/** Jobs kept for sending when the queue is back, at most: past it, reconciliation sends the oldest. */
+const MAX_UNSENT_JOBS = 10_000;
 /** Characters read from Postgres at a time when streaming a value. */
 const VALUE_CHUNK = 256 * 1024;
 /** Values longer than this are not inlined in the compatibility listing: those this short have their decimal stored. */
