@@ -14,7 +14,7 @@ const PAGE = 500;
 export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promise<number> {
   const calculations = new CalculationRepository(db);
   const batchesSent = new Set<string>();
-  let requeued = 0;
+  let unfinished = 0;
   for (let after = 0; ; ) {
     const page = await calculations.unfinished(after, PAGE);
     const jobs: JobRequest[] = page
@@ -25,12 +25,13 @@ export async function reconcile(db: Db, queue: JobQueue, logger: Logger): Promis
     jobs.push(...batchJobs(await calculations.unfinishedInBatches(batches)));
     batches.forEach((batch) => batchesSent.add(batch));
     await queue.enqueueMany(jobs);
-    requeued += page.length;
+    unfinished += page.length;
     if (page.length < PAGE) break;
     after = page.at(-1)!.seq;
   }
-  if (requeued > 0) logger.info({ requeued }, 'reconciled unfinished calculations with the queue');
-  return requeued;
+  // How many were read, not queued: the queue drops what it still holds under the same id.
+  if (unfinished > 0) logger.info({ unfinished }, 'unfinished calculations sent to the queue again (those whose job it holds are left as they are)');
+  return unfinished;
 }
 
 /**
