@@ -24,6 +24,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['e2e/**/*.test.ts'],
           globalSetup: ['e2e/setup/global.ts'],
+          // One file at a time, on every machine: the files share one topology and its lists (a page
+          // shows the newest 20), and a file's load would skew another's timing-sensitive checks.
+          fileParallelism: false,
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
