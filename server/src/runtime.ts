@@ -21,6 +21,7 @@ import { MemoryEventBus } from './events/memory.bus.js';
 import { RedisEventBus } from './events/redis.bus.js';
 import { resolveEngine, type EngineChoice, type FibEngine } from './fib/engine.js';
 import { FibPool } from './fib/pool.js';
+import type { BackupService } from './backup/backup.service.js';
 import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
@@ -157,43 +158,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const url = await http.listen({ host: config.HOST, port: config.PORT });
   const metricsServer = config.METRICS_PORT === undefined ? undefined : await startMetricsServer(metrics, config.HOST, config.METRICS_PORT);
 
-  if (runsWorker) {
-    const computer = instrumentComputer(pool, metrics);
-    const { queue } = messaging;
-    const compute = new ComputeService(db, computer, queue, messaging.events, messaging.cache, logger);
-    // A periodic job that failed for good says so in the log (calculations log their own failures).
-    const periodic = (name: ScheduledJobName, run: () => Promise<unknown>): JobHandler<ScheduledJobName> => ({
-      handle: async () => void (await run()),
-      onFailed: async (_payload, error) => logger.error({ err: error, job: name }, `${name} failed`),
-    });
-    const handlers = {
-      // A tick while another backup is being made (a long dump, the admin's) is skipped, not piled up.
-      [JobName.Backup]: periodic(JobName.Backup, () =>
-        backups.create().catch((error: unknown) => {
-          if (!(error instanceof BackupInProgressError)) throw error;
-          logger.info('backup skipped: another one is being made');
-        }),
-      ),
-      [JobName.ComputeFibonacci]: compute,
-      [JobName.ComputeFibonacciBatch]: compute.batches,
-      [JobName.Prune]: periodic(JobName.Prune, () => prune(db, queue, config, logger)),
-      [JobName.Reconcile]: periodic(JobName.Reconcile, () => reconcile(db, queue, logger)),
-    };
-    assertHandlers(handlers);
-    await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics, config.JOB_ATTEMPTS)), { concurrency: config.WORKER_CONCURRENCY, engine });
-    const schedules = { [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON };
-    await queue.schedule(schedules);
-    // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
-    // comes back. It may have restarted empty: its schedules are declared again too.
-    const resend = () => {
-      reconcile(db, queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
-    };
-    resend();
-    messaging.onReconnect(() => {
-      queue.schedule(schedules).catch((error: unknown) => logger.warn({ err: error }, 'scheduling failed'));
-      resend();
-    });
-  }
+  if (runsWorker) await startWorking({ config, logger, db, messaging, pool, metrics, backups, engine });
 
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');
 
@@ -273,6 +238,66 @@ async function openMessaging(config: Config, logger: Logger): Promise<Messaging>
 
 async function closeAll(...closables: Array<{ close(): Promise<void> }>): Promise<void> {
   await Promise.allSettled(closables.map((closable) => closable.close()));
+}
+
+/**
+ * The worker role: computes calculations and runs the periodic jobs, and sends the record's unfinished
+ * work to the queue again whenever Redis may have lost it.
+ */
+async function startWorking({
+  config,
+  logger,
+  db,
+  messaging,
+  pool,
+  metrics,
+  backups,
+  engine,
+}: {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  messaging: Messaging;
+  pool: FibPool;
+  metrics: Metrics;
+  backups: BackupService;
+  engine: FibEngine['name'];
+}): Promise<void> {
+  const computer = instrumentComputer(pool, metrics);
+  const { queue } = messaging;
+  const compute = new ComputeService(db, computer, queue, messaging.events, messaging.cache, logger);
+  // A periodic job that failed for good says so in the log (calculations log their own failures).
+  const periodic = (name: ScheduledJobName, run: () => Promise<unknown>): JobHandler<ScheduledJobName> => ({
+    handle: async () => void (await run()),
+    onFailed: async (_payload, error) => logger.error({ err: error, job: name }, `${name} failed`),
+  });
+  const handlers = {
+    // A tick while another backup is being made (a long dump, the admin's) is skipped, not piled up.
+    [JobName.Backup]: periodic(JobName.Backup, () =>
+      backups.create().catch((error: unknown) => {
+        if (!(error instanceof BackupInProgressError)) throw error;
+        logger.info('backup skipped: another one is being made');
+      }),
+    ),
+    [JobName.ComputeFibonacci]: compute,
+    [JobName.ComputeFibonacciBatch]: compute.batches,
+    [JobName.Prune]: periodic(JobName.Prune, () => prune(db, queue, config, logger)),
+    [JobName.Reconcile]: periodic(JobName.Reconcile, () => reconcile(db, queue, logger)),
+  };
+  assertHandlers(handlers);
+  await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics, config.JOB_ATTEMPTS)), { concurrency: config.WORKER_CONCURRENCY, engine });
+  const schedules = { [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON };
+  await queue.schedule(schedules);
+  // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis
+  // comes back. It may have restarted empty: its schedules are declared again too.
+  const resend = () => {
+    reconcile(db, queue, logger).catch((error: unknown) => logger.warn({ err: error }, 'reconciliation failed'));
+  };
+  resend();
+  messaging.onReconnect(() => {
+    queue.schedule(schedules).catch((error: unknown) => logger.warn({ err: error }, 'scheduling failed'));
+    resend();
+  });
 }
 
 async function checkDependencies(db: Db, queue: JobQueue): Promise<Checks> {
