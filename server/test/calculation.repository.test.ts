@@ -5,7 +5,7 @@ import { CalculationRepository, type SubmitResult } from '../src/repositories/ca
 import { SubmissionRepository } from '../src/repositories/submission.repository.js';
 import { summarize } from '../src/fib/summary.js';
 import { result, submission, summary, recorded } from './support/records.js';
-import { openMigratedDatabase } from './support/services.js';
+import { eventually, openMigratedDatabase } from './support/services.js';
 
 describe('CalculationRepository on Postgres', () => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -131,6 +131,30 @@ describe('CalculationRepository on Postgres', () => {
     expect(await submit(40, 'client-a', 'request-40-c', summary(40))).toMatchObject({ changed: true, calculation: { status: 'queued', attempt: 2 } });
   });
 
+  it('refuses a request id that another transaction records meanwhile with another index, once that one commits', async () => {
+    let recorded!: () => void;
+    let release!: () => void;
+    const isRecorded = new Promise<void>((resolve) => (recorded = resolve));
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = db.transaction().execute(async (trx) => {
+      await new CalculationRepository(trx).request(140, 'client-a', summary(140));
+      await new SubmissionRepository(trx).add(140, 'concurrent-140');
+      recorded();
+      await held;
+    });
+    await isRecorded;
+    const second = calculations.submitMany([{ index: 141, requestId: 'concurrent-140', client: 'client-a', summary: summary(141) }]);
+    // The second statement waits on the first transaction's submission.
+    await eventually(async () => {
+      const { rows } = await sql<{ waiting: string }>`SELECT count(*) AS waiting FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%submit_calculations%'`.execute(db);
+      return Number(rows[0]!.waiting) > 0 ? true : undefined;
+    });
+    release();
+    await first;
+    expect(await second).toEqual([{ reusedFor: 140 }]);
+    expect(await calculations.find(141)).toBeUndefined();
+  });
+
   it('submits a summary-only index in one statement as done, with its summary', async () => {
     const { calculation, changed } = await submit(2 ** 41, 'client-a', 'request-2^41', summary(2 ** 41, false));
     expect(changed).toBe(true);
@@ -212,6 +236,12 @@ describe('CalculationRepository on Postgres', () => {
     expect(results[2]).toMatchObject({ changed: true, calculation: { index: 132 }, submission: { request_id: 'fresh-132' } });
     expect(await calculations.find(131)).toBeUndefined();
     expect(await db.selectFrom('submissions').select('index').where('request_id', '=', 'reused-130').execute()).toEqual([{ index: 130 }]);
+    // The release before this function (a rollback) reads a refused submission as a calculation not
+    // changed: it must come with one, the calculation its request id belongs to.
+    const input = [{ index: 133, client: 'client-a', request_id: 'reused-130', ...summary(133), exact: true, duration_ms: 0 }];
+    const { rows } = await sql<{ index: number; changed: boolean | null }>`
+      SELECT (r.calculation).index, r.changed FROM submit_calculations(${JSON.stringify(input)}::jsonb) AS r`.execute(db);
+    expect(rows).toEqual([{ index: 130, changed: false }]);
   });
 
   it('finishes overlapping batches concurrently, in any order: each value once, no deadlock', async () => {

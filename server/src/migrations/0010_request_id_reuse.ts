@@ -2,12 +2,13 @@ import { sql, type Kysely } from 'kysely';
 
 /**
  * A request id names one request. `submit_calculations` now refuses a submission whose request id was
- * recorded before, or came earlier in the same batch, with another index: it records nothing for it
- * (no calculation, no submission) and answers, in `reused_for`, the index the id belongs to, so the API
- * can answer 409. Before, such a submission had its index calculated but no submission recorded.
+ * recorded before (by another transaction too, one that committed while this one waited), or came
+ * earlier in the same batch, with another index: it records nothing for it (no calculation, no
+ * submission) and answers, in `reused_for`, the index the id belongs to, so the API can answer 409.
+ * Before, such a submission had its index calculated but no submission recorded.
  *
- * The function's columns are those of 0006 and one more, so a release before this one (a rollback)
- * still reads what it names.
+ * The function's columns are those of 0006 and one more, and a refused submission comes with the
+ * calculation its id belongs to, so a release before this one (a rollback) still reads what it names.
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   // A function's result columns cannot change in place.
@@ -29,25 +30,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           jsonb_to_recordset(requests)
             AS (index bigint, client text, request_id text, digits bigint, head text, tail text, exact boolean, duration_ms double precision)
         ) WITH ORDINALITY AS t(index, client, request_id, digits, head, tail, exact, duration_ms, position)
+      ), firsts AS (
+        -- Each request id once: as the first of the batch to bring it.
+        SELECT DISTINCT ON (request_id) index, request_id, position FROM input ORDER BY request_id, position
       ), submitted AS (
-        -- First, so that what a request id belongs to is known without reading the table: the first
-        -- of the batch to bring it, unless it was recorded before.
+        -- What each request id belongs to, known without reading the table: the submission inserted, or
+        -- the one recorded before (by another transaction too, once it has committed), which the no-op
+        -- update returns. xmax is 0 only in a row this statement inserted.
         INSERT INTO submissions (index, request_id)
-        SELECT index, request_id FROM input ORDER BY position
-        ON CONFLICT (request_id) DO NOTHING
-        RETURNING id, index, request_id, created_at
-      ), owner AS (
-        -- The index each submission's request id belongs to. Only an id recorded before (a retry, or a
-        -- reuse) is looked up, by its unique index; one another transaction is recording meanwhile is
-        -- not seen, and counts as this submission's.
-        SELECT input.position, coalesce(
-          submitted.index,
-          (SELECT recorded.index FROM submissions AS recorded WHERE recorded.request_id = input.request_id),
-          input.index
-        ) AS index
-        FROM input LEFT JOIN submitted ON submitted.request_id = input.request_id
+        SELECT index, request_id FROM firsts ORDER BY position
+        ON CONFLICT (request_id) DO UPDATE SET request_id = EXCLUDED.request_id
+        RETURNING id, index, request_id, created_at, xmax = 0 AS inserted
       ), accepted AS (
-        SELECT input.* FROM input JOIN owner ON owner.position = input.position AND owner.index = input.index
+        SELECT input.* FROM input JOIN submitted ON submitted.request_id = input.request_id AND submitted.index = input.index
       ), inserted AS (
         INSERT INTO calculations (index, requested_by, digits, head, tail, exact, status, duration_ms, completed_at, batch)
         SELECT DISTINCT ON (index) index, client, digits, head, tail, exact,
@@ -65,17 +60,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ), written AS (
         SELECT * FROM inserted UNION ALL SELECT * FROM requeued
       )
-      SELECT found.row, input.position, found.changed, submitted.id, submitted.created_at,
-             CASE WHEN owner.index <> input.index THEN owner.index END
+      -- A refused submission is answered with the calculation its request id belongs to: what this
+      -- release ignores, and what a release before it (a rollback) reads without failing.
+      SELECT found.row, input.position, found.changed,
+             CASE WHEN submitted.inserted AND submitted.index = input.index THEN submitted.id END,
+             CASE WHEN submitted.inserted AND submitted.index = input.index THEN submitted.created_at END,
+             CASE WHEN submitted.index <> input.index THEN submitted.index END
       FROM input
-      JOIN owner ON owner.position = input.position
+      JOIN submitted ON submitted.request_id = input.request_id
       LEFT JOIN LATERAL (
-        SELECT ROW(written.*)::calculations AS row, true AS changed FROM written WHERE written.index = input.index
+        SELECT ROW(written.*)::calculations AS row, true AS changed FROM written WHERE written.index = submitted.index
         UNION ALL
         SELECT calculations, false FROM calculations
-        WHERE calculations.index = input.index AND NOT EXISTS (SELECT FROM written WHERE written.index = input.index)
+        WHERE calculations.index = submitted.index AND NOT EXISTS (SELECT FROM written WHERE written.index = submitted.index)
       ) AS found ON true
-      LEFT JOIN submitted ON submitted.request_id = input.request_id AND submitted.index = input.index
       ORDER BY input.position;
     END
     $$`.execute(db);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db/database.js';
 import type { SubmissionRow } from '../db/schema.js';
 import { toPage, type Page, type PageRequest } from './page.js';
@@ -5,20 +6,21 @@ import { toPage, type Page, type PageRequest } from './page.js';
 export class SubmissionRepository {
   constructor(private readonly db: Db) {}
 
-  /** Records a submission; undefined when this request was recorded already (a retried request). */
-  async add(index: number, requestId: string): Promise<SubmissionRow | undefined> {
-    return this.db
+  /**
+   * Records a submission unless its request id was recorded before (by another transaction too, once it
+   * has committed). Answers the submission recorded now, if any, and the index the request id belongs to.
+   */
+  async add(index: number, requestId: string): Promise<{ recorded: SubmissionRow | undefined; indexOfRequest: number }> {
+    const row = await this.db
       .insertInto('submissions')
       .values({ index, request_id: requestId })
-      .onConflict((conflict) => conflict.column('request_id').doNothing())
+      // A no-op update, so that the row recorded before is returned (and waited for, if uncommitted).
+      .onConflict((conflict) => conflict.column('request_id').doUpdateSet({ request_id: sql`excluded.request_id` }))
       .returningAll()
-      .executeTakeFirst();
-  }
-
-  /** The index a request id was recorded with; undefined when it was not. */
-  async indexOf(requestId: string): Promise<number | undefined> {
-    const row = await this.db.selectFrom('submissions').select('index').where('request_id', '=', requestId).executeTakeFirst();
-    return row?.index;
+      .returning(sql<boolean>`xmax = 0`.as('inserted'))
+      .executeTakeFirstOrThrow();
+    const { inserted, ...submission } = row;
+    return { recorded: inserted ? submission : undefined, indexOfRequest: submission.index };
   }
 
   async list(page: PageRequest): Promise<Page<Omit<SubmissionRow, 'request_id'>>> {

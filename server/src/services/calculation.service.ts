@@ -103,15 +103,15 @@ export class CalculationService {
     }
     const result = await this.db.transaction().execute(async (trx) => {
       const calculations = new CalculationRepository(trx);
-      const submissions = new SubmissionRepository(trx);
-      const reusedFor = await submissions.indexOf(requestId);
-      if (reusedFor !== undefined && reusedFor !== index) throw requestIdReused({ reusedFor });
       // One client's expensive submissions take turns, on every replica: each counts what the ones
       // before it committed, so requests sent at once cannot all pass the cap.
       await calculations.lockClient(client);
       await this.checkPending(calculations, index, client);
       const request = await calculations.request(index, client, summary);
-      return { ...request, submission: await submissions.add(index, requestId) };
+      const { recorded, indexOfRequest } = await new SubmissionRepository(trx).add(index, requestId);
+      // Its request id belongs to another index: the transaction rolls back, and nothing is recorded.
+      if (indexOfRequest !== index) throw requestIdReused({ reusedFor: indexOfRequest });
+      return { ...request, submission: recorded };
     });
     const [view] = await this.afterCommit([result], [requestId]);
     return view!;
