@@ -96,6 +96,9 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const readiness = () => checkDependencies(db, messaging.queue);
   const backups = createBackupService(config, logger, db, async () => {
     await messaging.cache.clear();
+    // The finished jobs the queue keeps are of the record before the restore: gone, none of their ids
+    // (a calculation's index and attempt) can pass a restored or remade calculation's job for a duplicate.
+    await messaging.queue.prune(0);
     return requeueRestored(db, messaging.queue, logger);
   });
   let draining = false;

@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
+import { QUEUE_NAMES } from '../src/jobs/bullmq.queue.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
@@ -127,6 +129,15 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     // The embedded database cannot be replaced under the running process; Postgres can, in one transaction.
     expect(restored.status).toBe(mode === 'embedded' ? 409 : 200);
     for (const index of [302, 100_001]) expect((await call(`/api/calculations/${index}`)).status).toBe(mode === 'embedded' ? 200 : 404);
+    if (mode === 'distributed') {
+      // The finished jobs of the record before the restore are gone with it.
+      const jobs = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: env.QUEUE_PREFIX });
+      try {
+        expect(await jobs.getJob('fib-100001-1')).toBeUndefined();
+      } finally {
+        await jobs.close();
+      }
+    }
     // Submitted again, each is made again at attempt 1, under the job name the queue still keeps, finished.
     for (const index of [302, 100_001]) {
       expect((await submit(index)).status).toBe(mode === 'embedded' ? 200 : 202);

@@ -87,14 +87,14 @@ describe('a worker whose Redis is emptied under a live connection', () => {
 
   it('declares its schedules again and sends the unfinished work again, as after a reconnection', async () => {
     expect(await queue.getJobScheduler(JobName.Reconcile)).toBeDefined();
-    // What FLUSHALL does to this deployment's keys; the connections stay up.
-    await namespace.clean();
-    expect(await queue.getJobScheduler(JobName.Reconcile)).toBeUndefined();
-    // Work the record holds and the queue has lost.
     const db = await openDatabase({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 1, DATA_DIR: tmpdir() });
     try {
+      // Work the record holds (never sent here), then what FLUSHALL does to this deployment's keys; the
+      // connections stay up.
       const calculations = new CalculationRepository(db);
       await calculations.request(200_001, 'client-emptied', summary(200_001));
+      await namespace.clean();
+      expect(await queue.getJobScheduler(JobName.Reconcile)).toBeUndefined();
       // Noticed at the worker's next heartbeat (every 10 s).
       await eventually(async () => ((await calculations.find(200_001))?.status === 'done' ? true : undefined), 30_000);
       expect(await queue.getJobScheduler(JobName.Reconcile)).toBeDefined();

@@ -102,7 +102,9 @@ export class BullmqQueue implements JobQueue {
       jobs.map(async ({ name, payload, since }) => {
         if (!since) return;
         const job = await this.queues[laneOf(name)].getJob(jobId<JobName>(name, payload));
-        if (job?.finishedOn !== undefined && job.finishedOn < since.getTime()) await job.remove();
+        // Two sends at once may both find it: the second removal may then meet the first's new job
+        // running (refused, and left alone) or, rarely, finished (sent again, it finds nothing to do).
+        if (job?.finishedOn !== undefined && job.finishedOn < since.getTime()) await job.remove().catch(() => {});
       }),
     );
   }
@@ -172,22 +174,34 @@ export class BullmqQueue implements JobQueue {
   }
 
   /**
-   * Each worker process keeps its description fresh in one Redis hash, read by the admin page. A beat
-   * that finds its own entry gone (a FLUSHALL, or Redis restarted empty without this connection noticing)
-   * tells the `onEmptied` listeners: whatever else Redis held (waiting jobs, the job schedulers) is gone
-   * too. (An entry the admin page dropped after three silent beats counts the same; what the listeners do
-   * is safe to repeat.)
+   * Each worker process keeps its description fresh in one Redis hash, read by the admin page. Each beat
+   * also sets a marker key that nothing deletes: a beat that has to set it again finds Redis emptied
+   * under it (a FLUSHALL, or a restart this connection did not notice), and tells the `onEmptied`
+   * listeners, since whatever else Redis held (waiting jobs, the job schedulers) is gone too.
    */
   private async startHeartbeat(options: WorkerOptions): Promise<void> {
     const describe = describeWorker(options);
     this.workerId = describe().id;
-    const beat = () => this.options.connection.hset(this.workersKey, this.workerId!, JSON.stringify(describe()));
+    const { connection } = this.options;
+    const beat = async () => {
+      const [, [, marked]] = (await connection
+        .multi()
+        .hset(this.workersKey, this.workerId!, JSON.stringify(describe()))
+        .set(this.markerKey, '1', 'NX')
+        .exec()) as [[Error | null, number], [Error | null, 'OK' | null]];
+      return marked === 'OK';
+    };
     await beat();
     this.heartbeat = setInterval(() => {
       beat()
-        .then((added) => added > 0 && this.emptiedListeners.forEach((listener) => listener()))
+        .then((emptied) => emptied && this.emptiedListeners.forEach((listener) => listener()))
         .catch(() => {});
     }, HEARTBEAT_MS).unref();
+  }
+
+  /** Present while Redis keeps what it holds (see startHeartbeat). */
+  private get markerKey(): string {
+    return `${this.options.prefix}:fibstack-kept`;
   }
 
   /** Calls `listener` when this worker finds Redis emptied under it (see startHeartbeat). */

@@ -3,7 +3,7 @@ import type { Db } from '../db/database.js';
 import type { AppEvent, EventBus } from '../events/bus.js';
 import { EAGER_DECIMAL_DIGITS } from '../fib/compute.task.js';
 import { summarize } from '../fib/summary.js';
-import { batchJobs, JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
+import { batchJobs, jobId, JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
 import {
@@ -66,8 +66,8 @@ export class CalculationService {
   private readonly expensive: ExpensiveWorkLimit;
   private readonly maxExactIndex: number;
   private readonly observeBatch: SubmissionBatchObserver;
-  /** Jobs of committed records the queue refused, to send when it is back. */
-  private readonly unsent: JobRequest[] = [];
+  /** Jobs of committed records the queue refused, by id, to send when it is back. */
+  private readonly unsent = new Map<string, JobRequest>();
 
   constructor(
     private readonly db: Db,
@@ -168,24 +168,44 @@ export class CalculationService {
 
   /**
    * Jobs whose records committed but which the queue refused (Redis away) are kept, and sent by
-   * `sendUnsent` when it is back, so that such work does not wait for the next reconciliation. The
-   * request still fails (503): the client learns of the outage, and its retry finds the work recorded.
+   * `sendUnsent` when it is back, or with the next jobs it takes, so that such work does not wait for
+   * the next reconciliation. The request still fails (503): the client learns of the outage, and its
+   * retry finds the work recorded.
    */
   private async enqueueOrKeep(jobs: JobRequest[]): Promise<void> {
     try {
       await this.queue.enqueueMany(jobs);
     } catch (error) {
-      this.unsent.push(...jobs);
-      // Bounded: past it, the oldest wait for the workers' reconciliation, as they would have anyway.
-      this.unsent.splice(0, Math.max(0, this.unsent.length - MAX_UNSENT_JOBS));
+      this.keep(jobs);
       throw error;
+    }
+    if (this.unsent.size > 0) void this.sendUnsent().catch(() => {});
+  }
+
+  /** By job id (a retried request's job is kept once), at most MAX_UNSENT_JOBS: past it, the oldest wait for reconciliation. */
+  private keep(jobs: JobRequest[]): void {
+    for (const job of jobs) {
+      const id = jobId<JobName>(job.name, job.payload);
+      this.unsent.delete(id);
+      this.unsent.set(id, job);
+    }
+    for (const id of this.unsent.keys()) {
+      if (this.unsent.size <= MAX_UNSENT_JOBS) break;
+      this.unsent.delete(id);
     }
   }
 
   /** Sends the jobs the queue refused while Redis was away (see enqueueOrKeep); kept again if it fails. */
   async sendUnsent(): Promise<void> {
-    const jobs = this.unsent.splice(0);
-    if (jobs.length > 0) await this.enqueueOrKeep(jobs);
+    const jobs = [...this.unsent.values()];
+    this.unsent.clear();
+    if (jobs.length === 0) return;
+    try {
+      await this.queue.enqueueMany(jobs);
+    } catch (error) {
+      this.keep(jobs);
+      throw error;
+    }
   }
 
   /** New expensive work is refused while the client already has its fill of it unfinished. */
@@ -258,8 +278,8 @@ function requestIdReused({ reusedFor }: RequestIdReused): AppError {
  * against 4,392–4,818 req/s, p99 no worse). A lone request never waits.
  */
 const SUBMISSION_BATCHES = { maxSize: 500, maxInFlight: 1, linger: { ms: 3, fromSize: 4 } };
-/** Jobs kept for sending when the queue is back, at most: past it, reconciliation sends the oldest. */
-const MAX_UNSENT_JOBS = 10_000;
+/** Jobs kept for sending when the queue is back, at most (a batch job names up to 500 calculations). */
+const MAX_UNSENT_JOBS = 1_000;
 /** Characters read from Postgres at a time when streaming a value. */
 const VALUE_CHUNK = 256 * 1024;
 /** Values longer than this are not inlined in the compatibility listing: those this short have their decimal stored. */

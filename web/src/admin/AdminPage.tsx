@@ -43,7 +43,9 @@ export function AdminPage() {
       <p>
         <a href="/admin/queues">Queue dashboard</a>
       </p>
-      {(action.error ?? error) && <p role="alert">{action.error ?? error}</p>}
+      {/* The last action's failure stays until the next action; a failed refresh, until one succeeds. */}
+      {action.error && <p role="alert">{action.error}</p>}
+      {error && <p role="alert">{error}</p>}
       {stats && (
         <>
           <section aria-label="Queue">
