@@ -1,5 +1,5 @@
 /** Row types of the tables, as Kysely sees them. The migrations are the source of truth. */
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 export type CalculationStatus = 'queued' | 'running' | 'done' | 'failed';
 
@@ -52,4 +52,3 @@ export interface Database {
 
 export type CalculationRow = Selectable<CalculationsTable>;
 export type SubmissionRow = Selectable<SubmissionsTable>;
-export type NewCalculation = Insertable<CalculationsTable>;

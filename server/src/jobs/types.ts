@@ -55,8 +55,6 @@ export interface JobPayloads {
   [JobName.Reconcile]: Record<string, never>;
 }
 
-export type JobPayload<N extends JobName = JobName> = JobPayloads[N];
-
 /** Deterministic ids: the same work enqueued twice is one job. */
 export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.ComputeFibonacci]: ({ index, attempt }) => `fib-${index}-${attempt}`,
