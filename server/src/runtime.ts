@@ -288,7 +288,7 @@ async function startWorking({
     [JobName.Reconcile]: periodic(JobName.Reconcile, () => reconcile(db, queue, logger)),
   };
   assertHandlers(handlers);
-  await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics, config.JOB_ATTEMPTS)), { concurrency: config.WORKER_CONCURRENCY, engine });
+  await queue.work(reportingFinalFailures(instrumentHandlers(handlers, metrics)), { concurrency: config.WORKER_CONCURRENCY, engine });
   const schedules = { [JobName.Backup]: config.BACKUP_CRON, [JobName.Prune]: config.PRUNE_CRON, [JobName.Reconcile]: config.RECONCILE_CRON };
   await queue.schedule(schedules);
   // Send the record's unfinished work to the queue again — now, in the background, and whenever Redis

@@ -29,7 +29,7 @@ describe('ComputeService on Postgres: batches', () => {
   const queue = new MemoryQueue({ attempts: 3, closeTimeoutMs: 1_000 });
   const events: AppEvent[] = [];
   const computed: number[] = [];
-  const context = { signal: new AbortController().signal, attempt: 1, id: 'fibs-test' };
+  const context = { signal: new AbortController().signal, attempt: 1, attempts: 3, id: 'fibs-test' };
 
   beforeAll(async () => {
     database = await openMigratedDatabase();

@@ -126,11 +126,11 @@ export class BullmqQueue implements JobQueue {
         const controller = new AbortController();
         const abort = () => controller.abort();
         for (const source of [signal, stopping]) source?.addEventListener('abort', abort, { once: true });
-        const context = { signal: controller.signal, attempt: job.attemptsMade + 1, id: job.id ?? '' };
+        // The job's own attempts, as the process that queued it set them: one whose settings differ (a
+        // rolling change of JOB_ATTEMPTS) must still record the failure on the last one BullMQ runs.
+        const context = { signal: controller.signal, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? this.options.attempts, id: job.id ?? '' };
         try {
-          // The job's own attempts, as the process that queued it set them: one whose settings differ
-          // (a rolling change of JOB_ATTEMPTS) must still record the failure on the last one BullMQ runs.
-          await runJob(handlers, job.name as JobName, job.data, context, job.opts.attempts ?? this.options.attempts);
+          await runJob(handlers, job.name as JobName, job.data, context);
         } catch (error) {
           // Stopped by this worker's shutdown: back to the queue at once. A dependency unavailable: later.
           const delayMs = stopping.aborted ? 0 : error instanceof RetryLaterError ? error.delayMs : undefined;

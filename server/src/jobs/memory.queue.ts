@@ -168,9 +168,9 @@ export class MemoryQueue implements JobQueue {
   private async run(handlers: JobHandlers, job: MemoryJob): Promise<void> {
     job.state = 'active';
     job.attemptsMade++;
-    const context = { signal: this.stopping.signal, attempt: job.attemptsMade, id: job.id };
+    const context = { signal: this.stopping.signal, attempt: job.attemptsMade, attempts: this.options.attempts, id: job.id };
     try {
-      await runJob(handlers, job.name, job.payload, context, this.options.attempts);
+      await runJob(handlers, job.name, job.payload, context);
       this.finish(job, 'completed');
     } catch (error) {
       if (error instanceof RetryLaterError) {

@@ -35,7 +35,6 @@ export async function runJob<N extends JobName>(
   name: N,
   payload: JobPayloads[N],
   context: JobContext,
-  attempts: number,
 ): Promise<void> {
   const handler = handlers[name];
   try {
@@ -44,7 +43,7 @@ export async function runJob<N extends JobName>(
     if (isTransientError(error)) throw new RetryLaterError(error);
     // Stopped from outside (the worker shutting down): the job goes back to the queue, unfailed.
     if (context.signal.aborted) throw error;
-    if (context.attempt >= attempts) await recordFailure(handler, payload, error instanceof Error ? error : new Error(String(error)));
+    if (context.attempt >= context.attempts) await recordFailure(handler, payload, error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
 }

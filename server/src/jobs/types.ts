@@ -93,6 +93,8 @@ export interface JobContext {
   signal: AbortSignal;
   /** 1 on the first try. */
   attempt: number;
+  /** Tries the job has in all, as the process that queued it set them: the last is `attempt === attempts`. */
+  attempts: number;
   /** The queue's id for this job, for logs. */
   id: string;
 }

@@ -21,7 +21,7 @@ export function instrumentHttp(app: FastifyInstance, metrics: Metrics): void {
  * failing; `retried`, a run the job will have again (an attempt left, a dependency away, or its worker
  * stopping: see runJob).
  */
-export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics, attempts: number): JobHandlers {
+export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): JobHandlers {
   const timed: Partial<Record<JobName, JobHandler<JobName>>> = {};
   for (const name of Object.values(JobName)) {
     const handler = handlers[name] as JobHandler<JobName>;
@@ -36,7 +36,7 @@ export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics, atte
           await handler.handle(payload, context);
           finish('completed');
         } catch (error) {
-          const final = context.attempt >= attempts && !isTransientError(error) && !context.signal.aborted;
+          const final = context.attempt >= context.attempts && !isTransientError(error) && !context.signal.aborted;
           finish(final ? 'failed' : 'retried');
           throw error;
         }
