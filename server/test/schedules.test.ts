@@ -13,6 +13,20 @@ import { silentLogger } from './support/adapters.js';
 import { summary } from './support/records.js';
 import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
 
+/** A worker process's settings on the test's own database and Redis keys, and `env` beside them. */
+const workerConfig = (database: TestDatabase, prefix: string, env: Record<string, string> = {}) =>
+  parseConfig({
+    ROLE: 'worker',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    DATABASE_POOL_SIZE: '2',
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    FIB_THREADS: '1',
+    ...env,
+  });
+
 describe('scheduled backups with two worker replicas', () => {
   let database: TestDatabase;
   const namespace = redisNamespace();
@@ -22,15 +36,7 @@ describe('scheduled backups with two worker replicas', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     dir = await mkdtemp(join(tmpdir(), 'fibstack-schedules-'));
-    const config = parseConfig({
-      ROLE: 'worker',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '2',
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: namespace.prefix,
-      FIB_THREADS: '1',
+    const config = workerConfig(database, namespace.prefix, {
       BACKUP_DIR: dir,
       BACKUP_KEEP: '100',
       BACKUP_CRON: '*/2 * * * * *',
@@ -65,17 +71,7 @@ describe('a worker whose Redis is emptied under a live connection', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const config = parseConfig({
-      ROLE: 'worker',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: database.url,
-      DATABASE_POOL_SIZE: '2',
-      REDIS_URL: redisUrl,
-      QUEUE_PREFIX: namespace.prefix,
-      FIB_THREADS: '1',
-    });
-    worker = await startRuntime(config, silentLogger);
+    worker = await startRuntime(workerConfig(database, namespace.prefix), silentLogger);
     queue = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: namespace.prefix });
   });
   afterAll(async () => {
