@@ -4,10 +4,10 @@
  * credentials are needed: nothing about the system.
  *
  * A browser sends the credentials it has cached with any request to the site, a form posted from
- * another site's page too: actions (every method but GET, HEAD and OPTIONS) sent cross-site are refused, as Go's
- * CrossOriginProtection refuses them. Browsers say where a request comes from (`Sec-Fetch-Site`, or
- * else `Origin`); a client that says neither (curl, a script) is not a browser and goes by its
- * credentials alone.
+ * another site's page too: actions (every method but GET, HEAD and OPTIONS) sent cross-site are
+ * refused, as Go's CrossOriginProtection refuses them. Browsers say where a request comes from
+ * (`Sec-Fetch-Site`, or else `Origin`); a client that says neither (curl, a script) is not a browser
+ * and goes by its credentials alone.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';

@@ -1,10 +1,10 @@
 import { AppError } from '../lib/errors.js';
 import type { PageRequest } from '../repositories/page.js';
 
-/** Reads `{"index": n}`: a JSON integer from 0 to `maxIndex`, with a distinct code for each way it can be wrong. */
 /** What a body that is no JSON object, or no JSON at all, is told. */
 export const INVALID_BODY_MESSAGE = 'the body must be a JSON object such as {"index": 10}';
 
+/** Reads `{"index": n}`: a JSON integer from 0 to `maxIndex`, with a distinct code for each way it can be wrong. */
 export function parseIndexBody(body: unknown, maxIndex: number): number {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new AppError('INVALID_BODY', INVALID_BODY_MESSAGE);
   if (!Object.hasOwn(body, 'index')) throw new AppError('INDEX_REQUIRED', 'index is required');

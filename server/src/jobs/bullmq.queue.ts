@@ -98,9 +98,10 @@ export class BullmqQueue implements JobQueue {
 
   /** Finished jobs that a request's `since` says are of an earlier life of its work go (see JobRequest). */
   private async removeEarlierLives(jobs: JobRequest[]): Promise<void> {
+    const dated = jobs.filter((job): job is JobRequest & { since: Date } => job.since !== undefined);
+    if (dated.length === 0) return;
     await Promise.all(
-      jobs.map(async ({ name, payload, since }) => {
-        if (!since) return;
+      dated.map(async ({ name, payload, since }) => {
         const job = await this.queues[laneOf(name)].getJob(jobId<JobName>(name, payload));
         // Two sends at once may both find it: the second removal may then meet the first's new job
         // running (refused, and left alone) or, rarely, finished (sent again, it finds nothing to do).
@@ -302,4 +303,3 @@ function logErrors(logger: Logger, source: string): (error: Error) => void {
     logger.warn({ err: error, source }, 'queue error');
   };
 }
-

@@ -199,13 +199,7 @@ export class CalculationService {
   async sendUnsent(): Promise<void> {
     const jobs = [...this.unsent.values()];
     this.unsent.clear();
-    if (jobs.length === 0) return;
-    try {
-      await this.queue.enqueueMany(jobs);
-    } catch (error) {
-      this.keep(jobs);
-      throw error;
-    }
+    if (jobs.length > 0) await this.enqueueOrKeep(jobs);
   }
 
   /** New expensive work is refused while the client already has its fill of it unfinished. */
