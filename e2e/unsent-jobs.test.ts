@@ -1,9 +1,9 @@
 /**
- * A submission whose record committed while Redis was away is refused (503), and its job is kept by the
- * api process and sent as soon as Redis is back: no worker's reconciliation is needed for it. Here the
- * only process is an api, on a Redis of its own that the test stops and starts again.
+ * Work whose record committed while Redis was away is refused (503), and its job is kept by the api
+ * process and sent as soon as Redis is back: no worker's reconciliation is needed for it. Here the only
+ * process is an api, on a Redis of its own that the test stops and starts again.
  */
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import pg from 'pg';
 import { pino } from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { createTestDatabase, eventually, type TestDatabase } from '../server/tes
 import { PrivateRedis } from './support/private-services.js';
 
 const PREFIX = 'unsent';
+const auth = { authorization: `Basic ${Buffer.from('ops:admin-password-1').toString('base64')}` };
 let redis: PrivateRedis;
 let database: TestDatabase;
 let api: Runtime;
@@ -31,6 +32,8 @@ beforeAll(async () => {
     RATE_LIMIT_MAX: '0',
     SHUTDOWN_DRAIN_MS: '0',
     WEB_DIR: '/nonexistent',
+    ADMIN_USER: 'ops',
+    ADMIN_PASSWORD: 'admin-password-1',
   });
   api = await startRuntime(config, pino({ level: 'silent' }));
 });
@@ -46,23 +49,47 @@ it('sends the job of a submission refused while Redis was away once Redis is bac
   const refused = await fetch(`${api.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index": 77}' });
   expect(refused.status).toBe(503);
   // The record committed before the queue refused the job.
+  expect(await record(77)).toEqual({ status: 'queued', attempt: 1 });
+
+  await redis.restart();
+  expect((await waitingJob(QUEUE_NAMES.batches)).data.calculations).toEqual([expect.objectContaining({ index: 77, attempt: 1 })]);
+});
+
+it('sends the job of an admin retry refused while Redis was away once Redis is back', async () => {
+  await sql("INSERT INTO calculations (index, status, error) VALUES (78, 'failed', 'The computation failed.')");
+  await redis.stop();
+  const refused = await fetch(`${api.url}/api/admin/calculations/78/retry`, { method: 'POST', headers: auth });
+  expect(refused.status).toBe(503);
+  expect(await record(78)).toEqual({ status: 'queued', attempt: 2 });
+
+  await redis.restart();
+  expect((await waitingJob(QUEUE_NAMES.jobs)).id).toBe('fib-78-2');
+});
+
+async function sql(text: string): Promise<pg.QueryResult> {
   const db = new pg.Client({ connectionString: database.url });
   await db.connect();
   try {
-    expect((await db.query('SELECT status FROM calculations WHERE index = 77')).rows).toEqual([{ status: 'queued' }]);
+    return await db.query(text);
   } finally {
     await db.end();
   }
+}
 
-  await redis.restart();
-  const batches = new Queue(QUEUE_NAMES.batches, { connection: { url: redis.url }, prefix: PREFIX });
+async function record(index: number): Promise<unknown> {
+  return (await sql(`SELECT status, attempt FROM calculations WHERE index = ${index}`)).rows[0];
+}
+
+/** The first job waiting in that queue, once there is one. */
+async function waitingJob(name: string): Promise<Job> {
+  const queue = new Queue(name, { connection: { url: redis.url }, prefix: PREFIX });
   try {
     const [job] = await eventually(async () => {
-      const waiting = await batches.getWaiting();
+      const waiting = await queue.getWaiting();
       return waiting.length > 0 ? waiting : undefined;
     }, 15_000);
-    expect(job!.data.calculations).toEqual([expect.objectContaining({ index: 77, attempt: 1 })]);
+    return job!;
   } finally {
-    await batches.close();
+    await queue.close();
   }
-});
+}

@@ -25,6 +25,7 @@ import type { BackupService } from './backup/backup.service.js';
 import { createBackupService } from './backup/create.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
+import { JobOutbox } from './jobs/outbox.js';
 import { ReadCache } from './lib/read-cache.js';
 import { assertHandlers, JobName, type JobHandler, type JobQueue, type ScheduledJobName } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
@@ -121,9 +122,14 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     { role: config.ROLE },
     { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
   );
+  // Jobs of work the API recorded but Redis refused, sent when it is back.
+  const outbox = new JobOutbox(messaging.queue);
+  messaging.onReconnect(() => {
+    outbox.flush().catch((error: unknown) => logger.warn({ err: error }, 'sending jobs kept while redis was away failed'));
+  });
   if (runsApi) {
     const service = new CalculationService(db, {
-      queue: messaging.queue,
+      queue: outbox,
       events: messaging.events,
       cache: messaging.cache,
       decimals: new DecimalService(db, pool),
@@ -132,9 +138,6 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       observeBatch: observeSubmissionBatches(metrics),
     });
     calculations = service;
-    messaging.onReconnect(() => {
-      service.sendUnsent().catch((error: unknown) => logger.warn({ err: error }, 'sending jobs kept while redis was away failed'));
-    });
     streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
     await streams.start();
     await messaging.events.onChange(() => recent.invalidate());
@@ -149,7 +152,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     api: calculations && streams ? { config, calculations, streams, recent, readiness, draining: () => draining } : undefined,
     admin: runsApi
       ? {
-          admin: new AdminService(db, messaging.queue, messaging.events),
+          admin: new AdminService(db, messaging.queue, messaging.events, outbox),
           backups,
           maxIndex: config.MAX_INDEX,
           webDir: config.WEB_DIR,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { QUEUE_NAMES } from '../src/jobs/bullmq.queue.js';
+import { JobName } from '../src/jobs/types.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
@@ -184,6 +185,15 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       await calculations.fail(999, 1, 'The computation failed.');
       const stats = (await call('/api/admin/stats', { headers: auth })).json();
       expect(stats.failed).toMatchObject([{ index: 999, error: 'The computation failed.' }]);
+      // The queue still keeps, finished, a job under the id the retry's attempt takes: of a life of the
+      // calculation before a restore (`npm run restore` leaves finished jobs in Redis).
+      const jobs = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: env.QUEUE_PREFIX });
+      try {
+        const earlier = await jobs.add(JobName.ComputeFibonacci, { index: 999, attempt: 2 }, { jobId: 'fib-999-2' });
+        await eventually(async () => ((await earlier.getState()) === 'completed' ? true : undefined));
+      } finally {
+        await jobs.close();
+      }
       // Pages open meanwhile are told it is queued again.
       const events = new AbortController();
       const stream = await fetch(`${runtime.url}/api/events`, { signal: events.signal });

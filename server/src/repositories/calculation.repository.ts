@@ -146,8 +146,11 @@ export class CalculationRepository {
     });
   }
 
-  /** Queues a failed calculation (of that attempt, if given) again as a new attempt; undefined when it is not failed. */
-  async requeueFailed(index: number, attempt?: number): Promise<CalculationRow | undefined> {
+  /**
+   * Queues a failed calculation (of that attempt, if given) again as a new attempt, and says when;
+   * undefined when it is not failed.
+   */
+  async requeueFailed(index: number, attempt?: number): Promise<(CalculationRow & { requeued_at: Date }) | undefined> {
     return this.db
       .updateTable('calculations')
       // Queued again alone: the job of its old batch may still be kept, finished, under the batch's id.
@@ -156,6 +159,7 @@ export class CalculationRepository {
       .where('status', '=', 'failed')
       .$if(attempt !== undefined, (query) => query.where('attempt', '=', attempt!))
       .returningAll()
+      .returning(sql<Date>`now()`.as('requeued_at'))
       .executeTakeFirst();
   }
 

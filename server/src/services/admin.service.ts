@@ -1,6 +1,7 @@
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
 import { AppError } from '../lib/errors.js';
+import type { JobSender } from '../jobs/outbox.js';
 import type { JobCounts, JobQueue, WorkerInfo } from '../jobs/types.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { StatsRepository } from '../repositories/stats.repository.js';
@@ -33,6 +34,8 @@ export class AdminService {
     db: Db,
     private readonly queue: JobQueue,
     private readonly events: EventBus,
+    /** Where a retry's job goes: the process's outbox, which keeps it if Redis refuses it. */
+    private readonly outbox: JobSender,
   ) {
     this.stats = new StatsRepository(db);
     this.calculations = new CalculationRepository(db);
@@ -62,7 +65,7 @@ export class AdminService {
   async retry(index: number): Promise<CalculationView> {
     const found = await this.calculations.find(index);
     if (!found) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
-    const requeued = await requeueFailed({ calculations: this.calculations, queue: this.queue, events: this.events }, index);
+    const requeued = await requeueFailed({ calculations: this.calculations, queue: this.outbox, events: this.events }, index);
     if (!requeued) throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
     return toCalculationView(requeued);
   }

@@ -3,7 +3,8 @@ import type { Db } from '../db/database.js';
 import type { AppEvent, EventBus } from '../events/bus.js';
 import { EAGER_DECIMAL_DIGITS } from '../fib/compute.task.js';
 import { summarize } from '../fib/summary.js';
-import { batchJobs, jobId, JobName, type CalculationJob, type JobQueue, type JobRequest } from '../jobs/types.js';
+import type { JobSender } from '../jobs/outbox.js';
+import { batchJobs, JobName, type CalculationJob, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
 import {
@@ -44,7 +45,8 @@ export type SubmissionBatchObserver = (batch: {
 }) => void;
 
 export interface CalculationServiceOptions {
-  queue: JobQueue;
+  /** Where jobs go: the process's outbox, which keeps those Redis refuses until it is back. */
+  queue: JobSender;
   events: EventBus;
   cache: CalculationCache;
   decimals: DecimalService;
@@ -59,15 +61,13 @@ export class CalculationService {
   private readonly calculations: CalculationRepository;
   private readonly submissions: SubmissionRepository;
   private readonly cheap = new Batcher((batch: CheapSubmission[]) => this.recordCheap(batch), SUBMISSION_BATCHES);
-  private readonly queue: JobQueue;
+  private readonly queue: JobSender;
   private readonly events: EventBus;
   private readonly cache: CalculationCache;
   private readonly decimals: DecimalService;
   private readonly expensive: ExpensiveWorkLimit;
   private readonly maxExactIndex: number;
   private readonly observeBatch: SubmissionBatchObserver;
-  /** Jobs of committed records the queue refused, by id, to send when it is back. */
-  private readonly unsent = new Map<string, JobRequest>();
 
   constructor(
     private readonly db: Db,
@@ -162,44 +162,8 @@ export class CalculationService {
     ]);
     // Both at once: one round trip to Redis, not two. An event ahead of its job tells the truth (the
     // record has committed); the reply waits for both.
-    await Promise.all([this.enqueueOrKeep(jobs), this.events.publish(...events)]);
+    await Promise.all([this.queue.enqueueMany(jobs), this.events.publish(...events)]);
     return views;
-  }
-
-  /**
-   * Jobs whose records committed but which the queue refused (Redis away) are kept, and sent by
-   * `sendUnsent` when it is back, or with the next jobs it takes, so that such work does not wait for
-   * the next reconciliation. The request still fails (503): the client learns of the outage, and its
-   * retry finds the work recorded.
-   */
-  private async enqueueOrKeep(jobs: JobRequest[]): Promise<void> {
-    try {
-      await this.queue.enqueueMany(jobs);
-    } catch (error) {
-      this.keep(jobs);
-      throw error;
-    }
-    if (this.unsent.size > 0) void this.sendUnsent().catch(() => {});
-  }
-
-  /** By job id (a retried request's job is kept once), at most MAX_UNSENT_JOBS: past it, the oldest wait for reconciliation. */
-  private keep(jobs: JobRequest[]): void {
-    for (const job of jobs) {
-      const id = jobId<JobName>(job.name, job.payload);
-      this.unsent.delete(id);
-      this.unsent.set(id, job);
-    }
-    for (const id of this.unsent.keys()) {
-      if (this.unsent.size <= MAX_UNSENT_JOBS) break;
-      this.unsent.delete(id);
-    }
-  }
-
-  /** Sends the jobs the queue refused while Redis was away (see enqueueOrKeep); kept again if it fails. */
-  async sendUnsent(): Promise<void> {
-    const jobs = [...this.unsent.values()];
-    this.unsent.clear();
-    if (jobs.length > 0) await this.enqueueOrKeep(jobs);
   }
 
   /** New expensive work is refused while the client already has its fill of it unfinished. */
@@ -272,8 +236,6 @@ function requestIdReused({ reusedFor }: RequestIdReused): AppError {
  * against 4,392–4,818 req/s, p99 no worse). A lone request never waits.
  */
 const SUBMISSION_BATCHES = { maxSize: 500, maxInFlight: 1, linger: { ms: 3, fromSize: 4 } };
-/** Jobs kept for sending when the queue is back, at most (a batch job names up to 500 calculations). */
-const MAX_UNSENT_JOBS = 1_000;
 /** Characters read from Postgres at a time when streaming a value. */
 const VALUE_CHUNK = 256 * 1024;
 /** Values longer than this are not inlined in the compatibility listing: those this short have their decimal stored. */

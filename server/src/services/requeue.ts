@@ -1,5 +1,6 @@
 import type { EventBus } from '../events/bus.js';
-import { JobName, type JobQueue } from '../jobs/types.js';
+import type { JobSender } from '../jobs/outbox.js';
+import { JobName } from '../jobs/types.js';
 import type { CalculationRow } from '../db/schema.js';
 import type { CalculationRepository } from '../repositories/calculation.repository.js';
 import { toCalculationView } from './calculation.view.js';
@@ -9,15 +10,18 @@ import { toCalculationView } from './calculation.view.js';
  * event that tells every page it is queued again. Undefined when it is not failed (any more).
  */
 export async function requeueFailed(
-  { calculations, queue, events }: { calculations: CalculationRepository; queue: JobQueue; events: EventBus },
+  { calculations, queue, events }: { calculations: CalculationRepository; queue: JobSender; events: EventBus },
   index: number,
   attempt?: number,
 ): Promise<CalculationRow | undefined> {
   const requeued = await calculations.requeueFailed(index, attempt);
   if (!requeued) return undefined;
+  const { requeued_at: since, ...calculation } = requeued;
   await Promise.all([
-    queue.enqueue(JobName.ComputeFibonacci, { index, attempt: requeued.attempt }),
-    events.publish({ type: 'calculation', data: toCalculationView(requeued) }),
+    // A finished job of the new attempt's id from before now is of an earlier life of the calculation
+    // (a restore brought back a lower attempt) and is replaced.
+    queue.enqueueMany([{ name: JobName.ComputeFibonacci, payload: { index, attempt: calculation.attempt }, since }]),
+    events.publish({ type: 'calculation', data: toCalculationView(calculation) }),
   ]);
-  return requeued;
+  return calculation;
 }
