@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Calculation, CalculationStatus } from '../api/types';
 import { reduceCalculations } from './calculations';
-import { initialListState, LIVE_ITEMS, MAX_NEWER, type ListState } from './listReducer';
+import { initialListState, LIVE_ITEMS, MAX_HELD, MAX_NEWER, type ListState } from './listReducer';
 
 function calculation(index: number, status: CalculationStatus, second = index): Calculation {
   const done = status === 'done';
@@ -78,6 +78,30 @@ describe('the calculations list', () => {
     });
     expect(indexes(state)).toEqual([50, 40, 30]);
     expect(state.nextCursor).toBeNull();
+  });
+
+  it('applies an event for an item of an older page when that page arrives, read before the change', () => {
+    let state = loaded([calculation(50, 'done'), calculation(40, 'done')], 'cursor');
+    state = reduceCalculations(state, { type: 'liveItemsReceived', items: [calculation(30, 'done'), calculation(20, 'running')] });
+    expect(indexes(state)).toEqual([50, 40]);
+    state = reduceCalculations(state, {
+      type: 'olderPageLoaded',
+      // F(30) read before it finished; F(20) read after the event, and since then done.
+      page: { items: [calculation(30, 'running'), calculation(20, 'done')], nextCursor: 'older' },
+    });
+    expect(indexes(state)).toEqual([50, 40, 30, 20]);
+    expect(statusOf(state, 30)).toBe('done');
+    expect(statusOf(state, 20)).toBe('done');
+    expect(state.held.size).toBe(0);
+  });
+
+  it(`holds at most ${MAX_HELD} copies for older pages, the latest`, () => {
+    let state = loaded([calculation(5_000, 'done')], 'cursor');
+    const events = Array.from({ length: MAX_HELD + 10 }, (_, i) => calculation(i, 'done', 0));
+    state = reduceCalculations(state, { type: 'liveItemsReceived', items: events });
+    expect(state.held.size).toBe(MAX_HELD);
+    expect(state.held.has('9')).toBe(false);
+    expect(state.held.has(String(MAX_HELD + 9))).toBe(true);
   });
 
   it('keeps events that arrived while the first page loaded', () => {
