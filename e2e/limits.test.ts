@@ -26,12 +26,16 @@ describe('limits at the proxy', () => {
   });
 
   it('answers what nginx refuses itself in the API’s error shape, with a request id', async () => {
+    const body = 'Content-Length: 1\r\nConnection: close\r\n\r\nx';
     for (const [request, status, code] of [
-      ['GET /api/calculations/% HTTP/1.1', 400, 'BAD_REQUEST'],
-      [`GET /api/calculations?x=${'1'.repeat(20_000)} HTTP/1.1`, 414, 'URI_TOO_LONG'],
-      ['POST / HTTP/1.1', 405, 'METHOD_NOT_ALLOWED'],
+      [`GET /api/calculations/% HTTP/1.1\r\n${body}`, 400, 'BAD_REQUEST'],
+      [`GET /api/calculations?x=${'1'.repeat(20_000)} HTTP/1.1\r\n${body}`, 414, 'URI_TOO_LONG'],
+      [`POST / HTTP/1.1\r\n${body}`, 405, 'METHOD_NOT_ALLOWED'],
+      [`GET /api/config HTTP/2.0\r\n${body}`, 505, 'HTTP_VERSION_NOT_SUPPORTED'],
+      ['POST /api/calculations HTTP/1.1\r\nTransfer-Encoding: gzip\r\nConnection: close\r\n\r\n', 501, 'NOT_IMPLEMENTED'],
     ] as const) {
-      const answer = await rawRequest(topology.url, `${request}\r\nHost: localhost\r\nContent-Length: 1\r\nConnection: close\r\n\r\nx`);
+      const [line, ...rest] = request.split('\r\n');
+      const answer = await rawRequest(topology.url, [line, 'Host: localhost', ...rest].join('\r\n'));
       const [headers, body] = answer.split('\r\n\r\n');
       const head = `${headers}\r\n`;
       expect(head, request.slice(0, 30)).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
