@@ -43,6 +43,38 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ EXPENSIVE_INDEX: '5000000' })).toThrow('EXPENSIVE_INDEX: must be at most 100000');
   });
 
+  it('refuses a connection string it cannot read among the other problems, without echoing it', () => {
+    const read = () => parseConfig({ DATABASE_URL: 'postgres://fibstack:s3cr#tpw@db:5432/fibstack', REDIS_URL: '127.0.0.1:6379', PORT: 'abc' });
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/^ {2}- DATABASE_URL: must be a URL \(percent-encode any @ : \/ # \? in the user name or password\)$/m);
+    expect(read).toThrow(/^ {2}- REDIS_URL: must be a URL/m);
+    expect(read).toThrow(/^ {2}- PORT: /m);
+    expect(read).not.toThrow(/s3cr|tpw/);
+    expect(() => parseConfig({ REDIS_URL: 'http://cache:6379' })).toThrow(/REDIS_URL: must start with redis:\/\/ or rediss:\/\/$/m);
+  });
+
+  it('runs an api or a worker alone only on Postgres and Redis', () => {
+    for (const ROLE of ['api', 'worker']) {
+      expect(() => parseConfig({ ROLE }), ROLE).toThrow(
+        `DATABASE_URL: is required when ROLE is ${ROLE}: only the all role runs embedded\n  - REDIS_URL: is required`,
+      );
+      expect(() => parseConfig({ ROLE, DATABASE_URL: 'postgres://db/fib' }), ROLE).toThrow(/REDIS_URL: is required/);
+    }
+  });
+
+  it('takes browser origins as a browser sends them, and names the one it refuses', () => {
+    expect(parseConfig({ CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(() => parseConfig({ CORS_ORIGINS: 'https://app.example.com,https://other.example.com/' })).toThrow(
+      'CORS_ORIGINS.1: must be an origin such as https://app.example.com (got "https://app.example.com,https://other.example.com/")',
+    );
+  });
+
+  it('serves metrics on a port of their own, not on the main one', () => {
+    expect(parseConfig({ PORT: '3050', METRICS_PORT: '9464' }).METRICS_PORT).toBe(9_464);
+    expect(parseConfig({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
+    expect(() => parseConfig({ PORT: '3050', METRICS_PORT: '3050' })).toThrow('METRICS_PORT: must differ from PORT (got "3050")');
+  });
+
   it('treats an empty variable as unset', () => {
     const config = parseConfig({ PORT: '', REDIS_URL: '' });
     expect(config.PORT).toBe(3050);
@@ -80,8 +112,15 @@ describe('operations settings', () => {
     }
   });
 
-  it('takes cron expressions or off, and refuses anything else', () => {
-    expect(parseConfig({ BACKUP_CRON: '*/5 * * * *', PRUNE_CRON: 'off' })).toMatchObject({ BACKUP_CRON: '*/5 * * * *', PRUNE_CRON: 'off' });
-    expect(() => parseConfig({ RECONCILE_CRON: 'every day' })).toThrow(/RECONCILE_CRON: must be a cron expression/);
+  it('takes cron expressions of 5 or 6 fields, or off, and refuses anything else', () => {
+    expect(parseConfig({ BACKUP_CRON: '*/5 * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: '*/30 * * * * *' })).toMatchObject({
+      BACKUP_CRON: '*/5 * * * *',
+      PRUNE_CRON: 'off',
+      RECONCILE_CRON: '*/30 * * * * *',
+    });
+    // A field left out is not filled in: "0 3 * *" would run every minute of one hour a month.
+    for (const bad of ['every day', '0 3 * *', '5', '0 0 3 * * * *']) {
+      expect(() => parseConfig({ RECONCILE_CRON: bad }), bad).toThrow(/RECONCILE_CRON: must be a cron expression/);
+    }
   });
 });

@@ -19,15 +19,24 @@ const boolean = z
 
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/**
+ * A connection string of one of `protocols`. The refinement runs even after `z.url()` refused the value,
+ * so it leaves that case to it (and must not throw).
+ */
 const url = (protocols: string[]) =>
-  z.url().refine((value) => protocols.includes(new URL(value).protocol), {
-    message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
-  });
+  z
+    .url({ error: 'must be a URL (percent-encode any @ : / # ? in the user name or password)' })
+    .refine((value) => !URL.canParse(value) || protocols.includes(new URL(value).protocol), {
+      message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    });
 
 /** A cron expression (5 fields, or 6 with seconds), or `off` to turn the schedule off. */
 const cron = z.string().refine(
   (value) => {
     if (value === 'off') return true;
+    // The parser also takes 1 to 4 fields, filling in the rest: "0 3 * *" would be a quite different schedule.
+    const fields = value.trim().split(/\s+/).length;
+    if (fields < 5 || fields > 6) return false;
     try {
       CronExpressionParser.parse(value);
       return true;
@@ -76,7 +85,7 @@ export const configSchema = z.object({
    */
   FIB_PARALLELISM: z.coerce
     .number()
-    .pipe(z.union([z.literal(1), z.literal(2)]))
+    .pipe(z.union([z.literal(1), z.literal(2)], { error: 'must be 1 or 2' }))
     .default(availableParallelism() >= 2 ? 2 : 1),
   /** Heap limit of each of those threads in MiB: a computation that needs more fails instead of the process. */
   FIB_MAX_MEMORY_MB: integer(32, 65_536).default(1_024),
@@ -115,7 +124,8 @@ export const configSchema = z.object({
   CORS_ORIGINS: z
     .string()
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
-    .pipe(z.array(z.url()))
+    // As a browser sends it in `Origin`: scheme, host and port, no path (not even a trailing slash).
+    .pipe(z.array(z.url().refine((value) => URL.canParse(value) && new URL(value).origin === value, 'must be an origin such as https://app.example.com')))
     .default([]),
   /** Trust X-Forwarded-* headers from this many proxies in front (1 behind nginx). */
   TRUST_PROXY: integer(0, 10).default(0),
@@ -169,7 +179,17 @@ export const configSchema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Address the bucket as a path (`endpoint/bucket/key`), as most self-hosted S3 servers need. */
   S3_FORCE_PATH_STYLE: boolean.default(true),
-}).superRefine(({ SHUTDOWN_DRAIN_MS, SHUTDOWN_TIMEOUT_MS }, context) => {
+}).superRefine(({ ROLE, DATABASE_URL, REDIS_URL, PORT, METRICS_PORT, SHUTDOWN_DRAIN_MS, SHUTDOWN_TIMEOUT_MS }, context) => {
+  // An api or worker alone shares its work through Postgres and Redis: on the embedded database and
+  // in-process queue it would take work no process ever does.
+  if (ROLE !== 'all') {
+    for (const [key, value] of [['DATABASE_URL', DATABASE_URL], ['REDIS_URL', REDIS_URL]] as const) {
+      if (value === undefined) context.addIssue({ code: 'custom', path: [key], message: `is required when ROLE is ${ROLE}: only the all role runs embedded` });
+    }
+  }
+  if (METRICS_PORT !== undefined && METRICS_PORT !== 0 && METRICS_PORT === PORT) {
+    context.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+  }
   const least = SHUTDOWN_DRAIN_MS + SHUTDOWN_CLOSE_MS;
   if (SHUTDOWN_TIMEOUT_MS < least) {
     context.addIssue({
@@ -202,9 +222,10 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   if (!result.success) {
     throw new ConfigError(
       result.error.issues.map((issue) => {
-        const key = issue.path.join('.');
+        // The variable, whatever part of its value (`CORS_ORIGINS.1`) the issue is about.
+        const key = String(issue.path[0]);
         const value = SECRET.test(key) ? '' : key in present ? ` (got ${JSON.stringify(present[key])})` : ' (unset: the default)';
-        return `${key}: ${issue.message}${value}`;
+        return `${issue.path.join('.')}: ${issue.message}${value}`;
       }),
     );
   }

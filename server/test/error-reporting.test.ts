@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const fixture = fileURLToPath(new URL('./fixtures/crash.ts', import.meta.url));
 /** An operator's credentials, sent with the request that fails. */
 const CREDENTIALS = 'ops:admin-password-1';
+/** A worker's settings name its Postgres and Redis; the fixture connects to neither. */
+const UNUSED_SERVICES = { DATABASE_URL: 'postgres://127.0.0.1:1/none', REDIS_URL: 'redis://127.0.0.1:1' };
 
 interface Received {
   path: string;
@@ -47,7 +49,7 @@ describe('error reporting to a Sentry DSN', () => {
 
   const run = (crash: string) =>
     promisify(execFile)(process.execPath, ['--import', 'tsx', fixture], {
-      env: { PATH: process.env.PATH, CRASH: crash, CREDENTIALS, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging', SENTRY_RELEASE: 'fibstack@9.9.9', ROLE: 'worker' },
+      env: { PATH: process.env.PATH, CRASH: crash, CREDENTIALS, SENTRY_DSN: dsn, SENTRY_ENVIRONMENT: 'staging', SENTRY_RELEASE: 'fibstack@9.9.9', ROLE: 'worker', ...UNUSED_SERVICES },
     }).catch((error: { code?: number }) => error);
 
   /** The event whose exception is `message` (not one that merely shows it in a frame's source lines). */

@@ -9,7 +9,7 @@ import { parseConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { metricSample } from './support/metrics.js';
-import { eventually } from './support/services.js';
+import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
 
 const PASSWORD = 'metrics-secret-1';
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
@@ -29,11 +29,13 @@ function capturingLogger(level: 'info' | 'debug' = 'info') {
   return { logger: createLogger({ LOG_LEVEL: level, ROLE: 'all' }, stream), lines };
 }
 
+type Settings = (dir: string) => Promise<Record<string, string>> | Record<string, string>;
+
 /**
  * An embedded runtime in a folder of its own, for the describe block that calls this: started before its
  * tests, stopped and removed after them. `env` adds to the settings every block shares.
  */
-function embeddedRuntime(logger: Logger, env: (dir: string) => Promise<Record<string, string>> | Record<string, string> = () => ({})): () => Runtime {
+function embeddedRuntime(logger: Logger, env: Settings = () => ({})): () => Runtime {
   let runtime: Runtime | undefined;
   let dir: string;
   beforeAll(async () => {
@@ -45,6 +47,24 @@ function embeddedRuntime(logger: Logger, env: (dir: string) => Promise<Record<st
     await rm(dir, { recursive: true, force: true });
   });
   return () => runtime!;
+}
+
+/** As embeddedRuntime, a worker alone on a database and Redis keys of its own. */
+function workerRuntime(logger: Logger, env: Settings = () => ({})): () => Runtime {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  const runtime = embeddedRuntime(logger, async (dir) => ({
+    ...{ ROLE: 'worker', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix },
+    ...(await env(dir)),
+  }));
+  afterAll(async () => {
+    await database?.drop();
+    await namespace.clean();
+  });
+  return runtime;
 }
 
 describe('metrics and logs, embedded', () => {
@@ -134,7 +154,7 @@ describe('metrics and logs, embedded', () => {
 });
 
 describe('metrics on a port of their own', () => {
-  const runtime = embeddedRuntime(pino({ level: 'silent' }), () => ({ METRICS_PORT: '0', ROLE: 'worker' }));
+  const runtime = workerRuntime(pino({ level: 'silent' }), () => ({ METRICS_PORT: '0' }));
 
   it('serves them there without credentials, and not on the main port', async () => {
     const scraped = await fetch(`${runtime().metricsUrl}/metrics`);
@@ -148,11 +168,11 @@ describe('metrics on a port of their own', () => {
 
 describe('a scheduled job that fails for good', () => {
   const { logger, lines } = capturingLogger();
-  const runtime = embeddedRuntime(logger, async (dir) => {
+  const runtime = workerRuntime(logger, async (dir) => {
     // Backups go under a plain file: every attempt fails, and not for want of a dependency.
     await writeFile(join(dir, 'not-a-folder'), '');
     return {
-      ...{ METRICS_PORT: '0', ROLE: 'worker', JOB_ATTEMPTS: '2', BACKUP_DIR: join(dir, 'not-a-folder', 'backups') },
+      ...{ METRICS_PORT: '0', JOB_ATTEMPTS: '2', BACKUP_DIR: join(dir, 'not-a-folder', 'backups') },
       ...{ BACKUP_CRON: '* * * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' },
     };
   });
