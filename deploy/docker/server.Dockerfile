@@ -58,7 +58,8 @@ LABEL org.opencontainers.image.title="fibstack-server" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
-ENV NODE_ENV=production PORT=3050
+# Errors are reported under the release they come from (SENTRY_RELEASE set at run time wins).
+ENV NODE_ENV=production PORT=3050 SENTRY_RELEASE=fibstack@${VERSION}+${REVISION}
 WORKDIR /app
 COPY --from=runtime-deps /app/node_modules node_modules
 COPY --from=build /app/package.json ./

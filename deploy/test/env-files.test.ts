@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../server/src/config.js';
+import { configSchema, parseConfig, type Config } from '../../server/src/config.js';
 import { deployDir } from './support/run.js';
 
 const environments = ['development', 'staging', 'production'] as const;
@@ -61,6 +61,16 @@ describe.each(environments)('deploy/env/%s.env', (environment) => {
     );
     const result = configSchema.safeParse(values);
     expect(result.error?.issues ?? []).toEqual([]);
+  });
+
+  it('shows the built-in default on each commented-out line', () => {
+    const defaults = parseConfig({});
+    // FIB_PARALLELISM's default depends on the machine's cores.
+    const shown = entries.filter((entry) => entry.commented && entry.value !== '' && entry.key !== 'FIB_PARALLELISM');
+    expect(shown.length).toBeGreaterThan(5);
+    for (const { key, value } of shown) {
+      expect(parseConfig({ [key]: value })[key as keyof Config], `${key}=${value}`).toEqual(defaults[key as keyof Config]);
+    }
   });
 
   if (environment !== 'development') {

@@ -96,7 +96,7 @@ describe('development proxy', () => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.end(JSON.stringify({ from: 'api', url: request.url }));
     });
-    const webPort = await upstream((_request, response) => response.end('vite dev server'));
+    const webPort = await upstream((request, response) => response.end(`vite dev server: ${request.url}`));
     port = await freePort();
     nginx = await startNginx(devProxyConfig(port, apiPort, webPort), port);
   });
@@ -110,7 +110,14 @@ describe('development proxy', () => {
     expect(await api.json()).toEqual({ from: 'api', url: '/api/calculations/7' });
     expect(seen.at(-1)?.forwardedFor).toBe('127.0.0.1');
     const web = await fetch(`http://127.0.0.1:${port}/calculations/7`);
-    expect(await web.text()).toBe('vite dev server');
+    expect(await web.text()).toBe('vite dev server: /calculations/7');
+  });
+
+  it('serves the admin page from the Vite dev server, and the queue dashboard from the api', async () => {
+    const page = await fetch(`http://127.0.0.1:${port}/admin`);
+    expect(await page.text()).toBe('vite dev server: /admin.html');
+    const dashboard = await fetch(`http://127.0.0.1:${port}/admin/queues/api/queues`);
+    expect(await dashboard.json()).toEqual({ from: 'api', url: '/admin/queues/api/queues' });
   });
 
   it('streams server-sent events without buffering them', async () => {

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { root, runOk } from './support/run.js';
+import { root, run, runOk } from './support/run.js';
 
 describe('shell scripts', () => {
   it('pass shellcheck', async () => {
@@ -38,16 +38,30 @@ describe('make-secrets.sh', () => {
 });
 
 describe('server entrypoint', () => {
-  it('turns each VAR_FILE into VAR and runs the command', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'fibstack-entrypoint-'));
-    try {
-      await runOk('sh', ['-c', `printf 'postgres://u:p@h/db' > ${dir}/url`]);
-      const output = await runOk('deploy/docker/server-entrypoint.sh', ['sh', '-c', 'echo "$DATABASE_URL|${DATABASE_URL_FILE-unset}"'], {
-        env: { PATH: process.env.PATH, DATABASE_URL_FILE: `${dir}/url` },
-      });
-      expect(output.trim()).toBe('postgres://u:p@h/db|unset');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
+  const dir = mkdtempSync(join(tmpdir(), 'fibstack-entrypoint-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const entrypoint = (file: string) =>
+    run('deploy/docker/server-entrypoint.sh', ['sh', '-c', 'echo "$DATABASE_URL|${DATABASE_URL_FILE-unset}"'], {
+      env: { PATH: process.env.PATH, DATABASE_URL_FILE: join(dir, file) },
+    });
+
+  it('turns each VAR_FILE into VAR, read as the server reads it, and runs the command', async () => {
+    writeFileSync(join(dir, 'url'), '  postgres://u:p@h/db \r\n');
+    const { code, stdout } = await entrypoint('url');
+    expect(code).toBe(0);
+    expect(stdout).toBe('postgres://u:p@h/db|unset\n');
+  });
+
+  it('refuses a missing or empty file, as the server does, naming it', async () => {
+    writeFileSync(join(dir, 'empty'), ' \n');
+    for (const [file, problem] of [
+      ['empty', 'is empty'],
+      ['missing', 'cannot read'],
+    ] as const) {
+      const { code, stdout, stderr } = await entrypoint(file);
+      expect(code, file).toBe(1);
+      expect(stdout, file).toBe('');
+      expect(stderr, file).toMatch(new RegExp(`^DATABASE_URL_FILE: .*${problem}`));
     }
   });
 });

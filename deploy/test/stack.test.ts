@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from './support/nginx.js';
 import { startEngine, tickHealthChecks, type Engine } from './support/podman.js';
-import { runOk } from './support/run.js';
+import { root, runOk } from './support/run.js';
 
 const project = `fibstack-e2e-${process.pid}`;
 const files = ['-f', 'deploy/compose/docker-compose.prod.yml', '-f', 'deploy/compose/docker-compose.build.yml'];
@@ -188,7 +188,7 @@ describe('production stack containers', waitLimit, () => {
     expect(dumps).toMatch(/fibstack-\d{8}T\d{6}Z\.dump/);
   });
 
-  it('labels every image with the revision it was built from', async () => {
+  it('labels every image with the revision it was built from, and reports errors under it', async () => {
     for (const image of ['server', 'proxy']) {
       const label = await runOk(
         'podman',
@@ -197,5 +197,7 @@ describe('production stack containers', waitLimit, () => {
       );
       expect(label.trim()).toBe(revision);
     }
+    const { version } = JSON.parse(readFileSync(join(root, 'server/package.json'), 'utf8')) as { version: string };
+    expect((await exec('api', ['printenv', 'SENTRY_RELEASE'])).trim()).toBe(`fibstack@${version}+${revision}`);
   });
 });

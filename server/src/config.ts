@@ -101,7 +101,7 @@ export const configSchema = z.object({
   /** Run pending migrations at start (safe with several replicas: they take a lock). */
   MIGRATE_ON_START: boolean.default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The built web client, served by the `all` role (nginx serves it in the distributed topology). */
+  /** The built web client: served whole by the `all` role, its admin page by the api (nginx serves the rest there). */
   WEB_DIR: z.string().min(1).default(fileURLToPath(new URL('../../web/dist', import.meta.url))),
   /** Requests one client (by IP) may make to the API per RATE_LIMIT_WINDOW_MS; 0 turns the limit off. */
   RATE_LIMIT_MAX: integer(0, 1_000_000).default(600),
