@@ -25,6 +25,15 @@ describe('limits at the proxy', () => {
     await Promise.all([...rest, ...responses.filter((response) => response.status !== 429)].map((response) => response.body?.cancel()));
   });
 
+  it('holds the admin pages to the API’s rate', async () => {
+    // Without credentials: the api answers each 401 and counts none as a wrong password, so every 429 is nginx's.
+    const responses = await Promise.all(Array.from({ length: 300 }, (_, i) => fetch(`${topology.url}/admin${i % 2 === 0 ? '' : '/queues/api/queues'}`)));
+    await Promise.all(responses.map((response) => response.body?.cancel()));
+    const statuses = responses.map((response) => response.status);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThan(50);
+    expect(statuses.filter((status) => status !== 429 && status !== 401)).toEqual([]);
+  });
+
   it('answers what nginx refuses itself in the API’s error shape, with a request id', async () => {
     const body = 'Content-Length: 1\r\nConnection: close\r\n\r\nx';
     for (const [request, status, code] of [

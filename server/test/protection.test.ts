@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAILURE_WINDOW_MS, MAX_FAILURES } from '../src/api/admin-auth.js';
 import { parseConfig } from '../src/config.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
@@ -43,6 +44,31 @@ describe('rate limit across two api replicas sharing Redis', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
     expect((await fetch(`${replicas[0]!.url}/api/health`)).status).toBe(200);
+  });
+});
+
+describe('wrong admin credentials across two api replicas sharing Redis', () => {
+  const replicas = twoApiReplicas({ DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '0', TRUST_PROXY: '1', ADMIN_PASSWORD: 'admin-password-1' });
+  const stats = (replica: Runtime, client: string, password: string) =>
+    fetch(`${replica.url}/api/admin/stats`, {
+      headers: { 'x-forwarded-for': client, authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
+    });
+
+  it(`refuses a client that sent ${MAX_FAILURES} wrong ones on any replica, the right ones too, and no other client`, async () => {
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      const refused = await stats(replicas[i % 2]!, '198.51.100.7', `guess-${i}`);
+      expect(refused.status).toBe(401);
+      await refused.arrayBuffer();
+    }
+    for (const replica of replicas) {
+      const locked = await stats(replica, '198.51.100.7', 'admin-password-1');
+      expect(locked.status).toBe(429);
+      expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(FAILURE_WINDOW_MS / 1_000 - 60);
+      expect(await locked.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many wrong credentials; try again in 1[45] min$/) } });
+    }
+    const other = await stats(replicas[0]!, '203.0.113.9', 'admin-password-1');
+    expect(other.status).toBe(200);
+    await other.arrayBuffer();
   });
 });
 

@@ -8,24 +8,47 @@
  * refused, as Go's CrossOriginProtection refuses them. Browsers say where a request comes from
  * (`Sec-Fetch-Site`, or else `Origin`); a client that says neither (curl, a script) is not a browser
  * and goes by its credentials alone.
+ *
+ * A client address that sent wrong credentials MAX_FAILURES times is refused (429) until its window
+ * ends, before its credentials are looked at: guessing the password runs at MAX_FAILURES tries per
+ * FAILURE_WINDOW_MS, not at thousands a second.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { body } from './errors.js';
+import type { SignInFailures } from './sign-in-failures.js';
 
 export type AdminGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
-export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_USER' | 'ADMIN_PASSWORD'>): AdminGuard {
+/** Wrong credentials one client address may send per window. */
+export const MAX_FAILURES = 10;
+export const FAILURE_WINDOW_MS = 15 * 60_000;
+
+export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_USER' | 'ADMIN_PASSWORD'>, failures: SignInFailures): AdminGuard {
   const expected = ADMIN_PASSWORD === undefined ? undefined : digest(`${ADMIN_USER}:${ADMIN_PASSWORD}`);
   return async (request, reply) => {
     if (crossSite(request)) {
       await reply.status(403).header('cache-control', 'no-store').send(body('CROSS_SITE_REQUEST', 'admin actions are accepted from this site’s pages only'));
       return;
     }
-    const given = /^Basic ([A-Za-z0-9+/=]+)$/.exec(request.headers.authorization ?? '')?.[1];
-    // Digests have equal lengths, so timingSafeEqual compares without revealing where they differ.
-    if (expected && given && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected)) return;
+    const given = /^Basic (.*)$/.exec(request.headers.authorization ?? '')?.[1];
+    if (given !== undefined) {
+      // Redis away: the count is not known, and the admin pages stay open to the right credentials.
+      const { count, resetsInMs } = await failures.get(request.ip).catch(() => ({ count: 0, resetsInMs: 0 }));
+      if (count >= MAX_FAILURES) {
+        const minutes = Math.max(1, Math.ceil(resetsInMs / 60_000));
+        await reply
+          .status(429)
+          .header('retry-after', String(Math.max(1, Math.ceil(resetsInMs / 1_000))))
+          .header('cache-control', 'no-store')
+          .send(body('RATE_LIMITED', `too many wrong credentials; try again in ${minutes} min`));
+        return;
+      }
+      // Digests have equal lengths, so timingSafeEqual compares without revealing where they differ.
+      if (expected && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected)) return;
+      await failures.add(request.ip).catch(() => {});
+    }
     await reply
       .status(401)
       .header('www-authenticate', 'Basic realm="fibstack admin", charset="UTF-8"')

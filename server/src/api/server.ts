@@ -8,7 +8,7 @@ import type { Logger } from '../lib/logger.js';
 import { instrumentHttp } from '../observability/instrument.js';
 import type { Metrics } from '../observability/metrics.js';
 import { metricsRoute } from '../observability/metrics.routes.js';
-import { adminGuard } from './admin-auth.js';
+import { adminGuard, FAILURE_WINDOW_MS } from './admin-auth.js';
 import type { ApiContext, HealthContext } from './context.js';
 import { answerClientError, answerFrameworkError, body, registerErrorHandling } from './errors.js';
 import { adminRoutes, type AdminContext } from './routes/admin.js';
@@ -19,6 +19,7 @@ import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { submissionRoutes } from './routes/submissions.js';
+import { MemorySignInFailures, RedisSignInFailures } from './sign-in-failures.js';
 
 /** Writes are a small JSON object; anything larger is refused before it is read. */
 const BODY_LIMIT = 1024;
@@ -74,7 +75,10 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
   });
 
   instrumentHttp(app, metrics);
-  const guard = adminGuard(config);
+  const guard = adminGuard(
+    config,
+    redis ? new RedisSignInFailures(redis, config.QUEUE_PREFIX, FAILURE_WINDOW_MS) : new MemorySignInFailures(FAILURE_WINDOW_MS),
+  );
 
   healthRoutes(app, health);
   if (config.METRICS_PORT === undefined) metricsRoute(app, metrics, guard);
