@@ -30,7 +30,7 @@ function twoApiReplicas(settings: Record<string, string>): Runtime[] {
 }
 
 describe('rate limit across two api replicas sharing Redis', () => {
-  const replicas = twoApiReplicas({ DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '6' });
+  const replicas = twoApiReplicas({ DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '6', ADMIN_PASSWORD: 'admin-password-1' });
 
   it('counts one client’s requests on every replica, and answers 429 with Retry-After past the limit', async () => {
     const statuses: number[] = [];
@@ -44,6 +44,13 @@ describe('rate limit across two api replicas sharing Redis', () => {
     }
     expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429]);
     expect((await fetch(`${replicas[0]!.url}/api/health`)).status).toBe(200);
+    // The queue dashboard's routes answer their own errors: the limit keeps its status there too.
+    const dashboard = await fetch(`${replicas[0]!.url}/admin/queues/api/queues`, {
+      headers: { authorization: `Basic ${Buffer.from('admin:admin-password-1').toString('base64')}` },
+    });
+    expect(dashboard.status).toBe(429);
+    expect(dashboard.headers.get('retry-after')).toMatch(/^\d+$/);
+    await dashboard.arrayBuffer();
   });
 });
 

@@ -66,6 +66,11 @@ export class AppError extends Error {
     this.name = 'AppError';
     this.status = statusByCode[code];
   }
+
+  /** The status under the name Fastify and its plugins read (the queue dashboard's error handler does). */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 /** A dependency (Postgres, Redis) did not answer: the client should try again shortly. */
