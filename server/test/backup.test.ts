@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -91,6 +91,14 @@ describe('backups of Postgres to a directory', () => {
     await backups.restore(name);
     expect(await snapshot(database.db)).toEqual(before);
     expect((before[0] as unknown[]).length).toBe(7);
+  });
+
+  it('writes backups only the service’s user can read, in a folder of its own', async () => {
+    const folder = join(dir, 'made-by-the-service');
+    const backups = createBackupService({ ...config, BACKUP_DIR: folder }, silentLogger);
+    const { name } = await backups.create();
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    for (const file of [name, `${name}.json`]) expect((await stat(join(folder, file))).mode & 0o777, file).toBe(0o600);
   });
 
   it('keeps the newest BACKUP_KEEP backups, each listed only with its manifest', async () => {

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BACKUP_NAME, MANIFEST_SUFFIX, newestFirst, type BackupInfo, type BackupStore } from './store.js';
 
@@ -6,13 +6,15 @@ import { BACKUP_NAME, MANIFEST_SUFFIX, newestFirst, type BackupInfo, type Backup
 export class DirectoryStore implements BackupStore {
   constructor(readonly location: string) {}
 
+  /** Readable by the service's user alone: a backup holds every record, client addresses included. */
   async put(file: string, info: BackupInfo): Promise<void> {
-    await mkdir(this.location, { recursive: true });
+    await mkdir(this.location, { recursive: true, mode: 0o700 });
     // A crash mid-copy leaves only a dot-file, which nothing lists; rename makes it whole at once.
     const partial = join(this.location, `.${info.name}.partial`);
     await copyFile(file, partial);
+    await chmod(partial, 0o600);
     await rename(partial, join(this.location, info.name));
-    await writeFile(`${partial}${MANIFEST_SUFFIX}`, JSON.stringify(info, null, 2));
+    await writeFile(`${partial}${MANIFEST_SUFFIX}`, JSON.stringify(info, null, 2), { mode: 0o600 });
     await rename(`${partial}${MANIFEST_SUFFIX}`, join(this.location, `${info.name}${MANIFEST_SUFFIX}`));
   }
 
