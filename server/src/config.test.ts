@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from './config.js';
+import { ConfigError, misspelledSettings, parseConfig } from './config.js';
 
 describe('parseConfig', () => {
   it('runs the embedded default with no variables set', () => {
@@ -73,6 +73,14 @@ describe('parseConfig', () => {
     expect(parseConfig({ PORT: '3050', METRICS_PORT: '9464' }).METRICS_PORT).toBe(9_464);
     expect(parseConfig({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
     expect(() => parseConfig({ PORT: '3050', METRICS_PORT: '3050' })).toThrow('METRICS_PORT: must differ from PORT (got "3050")');
+  });
+
+  it('names variables that look like a misspelt setting', () => {
+    const env = { WORKER_CONCURENCY: '4', ADMIN_PASWORD_FILE: '/run/secrets/admin', REDIS_URL: 'redis://cache', PATH: '/bin', HOSTNAME: 'api-1', NODE_OPTIONS: '', PWD: '/app' };
+    expect(misspelledSettings(env)).toEqual([
+      { variable: 'WORKER_CONCURENCY', setting: 'WORKER_CONCURRENCY' },
+      { variable: 'ADMIN_PASWORD_FILE', setting: 'ADMIN_PASSWORD_FILE' },
+    ]);
   });
 
   it('treats an empty variable as unset', () => {

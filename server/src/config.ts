@@ -247,6 +247,33 @@ function readFileVariants(env: Record<string, string | undefined>): Record<strin
   return read;
 }
 
+/**
+ * Variables one or two letters away from a setting's name (or its `_FILE` variant): misspellings,
+ * which the schema would otherwise pass over in silence, each with the setting it may mean.
+ */
+export function misspelledSettings(env: Record<string, string | undefined>): Array<{ variable: string; setting: string }> {
+  const settings = Object.keys(configSchema.shape);
+  return Object.keys(env).flatMap((variable) => {
+    const name = variable.replace(/_FILE$/, '');
+    if (settings.includes(name) || name.length < 6) return [];
+    const setting = settings.find((candidate) => editDistance(name, candidate) <= 2);
+    return setting ? [{ variable, setting: variable === name ? setting : `${setting}_FILE` }] : [];
+  });
+}
+
+/** Levenshtein distance: the fewest insertions, deletions and substitutions turning `a` into `b`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
 function packageVersion(): string {
   const manifest = new URL('../package.json', import.meta.url);
   return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;

@@ -2,7 +2,7 @@
  * Starts one fibstack process in the role its configuration names, and stops it gracefully on SIGTERM
  * (an orchestrator's stop: the API drains first) or SIGINT (Ctrl-C at a terminal: no drain).
  */
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, misspelledSettings } from './config.js';
 import { DataDirInUseError } from './db/data-dir-lock.js';
 import { createLogger } from './lib/logger.js';
 import { flushErrorReports, reportError, startErrorReporting } from './observability/error-reporting.js';
@@ -11,6 +11,7 @@ import { startRuntime } from './runtime.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  for (const { variable, setting } of misspelledSettings(process.env)) logger.warn({ variable, setting }, `${variable} is not a setting; ${setting} is`);
   if (startErrorReporting(config)) logger.info('error reporting on');
   const runtime = await startRuntime(config, logger);
 
