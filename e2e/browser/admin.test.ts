@@ -42,12 +42,16 @@ describe('the admin page in Chromium, through nginx', () => {
     await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(1);
     await retry.click();
     await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(0);
+    // Its row went: the focus is on the list it was in, and the page says what was done.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Failed calculations');
+    expect(await page.getByRole('status').textContent()).toBe('F(4242) is queued again.');
     // Computed by a worker.
     await expect.poll(async () => (await getJson(`${baseUrl}/api/calculations/4242`)).status, { timeout: 15_000 }).toBe('done');
     await expect.poll(() => page.getByTestId('queue-completed').textContent(), { timeout: 15_000 }).not.toBe('0');
 
     await page.getByRole('button', { name: 'Back up now' }).click();
     await expect.poll(() => page.getByText(/^fibstack-.*\.pgdump/).count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/^Backup fibstack-.*\.pgdump made\.$/);
 
     const refused: string[] = [];
     page.on('console', (message) => {

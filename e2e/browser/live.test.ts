@@ -79,6 +79,34 @@ describe('live updates', () => {
     await context.close();
   });
 
+  it('brings its own submissions up to date, and says so, after missing their events', async () => {
+    const { context, page } = await openApp(browser);
+    await page.route('**/api/events', (route) => route.abort('connectionrefused'));
+    await page.reload();
+    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+
+    const first = freshIndex(1_200_000, 150_000);
+    const second = first + 150_000;
+    const latest = page.locator('section.latest');
+    for (const index of [first, second]) {
+      await page.getByLabel('Enter your index').fill(String(index));
+      await page.getByLabel('Enter your index').press('Enter');
+      await expect.poll(() => latest.textContent()).toContain(index.toLocaleString('en-US'));
+      await latest.locator('.status-queued, .status-running').waitFor();
+    }
+    for (const index of [first, second]) await expect.poll(() => fetchStatus(index), { timeout: 30_000 }).toBe('done');
+
+    await page.unroute('**/api/events');
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    await waitUntilLive(page, 5_000);
+    // The card of the latest, wherever the list has it, and both results said, though they came at once.
+    await latest.locator('.status-done').waitFor({ timeout: 10_000 });
+    const said = () => page.locator('[role=status][aria-live=polite]').textContent();
+    await expect.poll(said).toMatch(new RegExp(`F\\(${first}\\) is ready`));
+    expect(await said()).toMatch(new RegExp(`F\\(${second}\\) is ready`));
+    await context.close();
+  });
+
   it('backs off while the event stream is refused, and reconnects at once when asked', async () => {
     const { context, page } = await openApp(browser);
     let attempts = 0;
@@ -94,6 +122,8 @@ describe('live updates', () => {
     const before = attempts;
     await page.getByRole('button', { name: 'Reconnect now' }).click();
     await expect.poll(() => attempts, { timeout: 1_000 }).toBe(before + 1);
+    // The button went with the attempt it started: its focus went to the status, not to the page's start.
+    expect(await page.evaluate(() => document.activeElement?.classList.contains('connection'))).toBe(true);
 
     await page.locator('.connection.is-retrying').waitFor();
     await page.unroute('**/api/events');

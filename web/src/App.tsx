@@ -43,7 +43,14 @@ export function App() {
     },
     [tell],
   );
-  const live = useLiveData(onChange);
+  // Re-read with the list's unfinished calculations after the stream was away, wherever its card is.
+  const latestShown = useRef(latest);
+  latestShown.current = latest;
+  const watched = useCallback(() => {
+    const shown = latestShown.current;
+    return shown && (shown.status === 'queued' || shown.status === 'running') ? shown.index : null;
+  }, []);
+  const live = useLiveData(onChange, watched);
 
   const submit = useCallback(
     async (index: number) => {
@@ -56,13 +63,14 @@ export function App() {
       try {
         calculation = await api.submit(index);
       } catch (error) {
-        latestIndex.current = previousLatest;
+        // Unless another submission (a retry pressed meanwhile) has taken its place.
+        if (latestIndex.current === index) latestIndex.current = previousLatest;
         if (previousTold === undefined) told.current.delete(index);
         else told.current.set(index, previousTold);
         throw error;
       }
-      // An event may have told more than the answer does.
-      setLatest((shown) => (shown?.index === index && !supersedes(shown, calculation) ? shown : calculation));
+      // An event may have told more than the answer does; a later submission, answered first, stays.
+      if (latestIndex.current === index) setLatest((shown) => (shown?.index === index && !supersedes(shown, calculation) ? shown : calculation));
       if (calculation.status === 'done' || calculation.status === 'failed') tell(calculation);
       else if (told.current.get(index) === 'queued') announce(`F(${index}) submitted.`);
       live.receive(calculation);

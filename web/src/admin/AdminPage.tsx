@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAction } from '../actions/useAction';
 import { adminApi, type Backup, type Stats } from './api';
 import { ago, bytes, duration, percent } from './format';
@@ -11,16 +11,23 @@ export function AdminPage() {
   const [stats, setStats] = useState<Stats>();
   const [backups, setBackups] = useState<Backup[]>([]);
   const [error, setError] = useState('');
+  // What the last action did, said once it is done.
+  const [notice, setNotice] = useState('');
   const action = useAction();
+  const failedHeading = useRef<HTMLHeadingElement>(null);
+  // Refreshes may overlap (a slow one, then the one an action starts): only the latest one started is shown.
+  const refreshes = useRef(0);
 
   const refresh = useCallback(async () => {
+    const mine = ++refreshes.current;
     try {
       const [current, stored] = await Promise.all([adminApi.stats(), adminApi.backups()]);
+      if (mine !== refreshes.current) return;
       setStats(current);
       setBackups(stored.items);
       setError('');
     } catch (failure) {
-      setError((failure as Error).message);
+      if (mine === refreshes.current) setError((failure as Error).message);
     }
   }, []);
 
@@ -30,10 +37,12 @@ export function AdminPage() {
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const act = (work: () => Promise<unknown>) =>
+  const act = (work: () => Promise<string>) =>
     action.run(async () => {
-      await work();
+      setNotice('');
+      const done = await work();
       await refresh();
+      setNotice(done);
     });
   const busy = action.running;
 
@@ -46,6 +55,7 @@ export function AdminPage() {
       {/* The last action's failure stays until the next action; a failed refresh, until one succeeds. */}
       {action.error && <p role="alert">{action.error}</p>}
       {error && <p role="alert">{error}</p>}
+      <p role="status">{notice}</p>
       {stats && (
         <>
           <section aria-label="Queue">
@@ -66,70 +76,96 @@ export function AdminPage() {
 
           <section aria-label="Workers">
             <h2>Workers online: {stats.workers.length}</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th>host</th>
-                  <th>pid</th>
-                  <th>concurrency</th>
-                  <th>engine</th>
-                  <th>last heartbeat</th>
-                </tr>
-              </thead>
-              <tbody>
-                {stats.workers.map((worker) => (
-                  <tr key={worker.id}>
-                    <td>{worker.host}</td>
-                    <td>{worker.pid}</td>
-                    <td>{worker.concurrency}</td>
-                    <td>{worker.engine}</td>
-                    <td>{ago(worker.lastHeartbeat)}</td>
+            <Wide>
+              <table>
+                <thead>
+                  <tr>
+                    <th>host</th>
+                    <th>pid</th>
+                    <th>concurrency</th>
+                    <th>engine</th>
+                    <th>last heartbeat</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {stats.workers.map((worker) => (
+                    <tr key={worker.id}>
+                      <td>{worker.host}</td>
+                      <td>{worker.pid}</td>
+                      <td>{worker.concurrency}</td>
+                      <td>{worker.engine}</td>
+                      <td>{ago(worker.lastHeartbeat)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Wide>
           </section>
 
           <section aria-label="Slowest calculations">
             <h2>Slowest calculations (24 h)</h2>
-            <table>
-              <tbody>
-                {stats.slowest.map((calculation) => (
-                  <tr key={calculation.index}>
-                    <td>F({calculation.index})</td>
-                    <td>{calculation.digits} digits</td>
-                    <td>{duration(calculation.durationMs)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Wide>
+              <table>
+                <tbody>
+                  {stats.slowest.map((calculation) => (
+                    <tr key={calculation.index}>
+                      <td>F({calculation.index})</td>
+                      <td>{calculation.digits} digits</td>
+                      <td>{duration(calculation.durationMs)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Wide>
           </section>
 
           <section aria-label="Failed calculations">
-            <h2>Failed calculations</h2>
+            <h2 ref={failedHeading} tabIndex={-1}>
+              Failed calculations
+            </h2>
             {stats.failed.length === 0 && <p>None.</p>}
-            <table>
-              <tbody>
-                {stats.failed.map((calculation) => (
-                  <tr key={calculation.index}>
-                    <td>F({calculation.index})</td>
-                    <td>{calculation.error}</td>
-                    <td>
-                      <button disabled={busy} onClick={() => void act(() => adminApi.retry(calculation.index))}>
-                        Retry F({calculation.index})
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+            <Wide>
+              <table>
+                <tbody>
+                  {stats.failed.map((calculation) => (
+                    <tr key={calculation.index}>
+                      <td>F({calculation.index})</td>
+                      <td>{calculation.error}</td>
+                      <td>
+                        <button
+                          disabled={busy}
+                          onClick={() =>
+                            void act(async () => {
+                              await adminApi.retry(calculation.index);
+                              // Its row goes: the focus goes to the list, not to the page's start.
+                              failedHeading.current?.focus();
+                              return `F(${calculation.index}) is queued again.`;
+                            })
+                          }
+                        >
+                          Retry F({calculation.index})
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </Wide>
           </section>
         </>
       )}
 
       <section aria-label="Backups">
         <h2>Backups</h2>
-        <button disabled={busy} onClick={() => void act(adminApi.backupNow)}>
+        <button
+          disabled={busy}
+          onClick={() =>
+            void act(async () => {
+              const { name } = await adminApi.backupNow();
+              return `Backup ${name} made.`;
+            })
+          }
+        >
           Back up now
         </button>
         <ul>
@@ -142,4 +178,9 @@ export function AdminPage() {
       </section>
     </main>
   );
+}
+
+/** Tables scroll sideways on a narrow screen rather than widen the page. */
+function Wide({ children }: { children: ReactNode }) {
+  return <div style={{ overflowX: 'auto' }}>{children}</div>;
 }

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ConnectionState } from '../live/eventStream';
 
 interface Props {
@@ -9,8 +9,16 @@ interface Props {
 /** Says whether results arrive live, and while they do not, when the next attempt comes. */
 export function ConnectionStatus({ connection, onReconnect }: Props) {
   const seconds = useSecondsUntil(connection.kind === 'retrying' ? connection.retryAt : null);
+  const region = useRef<HTMLDivElement>(null);
+  const button = useRef<HTMLButtonElement>(null);
+  // Read while rendering, before this render takes the button away (the next attempt began, by a click
+  // or by the countdown): the focus it had goes to the status, not to the page's start.
+  const buttonHadFocus = button.current !== null && document.activeElement === button.current;
+  useEffect(() => {
+    if (buttonHadFocus && button.current === null) region.current?.focus();
+  });
   return (
-    <div className={`connection is-${connection.kind}`} role="status">
+    <div ref={region} tabIndex={-1} className={`connection is-${connection.kind}`} role="status">
       <span className="connection-dot" aria-hidden="true" />
       {connection.kind === 'live' && <span>Live</span>}
       {connection.kind === 'connecting' && <span>Connecting…</span>}
@@ -19,7 +27,7 @@ export function ConnectionStatus({ connection, onReconnect }: Props) {
           {/* The countdown changes every second: it is shown, but only the stable sentence is announced. */}
           <span className="visually-hidden">Live updates paused. Reconnecting.</span>
           <span aria-hidden="true">Offline · retrying in {seconds} s</span>
-          <button type="button" className="link-button" onClick={onReconnect}>
+          <button ref={button} type="button" className="link-button" onClick={onReconnect}>
             Reconnect now
           </button>
         </>

@@ -75,9 +75,23 @@ describe('the calculations list', () => {
     state = reduceCalculations(state, {
       type: 'olderPageLoaded',
       page: { items: [calculation(40, 'done'), calculation(30, 'done')], nextCursor: null },
+      cursor: 'cursor',
     });
     expect(indexes(state)).toEqual([50, 40, 30]);
     expect(state.nextCursor).toBeNull();
+  });
+
+  it('drops an older page read from where a list restarted since no longer goes on', () => {
+    // "Load more" asked from `cursor`; meanwhile a catch-up started the list afresh from the newest page.
+    let state = loaded([calculation(50, 'done'), calculation(40, 'done')], 'cursor');
+    state = reduceCalculations(state, { type: 'firstPageLoaded', page: { items: [calculation(90, 'done'), calculation(80, 'done')], nextCursor: 'after-80' } });
+    state = reduceCalculations(state, {
+      type: 'olderPageLoaded',
+      page: { items: [calculation(30, 'done'), calculation(20, 'done')], nextCursor: 'after-20' },
+      cursor: 'cursor',
+    });
+    expect(indexes(state)).toEqual([90, 80]);
+    expect(state.nextCursor).toBe('after-80');
   });
 
   it('applies an event for an item of an older page when that page arrives, read before the change', () => {
@@ -88,6 +102,7 @@ describe('the calculations list', () => {
       type: 'olderPageLoaded',
       // F(30) read before it finished; F(20) read after the event, and since then done.
       page: { items: [calculation(30, 'running'), calculation(20, 'done')], nextCursor: 'older' },
+      cursor: 'cursor',
     });
     expect(indexes(state)).toEqual([50, 40, 30, 20]);
     expect(statusOf(state, 30)).toBe('done');

@@ -31,7 +31,8 @@ export const MAX_HELD = 1_000;
 
 export type ListAction<T> =
   | { type: 'firstPageLoaded'; page: Page<T> }
-  | { type: 'olderPageLoaded'; page: Page<T> }
+  /** The page read from `cursor`: dropped unless the list still goes on from there (it was restarted meanwhile). */
+  | { type: 'olderPageLoaded'; page: Page<T>; cursor: string }
   /** Items re-read while catching up, or learnt of directly: each is merged in, never duplicated. */
   | { type: 'itemsReceived'; items: readonly T[] }
   /** Items seen on the event stream: merged in as above, new ones only while there is room (LIVE_ITEMS). */
@@ -114,6 +115,7 @@ export function createListReducer<T>(rules: ListRules<T>) {
         return { items, nextCursor: action.page.nextCursor, phase: 'ready', error: null, liveAdded: 0, newer: new Set(), held: new Map() };
       }
       case 'olderPageLoaded': {
+        if (action.cursor !== state.nextCursor) return state;
         // The page may have been read before an event changed one of its items: the copy held wins if fresher.
         const keys = new Set(action.page.items.map(rules.keyOf));
         const due = [...state.held].filter(([key]) => keys.has(key));

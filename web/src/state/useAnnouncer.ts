@@ -1,4 +1,4 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 
 export interface Announcement {
   text: string;
@@ -6,9 +6,21 @@ export interface Announcement {
   id: number;
 }
 
-/** Sentences for screen readers about things that happen away from the focus (a result arriving). */
+/**
+ * Sentences for screen readers about things that happen away from the focus (a result arriving).
+ * Those made before the page next renders (two results in one batch of events) are read together.
+ */
 export function useAnnouncer(): [Announcement | null, (text: string) => void] {
   const [announcement, setAnnouncement] = useState<Announcement | null>(null);
-  const announce = useCallback((text: string) => setAnnouncement((last) => ({ text, id: (last?.id ?? 0) + 1 })), []);
+  const unread = useRef<string[]>([]);
+  const announce = useCallback((text: string) => {
+    unread.current.push(text);
+    const joined = unread.current.join(' ');
+    setAnnouncement((last) => ({ text: joined, id: (last?.id ?? 0) + 1 }));
+  }, []);
+  // Rendered: what comes next starts afresh.
+  useEffect(() => {
+    unread.current = [];
+  }, [announcement]);
   return [announcement, announce];
 }

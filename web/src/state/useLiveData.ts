@@ -32,13 +32,30 @@ export interface LiveData {
  * re-read from the newest page whenever the event stream (re)opens, so nothing missed while it was
  * down is lost.
  */
-export function useLiveData(onChange: (previous: Calculation | undefined, next: Calculation) => void): LiveData {
+export function useLiveData(
+  onChange: (previous: Calculation | undefined, next: Calculation) => void,
+  /** A calculation the page watches wherever it is in the list (its own latest), while unfinished. */
+  watched: () => number | null = () => null,
+): LiveData {
   const [calculations, dispatchCalculations] = useReducer(reduceCalculations, undefined, initialListState<Calculation>);
   const [submissions, dispatchSubmissions] = useReducer(reduceSubmissions, undefined, initialListState<Submission>);
   const [connection, setConnection] = useState<ConnectionState>({ kind: 'connecting' });
-  const latest = useRef({ calculations, submissions, onChange });
-  latest.current = { calculations, submissions, onChange };
+  const latest = useRef({ calculations, submissions, onChange, watched });
+  latest.current = { calculations, submissions, onChange, watched };
   const reconnect = useRef<() => void>(() => undefined);
+
+  // Every calculation the page learns of, by an event, a catch-up or a page read, goes past `onChange`,
+  // which is told how it changes the one shown (a later one of the same index: the one before it among
+  // the same items), then into the list.
+  const learn = useCallback((action: ListAction<Calculation>) => {
+    const items = action.type === 'loadFailed' ? [] : 'page' in action ? action.page.items : action.items;
+    const shown = new Map(latest.current.calculations.items.map((c) => [c.index, c]));
+    for (const calculation of items) {
+      latest.current.onChange(shown.get(calculation.index), calculation);
+      shown.set(calculation.index, calculation);
+    }
+    dispatchCalculations(action);
+  }, []);
 
   const sync = useMemo(() => {
     // A list shown is left as it is when its catch-up fails, so the catch-up is tried again until it
@@ -53,33 +70,22 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     };
     return {
       calculations: retried(async () => {
-        const listed = await syncList(latest.current.calculations, dispatchCalculations, api.calculations, (c) => String(c.index));
-        return (await refreshUnfinished(latest.current.calculations.items, dispatchCalculations)) && listed;
+        const listed = await syncList(latest.current.calculations, learn, api.calculations, (c) => String(c.index));
+        return (await refreshUnfinished(latest.current.calculations.items, latest.current.watched(), learn)) && listed;
       }),
       submissions: retried(() => syncList(latest.current.submissions, dispatchSubmissions, api.submissions, (s) => s.id)),
     };
-  }, []);
+  }, [learn]);
 
-  // Tells `onChange` how each calculation changes the one shown (a later one of the same index: the one
-  // before it among `items`), then merges them in.
-  const merge = useCallback((items: Calculation[], type: 'itemsReceived' | 'liveItemsReceived') => {
-    const shown = new Map(latest.current.calculations.items.map((c) => [c.index, c]));
-    for (const calculation of items) {
-      latest.current.onChange(shown.get(calculation.index), calculation);
-      shown.set(calculation.index, calculation);
-    }
-    dispatchCalculations({ type, items });
-  }, []);
-
-  const receive = useCallback((calculation: Calculation) => merge([calculation], 'itemsReceived'), [merge]);
+  const receive = useCallback((calculation: Calculation) => learn({ type: 'itemsReceived', items: [calculation] }), [learn]);
 
   // Live events are merged once per frame: under load they come by the thousand a second.
   const live = useMemo(
     () => ({
-      calculations: frameBatch<Calculation>((items) => merge(items, 'liveItemsReceived')),
+      calculations: frameBatch<Calculation>((items) => learn({ type: 'liveItemsReceived', items })),
       submissions: frameBatch<Submission>((items) => dispatchSubmissions({ type: 'liveItemsReceived', items })),
     }),
-    [merge],
+    [learn],
   );
 
   useEffect(() => {
@@ -112,9 +118,9 @@ export function useLiveData(onChange: (previous: Calculation | undefined, next: 
     submissions,
     connection,
     receive,
-    loadOlderCalculations: () => loadOlder(latest.current.calculations, dispatchCalculations, api.calculations),
+    loadOlderCalculations: () => loadOlder(latest.current.calculations, learn, api.calculations),
     loadOlderSubmissions: () => loadOlder(latest.current.submissions, dispatchSubmissions, api.submissions),
-    showNewestCalculations: () => loadNewest(dispatchCalculations, api.calculations),
+    showNewestCalculations: () => loadNewest(learn, api.calculations),
     showNewestSubmissions: () => loadNewest(dispatchSubmissions, api.submissions),
     reconnectNow: () => reconnect.current(),
   };
@@ -145,11 +151,17 @@ async function syncList<T>(
 
 /**
  * Calculations shown as queued or running may have finished while the stream was down: ask for the
- * newest few (older ones are rarely looked at and are re-read with their page).
+ * newest few (older ones are rarely looked at and are re-read with their page), and for the one
+ * watched, wherever it is.
  */
-async function refreshUnfinished(items: readonly Calculation[], dispatch: (action: ListAction<Calculation>) => void): Promise<boolean> {
-  const unfinished = items.filter((c) => c.status === 'queued' || c.status === 'running').slice(0, pageSize);
-  if (unfinished.length === 0) return true;
+async function refreshUnfinished(
+  items: readonly Calculation[],
+  watched: number | null,
+  dispatch: (action: ListAction<Calculation>) => void,
+): Promise<boolean> {
+  const indexes = items.filter((c) => c.status === 'queued' || c.status === 'running').slice(0, pageSize).map((c) => c.index);
+  if (watched !== null && !indexes.includes(watched)) indexes.push(watched);
+  if (indexes.length === 0) return true;
   let failed = false;
   const read = (index: number) =>
     api.calculation(index).catch((error: unknown) => {
@@ -157,7 +169,7 @@ async function refreshUnfinished(items: readonly Calculation[], dispatch: (actio
       if (!(error instanceof ApiError && error.code === 'NOT_FOUND')) failed = true;
       return null;
     });
-  const fresh = await Promise.all(unfinished.map((c) => read(c.index)));
+  const fresh = await Promise.all(indexes.map(read));
   dispatch({ type: 'itemsReceived', items: fresh.filter((c) => c !== null) });
   return !failed;
 }
@@ -168,6 +180,7 @@ async function loadNewest<T>(dispatch: (action: ListAction<T>) => void, read: Re
 }
 
 async function loadOlder<T>(state: ListState<T>, dispatch: (action: ListAction<T>) => void, read: ReadPage<T>) {
-  if (state.nextCursor === null) return;
-  dispatch({ type: 'olderPageLoaded', page: await read(pageSize, state.nextCursor) });
+  const cursor = state.nextCursor;
+  if (cursor === null) return;
+  dispatch({ type: 'olderPageLoaded', page: await read(pageSize, cursor), cursor });
 }
