@@ -121,9 +121,17 @@ describe('the calculator page', () => {
 
     // The answer has arrived; the page renders its message right after.
     await expect.poll(() => page.locator('.field-error').textContent()).toBe(serverMessage);
+    expect(await field(page).getAttribute('aria-invalid')).toBe('true');
     const { body: submissions } = await apiJson<{ items: { index: number }[] }>('/api/submissions?limit=100');
     expect(submissions.items.map((s) => s.index)).not.toContain(tooLarge);
     await expect(calculationCard(page, tooLarge).count()).resolves.toBe(0);
+
+    // A server out of reach says so, without calling the index wrong.
+    await page.route('**/api/calculations', (route) => route.abort('connectionrefused'));
+    await field(page).fill('12');
+    await field(page).press('Enter');
+    await expect.poll(() => page.locator('.field-error').textContent()).toMatch(/^The server cannot be reached/);
+    expect(await field(page).getAttribute('aria-invalid')).toBe('false');
     await context.close();
   });
 

@@ -107,6 +107,28 @@ describe('live updates', () => {
     await context.close();
   });
 
+  it('gives its event stream back while hidden, and catches up when shown again', async () => {
+    const { context, page } = await openApp(browser);
+    await page.clock.install();
+    const setHidden = (hidden: boolean) =>
+      page.evaluate((hidden) => {
+        Object.defineProperty(document, 'hidden', { configurable: true, get: () => hidden });
+        Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+        document.dispatchEvent(new Event('visibilitychange'));
+      }, hidden);
+    await setHidden(true);
+    await page.clock.runFor(11_000);
+    await page.locator('.connection.is-paused').waitFor({ timeout: 5_000 });
+
+    const missed = freshIndex(1_600_000, 200_000);
+    expect([200, 202]).toContain((await postIndex(missed)).status);
+    await expect.poll(() => fetchStatus(missed), { timeout: 30_000 }).toBe('done');
+    await setHidden(false);
+    await waitUntilLive(page, 5_000);
+    await calculationCard(page, missed).locator('.status-done').waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
   it('backs off while the event stream is refused, and reconnects at once when asked', async () => {
     const { context, page } = await openApp(browser);
     let attempts = 0;

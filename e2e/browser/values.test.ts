@@ -30,6 +30,9 @@ describe('the values of done calculations', () => {
     // Only both ends are on the page; the value itself goes straight to a file.
     const shown = (await card.locator('.value').textContent()) ?? '';
     expect(shown.replace(/\D/g, '').length).toBeLessThan(1_000);
+    // Read out as a sentence; the ends and the gap drawn between them are for the eye.
+    expect(await card.locator('.value .visually-hidden').textContent()).toMatch(/^Begins \d+, ends \d+; [\d,]+ digits between are not shown\.$/);
+    expect(await card.locator('.value > [aria-hidden=true]').count()).toBe(1);
 
     const [download] = await Promise.all([page.waitForEvent('download'), card.getByRole('link', { name: `Download F(${index})` }).click()]);
     expect(download.suggestedFilename()).toBe(`fibonacci-${index}.txt`);

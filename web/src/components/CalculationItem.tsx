@@ -32,7 +32,8 @@ export const CalculationItem = memo(function CalculationItem({ calculation, onRe
               {digits !== null && <span>{formatDigitCount(digits)}</span>}
               {durationMs !== null && <span>computed in {formatDuration(durationMs)}</span>}
               {!calculation.exact && <span>too large to keep whole: its length and ends only</span>}
-              {digits === null && <span>{status === 'running' ? 'A worker is on it' : 'Waiting for a worker'}</span>}
+              {status === 'queued' && <span>Waiting for a worker</span>}
+              {status === 'running' && <span>A worker is on it</span>}
             </>
           )}
         </p>

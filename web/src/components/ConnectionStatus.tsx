@@ -22,6 +22,7 @@ export function ConnectionStatus({ connection, onReconnect }: Props) {
       <span className="connection-dot" aria-hidden="true" />
       {connection.kind === 'live' && <span>Live</span>}
       {connection.kind === 'connecting' && <span>Connecting…</span>}
+      {connection.kind === 'paused' && <span>Paused while hidden</span>}
       {connection.kind === 'retrying' && (
         <>
           {/* The countdown changes every second: it is shown, but only the stable sentence is announced. */}

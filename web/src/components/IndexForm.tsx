@@ -17,13 +17,16 @@ const examples = [10, 90, 1_000, 100_000];
 export function IndexForm({ maxIndex, onSubmit }: Props) {
   const [text, setText] = useState('');
   const [checked, setChecked] = useState(false);
-  const [serverError, setServerError] = useState<string | null>(null);
+  // The server's refusal, and whether it is of the index (the field is then marked invalid; a server
+  // away or busy is not the index's fault).
+  const [serverError, setServerError] = useState<{ message: string; ofIndex: boolean } | null>(null);
   const [sending, setSending] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
 
   const check = validateIndex(text, maxIndex);
-  const message = serverError ?? (checked && !check.ok ? check.problem.message : null);
+  const message = serverError?.message ?? (checked && !check.ok ? check.problem.message : null);
+  const invalid = serverError ? serverError.ofIndex : message !== null;
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -40,7 +43,11 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
       setText('');
       setChecked(false);
     } catch (error) {
-      setServerError(error instanceof ApiError ? error.message : 'Something went wrong. Try again.');
+      setServerError(
+        error instanceof ApiError
+          ? { message: error.message, ofIndex: error.code.startsWith('INDEX_') }
+          : { message: 'Something went wrong. Try again.', ofIndex: false },
+      );
     } finally {
       setSending(false);
       input.current?.focus();
@@ -66,7 +73,7 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
           spellCheck={false}
           placeholder="n"
           value={text}
-          aria-invalid={message !== null}
+          aria-invalid={invalid}
           aria-describedby={`${id}-hint ${id}-error`}
           onChange={(event) => {
             setText(event.target.value);

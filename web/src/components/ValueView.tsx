@@ -12,12 +12,18 @@ export function ValueView({ calculation }: { calculation: Calculation }) {
       return <p className="value">{preview.digits}</p>;
     case 'ends':
       return (
-        <p className="value" aria-label={`begins ${preview.head}, ends ${preview.tail}`}>
-          <span>{preview.head}</span>
-          <span className="value-gap" title={`${formatCount(preview.hidden)} digits not shown`}>
-            …<span className="value-gap-count">{formatCount(preview.hidden)} more…</span>
+        <p className="value">
+          {/* Read out as a sentence (a paragraph takes no label); the ends and the gap are for the eye. */}
+          <span className="visually-hidden">
+            Begins {preview.head}, ends {preview.tail}; {formatCount(preview.hidden)} digits between are not shown.
           </span>
-          <span>{preview.tail}</span>
+          <span aria-hidden="true">
+            <span>{preview.head}</span>
+            <span className="value-gap" title={`${formatCount(preview.hidden)} digits not shown`}>
+              …<span className="value-gap-count">{formatCount(preview.hidden)} more…</span>
+            </span>
+            <span>{preview.tail}</span>
+          </span>
         </p>
       );
   }

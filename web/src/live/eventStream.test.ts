@@ -189,6 +189,22 @@ describe('the event stream', () => {
     await waitFor(() => server.open === 1, 'the old stream to close');
   });
 
+  it('gives its connection back while paused, and catches up when resumed', async () => {
+    const { server, stream, states, live, ready } = await connect();
+    await waitFor(live, 'the first connection');
+    stream.pause();
+    expect(states.at(-1)).toEqual({ kind: 'paused' });
+    await waitFor(() => server.open === 0, 'the stream to close');
+    // Neither a retry nor a request to reconnect opens it while paused.
+    stream.reconnectNow();
+    stream.interrupt();
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(server.connections).toBe(1);
+    stream.resume();
+    await waitFor(() => live() && ready() === 2, 'the resumed connection and its catch-up');
+    expect(server.connections).toBe(2);
+  });
+
   it('stops for good when closed', async () => {
     const { server, stream, live } = await connect();
     await waitFor(live, 'the first connection');

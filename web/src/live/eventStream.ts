@@ -6,7 +6,9 @@ import { type Backoff, backoffDelay, defaultBackoff } from './backoff';
 export type ConnectionState =
   | { kind: 'connecting' }
   | { kind: 'live' }
-  | { kind: 'retrying'; attempt: number; retryAt: number };
+  | { kind: 'retrying'; attempt: number; retryAt: number }
+  /** Closed while the page is hidden (see `pause`). */
+  | { kind: 'paused' };
 
 /** The part of the browser's EventSource this module uses, so tests can pass Node's implementation. */
 export interface EventSourceLike {
@@ -34,6 +36,13 @@ export interface EventStream {
    * minutes after its network is gone, so it is closed and retried like any other failure.
    */
   interrupt(): void;
+  /**
+   * Closes the connection until `resume`, without retrying: a hidden page gives back what it holds (a
+   * browser opens at most 6 connections to a server over HTTP/1.1, and every tab's stream keeps one).
+   */
+  pause(): void;
+  /** Connects again at once if paused; `ready` then asks for the catch-up. */
+  resume(): void;
   close(): void;
 }
 
@@ -49,6 +58,7 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let failures = 0;
   let closed = false;
+  let paused = false;
 
   function connect(): void {
     timer = null;
@@ -83,7 +93,7 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   }
 
   function scheduleRetry(): void {
-    if (closed) return;
+    if (closed || paused) return;
     failures += 1;
     const delay = backoffDelay(failures, backoff, options.random);
     options.onStateChange({ kind: 'retrying', attempt: failures, retryAt: Date.now() + delay });
@@ -94,12 +104,27 @@ export function openEventStream(options: EventStreamOptions): EventStream {
 
   return {
     reconnectNow() {
-      if (closed || timer === null) return;
+      if (closed || paused || timer === null) return;
       clearTimeout(timer);
       connect();
     },
     interrupt() {
       if (source !== null) fail();
+    },
+    pause() {
+      if (closed || paused) return;
+      paused = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      source?.close();
+      source = null;
+      options.onStateChange({ kind: 'paused' });
+    },
+    resume() {
+      if (closed || !paused) return;
+      paused = false;
+      failures = 0;
+      connect();
     },
     close() {
       closed = true;

@@ -22,6 +22,17 @@ export function frameBatch<T>(deliver: (items: T[]) => void, schedule: (run: () 
 }
 
 function nextFrame(run: () => void): void {
-  if (document.hidden) setTimeout(run, HIDDEN_DELAY_MS);
-  else requestAnimationFrame(run);
+  if (document.hidden) {
+    setTimeout(run, HIDDEN_DELAY_MS);
+    return;
+  }
+  // A frame, or the timer if the page is hidden before its frame comes (it would wait to be shown).
+  let ran = false;
+  const once = () => {
+    if (ran) return;
+    ran = true;
+    run();
+  };
+  requestAnimationFrame(once);
+  setTimeout(once, HIDDEN_DELAY_MS);
 }

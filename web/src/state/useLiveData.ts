@@ -12,6 +12,8 @@ import { reduceSubmissions } from './submissions';
 const pageSize = 20;
 /** A catch-up that failed (the server busy or away) is tried again after this long. */
 const CATCH_UP_RETRY_MS = 5_000;
+/** A page hidden this long closes its event stream until it is shown again. */
+const HIDDEN_PAUSE_MS = 10_000;
 
 export interface LiveData {
   calculations: ListState<Calculation>;
@@ -104,11 +106,21 @@ export function useLiveData(
     reconnect.current = () => stream.reconnectNow();
     const online = () => stream.reconnectNow();
     const offline = () => stream.interrupt();
+    // A page hidden a while gives its stream back (see EventStream.pause); shown again, it catches up.
+    let hidden: ReturnType<typeof setTimeout> | undefined;
+    const visibility = () => {
+      clearTimeout(hidden);
+      if (document.hidden) hidden = setTimeout(() => stream.pause(), HIDDEN_PAUSE_MS);
+      else stream.resume();
+    };
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);
+    document.addEventListener('visibilitychange', visibility);
     return () => {
       window.removeEventListener('online', online);
       window.removeEventListener('offline', offline);
+      document.removeEventListener('visibilitychange', visibility);
+      clearTimeout(hidden);
       stream.close();
     };
   }, [sync, live]);
