@@ -97,7 +97,8 @@ describe('live updates', () => {
     for (const index of [first, second]) await expect.poll(() => fetchStatus(index), { timeout: 30_000 }).toBe('done');
 
     await page.unroute('**/api/events');
-    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    // As the browser coming back online does: an attempt at once, or the one under way goes through.
+    await page.evaluate(() => window.dispatchEvent(new Event('online')));
     await waitUntilLive(page, 5_000);
     // The card of the latest, wherever the list has it, and both results said, though they came at once.
     await latest.locator('.status-done').waitFor({ timeout: 10_000 });
@@ -145,7 +146,13 @@ describe('live updates', () => {
     await page.getByRole('button', { name: 'Reconnect now' }).click();
     await expect.poll(() => attempts, { timeout: 1_000 }).toBe(before + 1);
     // The button went with the attempt it started: its focus went to the status, not to the page's start.
-    expect(await page.evaluate(() => document.activeElement?.classList.contains('connection'))).toBe(true);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('role') === 'status' && document.activeElement.closest('.connection') !== null)).toBe(true);
+    // Read out, the outage is one sentence, whichever step of an attempt it is at (connecting, refused).
+    const said = page.locator('.connection [role=status] .visually-hidden');
+    await page.locator('.connection.is-retrying').waitFor();
+    expect(await said.textContent()).toBe('Live updates paused. Reconnecting.');
+    await page.getByRole('button', { name: 'Reconnect now' }).click();
+    expect(await said.textContent()).toBe('Live updates paused. Reconnecting.');
 
     await page.locator('.connection.is-retrying').waitFor();
     await page.unroute('**/api/events');

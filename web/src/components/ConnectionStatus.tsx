@@ -6,10 +6,17 @@ interface Props {
   onReconnect: () => void;
 }
 
-/** Says whether results arrive live, and while they do not, when the next attempt comes. */
+/**
+ * Says whether results arrive live, and while they do not, when the next attempt comes. The status
+ * region says only what changes for the reader: each attempt of an outage (connecting, refused,
+ * waiting) keeps one sentence, and the countdown and the button are outside what is read out.
+ */
 export function ConnectionStatus({ connection, onReconnect }: Props) {
   const seconds = useSecondsUntil(connection.kind === 'retrying' ? connection.retryAt : null);
-  const region = useRef<HTMLDivElement>(null);
+  const outage = useRef(false);
+  if (connection.kind === 'retrying') outage.current = true;
+  if (connection.kind === 'live' || connection.kind === 'paused') outage.current = false;
+  const region = useRef<HTMLSpanElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   // Read while rendering, before this render takes the button away (the next attempt began, by a click
   // or by the countdown): the focus it had goes to the status, not to the page's start.
@@ -17,21 +24,23 @@ export function ConnectionStatus({ connection, onReconnect }: Props) {
   useEffect(() => {
     if (buttonHadFocus && button.current === null) region.current?.focus();
   });
+  const shown = {
+    live: 'Live',
+    connecting: 'Connecting…',
+    paused: 'Paused while hidden',
+    retrying: `Offline · retrying in ${seconds} s`,
+  }[connection.kind];
   return (
-    <div ref={region} tabIndex={-1} className={`connection is-${connection.kind}`} role="status">
-      <span className="connection-dot" aria-hidden="true" />
-      {connection.kind === 'live' && <span>Live</span>}
-      {connection.kind === 'connecting' && <span>Connecting…</span>}
-      {connection.kind === 'paused' && <span>Paused while hidden</span>}
+    <div className={`connection is-${connection.kind}`}>
+      <span ref={region} tabIndex={-1} className="connection-state" role="status">
+        <span className="connection-dot" aria-hidden="true" />
+        <span className="visually-hidden">{outage.current ? 'Live updates paused. Reconnecting.' : shown}</span>
+        <span aria-hidden="true">{shown}</span>
+      </span>
       {connection.kind === 'retrying' && (
-        <>
-          {/* The countdown changes every second: it is shown, but only the stable sentence is announced. */}
-          <span className="visually-hidden">Live updates paused. Reconnecting.</span>
-          <span aria-hidden="true">Offline · retrying in {seconds} s</span>
-          <button ref={button} type="button" className="link-button" onClick={onReconnect}>
-            Reconnect now
-          </button>
-        </>
+        <button ref={button} type="button" className="link-button" onClick={onReconnect}>
+          Reconnect now
+        </button>
       )}
     </div>
   );
