@@ -17,7 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { body } from './errors.js';
-import type { SignInFailures } from './sign-in-failures.js';
+import type { WindowCounts } from '../lib/window-counts.js';
 
 export type AdminGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
@@ -25,7 +25,7 @@ export type AdminGuard = (request: FastifyRequest, reply: FastifyReply) => Promi
 export const MAX_FAILURES = 10;
 export const FAILURE_WINDOW_MS = 15 * 60_000;
 
-export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_USER' | 'ADMIN_PASSWORD'>, failures: SignInFailures): AdminGuard {
+export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_USER' | 'ADMIN_PASSWORD'>, failures: WindowCounts): AdminGuard {
   const expected = ADMIN_PASSWORD === undefined ? undefined : digest(`${ADMIN_USER}:${ADMIN_PASSWORD}`);
   return async (request, reply) => {
     if (crossSite(request)) {

@@ -5,6 +5,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
+import { MemoryWindowCounts, RedisWindowCounts } from '../lib/window-counts.js';
 import { instrumentHttp } from '../observability/instrument.js';
 import type { Metrics } from '../observability/metrics.js';
 import { metricsRoute } from '../observability/metrics.routes.js';
@@ -19,7 +20,6 @@ import { configRoutes } from './routes/config.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { submissionRoutes } from './routes/submissions.js';
-import { MemorySignInFailures, RedisSignInFailures } from './sign-in-failures.js';
 
 /** Writes are a small JSON object; anything larger is refused before it is read. */
 const BODY_LIMIT = 1024;
@@ -77,7 +77,7 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
   instrumentHttp(app, metrics);
   const guard = adminGuard(
     config,
-    redis ? new RedisSignInFailures(redis, config.QUEUE_PREFIX, FAILURE_WINDOW_MS) : new MemorySignInFailures(FAILURE_WINDOW_MS),
+    redis ? new RedisWindowCounts(redis, `${config.QUEUE_PREFIX}:admin-sign-in-failures`, FAILURE_WINDOW_MS) : new MemoryWindowCounts(FAILURE_WINDOW_MS),
   );
 
   healthRoutes(app, health);

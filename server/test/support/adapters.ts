@@ -1,7 +1,6 @@
 /** Each adapter under test, built the way runtime.ts builds it, so contract tests run on both. */
 import type { Redis } from 'ioredis';
 import { pino, type Logger } from 'pino';
-import { MemorySignInFailures, RedisSignInFailures, type SignInFailures } from '../../src/api/sign-in-failures.js';
 import { MemoryCache } from '../../src/cache/memory.cache.js';
 import { RedisCache } from '../../src/cache/redis.cache.js';
 import { MemoryEventBus } from '../../src/events/memory.bus.js';
@@ -9,6 +8,7 @@ import { RedisEventBus } from '../../src/events/redis.bus.js';
 import { BullmqQueue } from '../../src/jobs/bullmq.queue.js';
 import { MemoryQueue } from '../../src/jobs/memory.queue.js';
 import { createBlockingRedis, createCommandRedis, whenReady } from '../../src/lib/redis.js';
+import { MemoryWindowCounts, RedisWindowCounts, type WindowCounts } from '../../src/lib/window-counts.js';
 import { redisNamespace, redisUrl } from './services.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -18,8 +18,8 @@ export interface Adapters {
   queue(attempts: number, closeTimeoutMs?: number, logger?: Logger): Promise<BullmqQueue | MemoryQueue>;
   events(): Promise<RedisEventBus | MemoryEventBus>;
   cache(): Promise<RedisCache | MemoryCache>;
-  /** Wrong admin credentials counted in windows of `windowMs`. */
-  signInFailures(windowMs: number): Promise<SignInFailures>;
+  /** Amounts counted per key in windows of `windowMs`. */
+  windowCounts(windowMs: number): Promise<WindowCounts>;
   /** Connections Redis counts as subscribed to the event channel; undefined in process (no server to ask). */
   eventSubscribers(): Promise<number | undefined>;
   /** The server's pub/sub connections, one `CLIENT LIST` line each, for a failure message. */
@@ -36,7 +36,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
       queue: async (attempts, closeTimeoutMs = 5_000) => new MemoryQueue({ attempts, closeTimeoutMs }),
       events: async () => new MemoryEventBus(),
       cache: async () => new MemoryCache(),
-      signInFailures: async (windowMs) => new MemorySignInFailures(windowMs),
+      windowCounts: async (windowMs) => new MemoryWindowCounts(windowMs),
       eventSubscribers: async () => undefined,
       describeSubscribers: async () => 'in process',
       cleanup: async () => {},
@@ -67,7 +67,7 @@ export function createAdapters(kind: (typeof adapterKinds)[number]): Adapters {
       }),
     events: async () => new RedisEventBus(await command(), open(createBlockingRedis), channel, silentLogger),
     cache: async () => new RedisCache(await command(), namespace.prefix),
-    signInFailures: async (windowMs) => new RedisSignInFailures(await command(), namespace.prefix, windowMs),
+    windowCounts: async (windowMs) => new RedisWindowCounts(await command(), `${namespace.prefix}:counts`, windowMs),
     async eventSubscribers() {
       const [, count] = (await (await inspect()).pubsub('NUMSUB', channel)) as [string, number];
       return Number(count);

@@ -2,26 +2,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adapterKinds, createAdapters, type Adapters } from './support/adapters.js';
 
-describe.each(adapterKinds)('wrong admin credentials counted: %s', (kind) => {
+describe.each(adapterKinds)('amounts counted per key over a window: %s', (kind) => {
   let adapters: Adapters;
   afterEach(() => adapters.cleanup());
 
-  it('counts each client’s failures apart, in a window that opens with the first and is not extended', async () => {
+  it('counts each key apart, in a window that opens with the first amount and is not extended', async () => {
     adapters = createAdapters(kind);
     // Two counters on one store: two api replicas.
-    const [first, second] = [await adapters.signInFailures(2_000), await adapters.signInFailures(2_000)];
+    const [first, second] = [await adapters.windowCounts(2_000), await adapters.windowCounts(2_000)];
     expect(await first.get('198.51.100.7')).toEqual({ count: 0, resetsInMs: 0 });
     await first.add('198.51.100.7');
     await sleep(300);
-    await (kind === 'redis' ? second : first).add('198.51.100.7');
+    await (kind === 'redis' ? second : first).add('198.51.100.7', 40);
     await first.add('203.0.113.9');
     const seen = await first.get('198.51.100.7');
-    expect(seen.count).toBe(2);
-    // Opened by the first failure, 300 ms ago: the second did not restart it.
+    expect(seen.count).toBe(41);
+    // Opened by the first amount, 300 ms ago: the second did not restart it.
     expect(seen.resetsInMs).toBeGreaterThan(0);
     expect(seen.resetsInMs).toBeLessThanOrEqual(1_700);
     expect((await first.get('203.0.113.9')).count).toBe(1);
-    if (kind === 'redis') expect((await second.get('198.51.100.7')).count).toBe(2);
+    if (kind === 'redis') expect((await second.get('198.51.100.7')).count).toBe(41);
 
     // Once the window is over, the count starts again.
     await sleep(seen.resetsInMs + 50);
