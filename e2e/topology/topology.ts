@@ -111,6 +111,7 @@ export class Topology {
       RATE_LIMIT_MAX: '0',
       EVENT_STREAMS_PER_CLIENT: '1000',
       MAX_PENDING_PER_CLIENT: '1000',
+      MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '0',
       LOG_LEVEL: 'info',
       ...this.options.env,
       ...extra,

@@ -115,6 +115,11 @@ export const configSchema = z.object({
     .default(100_000),
   /** …of which one client may have this many queued or running at once (429 past it). */
   MAX_PENDING_PER_CLIENT: integer(1, 100_000).default(5),
+  /**
+   * Digits of new large values (from EXPENSIVE_INDEX up) one client may ask for per day, 0 for no
+   * limit: each is stored for good (100,000,000: about 48 values of F(10^7), some 40 MB).
+   */
+  MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: integer(0, 1e12).default(100_000_000),
   /** Event streams one client (by IP) may hold open on one api process. */
   EVENT_STREAMS_PER_CLIENT: integer(1, 10_000).default(10),
   /** How long an api process may answer the first page of a list from memory (0: never). Every change it

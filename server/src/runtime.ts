@@ -27,6 +27,7 @@ import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { JobOutbox } from './jobs/outbox.js';
 import { ReadCache } from './lib/read-cache.js';
+import { MemoryWindowCounts, RedisWindowCounts } from './lib/window-counts.js';
 import { assertHandlers, JobName, type JobHandler, type JobQueue, type ScheduledJobName } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
 import { reportingFinalFailures } from './observability/error-reporting.js';
@@ -42,6 +43,8 @@ import { DecimalService } from './services/decimal.service.js';
 import { reconcile, requeueRestored } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
+/** The window of MAX_NEW_DIGITS_PER_CLIENT_PER_DAY. */
+const DAY_MS = 24 * 3_600_000;
 
 export interface Runtime {
   http: FastifyInstance;
@@ -133,7 +136,14 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       events: messaging.events,
       cache: messaging.cache,
       decimals: new DecimalService(db, pool),
-      expensive: { fromIndex: config.EXPENSIVE_INDEX, maxPending: config.MAX_PENDING_PER_CLIENT },
+      expensive: {
+        fromIndex: config.EXPENSIVE_INDEX,
+        maxPending: config.MAX_PENDING_PER_CLIENT,
+        dailyDigits: {
+          max: config.MAX_NEW_DIGITS_PER_CLIENT_PER_DAY,
+          counts: messaging.redis ? new RedisWindowCounts(messaging.redis, `${config.QUEUE_PREFIX}:new-digits`, DAY_MS) : new MemoryWindowCounts(DAY_MS),
+        },
+      },
       maxExactIndex: config.MAX_EXACT_INDEX,
       observeBatch: observeSubmissionBatches(metrics),
     });

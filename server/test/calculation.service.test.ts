@@ -5,6 +5,8 @@ import { bigintEngine } from '../src/fib/engine.js';
 import { JobName, type JobHandlers, type JobPayloads } from '../src/jobs/types.js';
 import { MemoryQueue } from '../src/jobs/memory.queue.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
+import type { AppError } from '../src/lib/errors.js';
+import { MemoryWindowCounts } from '../src/lib/window-counts.js';
 import { CalculationService } from '../src/services/calculation.service.js';
 import { DecimalService } from '../src/services/decimal.service.js';
 import { summary, recorded } from './support/records.js';
@@ -70,5 +72,53 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
   it('refuses the value of a calculation before it is done (its batch job here only records that it ran)', async () => {
     expect(await service.submit(82, { requestId: 'value-82', client: 'client-s' })).toMatchObject({ status: 'queued' });
     await expect(service.value(82)).rejects.toMatchObject({ code: 'NOT_READY', status: 409 });
+  });
+});
+
+describe('CalculationService on Postgres: the digits of new large values one client may ask for per day', () => {
+  let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
+  let queue: MemoryQueue;
+  let service: CalculationService;
+  // F(1,000) and F(1,001) have 209 digits each, F(1,002) 210: two new values fit in 500, a third does not.
+  const DAILY_DIGITS = 500;
+
+  beforeAll(async () => {
+    database = await openMigratedDatabase();
+    queue = new MemoryQueue({ attempts: 1, closeTimeoutMs: 5_000 });
+    service = new CalculationService(database.db, {
+      queue,
+      events: new MemoryEventBus(),
+      cache: new MemoryCache(),
+      decimals: new DecimalService(database.db, bigintEngine),
+      expensive: { fromIndex: 1_000, maxPending: 100, dailyDigits: { max: DAILY_DIGITS, counts: new MemoryWindowCounts(60_000) } },
+      maxExactIndex: 10_000_000,
+    });
+  });
+  afterAll(async () => {
+    await queue.close();
+    await database.close();
+  });
+
+  const submit = (index: number, client = 'client-q') => service.submit(index, { requestId: `quota-${client}-${index}`, client });
+
+  it('refuses new large values past the day’s digits, records nothing of them, and never refuses what exists', async () => {
+    await submit(1_000);
+    await submit(1_001);
+    const refused = submit(1_002);
+    await expect(refused).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429 });
+    const { retryAfterSeconds, message } = (await refused.catch((error: unknown) => error)) as AppError;
+    expect(retryAfterSeconds).toBeGreaterThan(0);
+    expect(retryAfterSeconds).toBeLessThanOrEqual(60);
+    expect(message).toBe('you have asked for 418 digits of new large values today, and F(1002) has 210 more than the 500 one client may; try again in 1 h');
+    expect(await new CalculationRepository(database.db).find(1_002)).toBeUndefined();
+
+    // Asked again, what exists costs nothing; small indexes are not counted; another client has its own day.
+    expect(await submit(1_000)).toMatchObject({ index: 1_000 });
+    expect(await submit(999)).toMatchObject({ index: 999 });
+    expect(await submit(1_002, 'client-r')).toMatchObject({ index: 1_002 });
+  });
+
+  it('refuses a value larger than a whole day’s digits outright', async () => {
+    await expect(submit(3_000, 'client-t')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', message: 'F(3000) has more digits than one client may ask for in a day (500)' });
   });
 });

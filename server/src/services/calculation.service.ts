@@ -7,6 +7,7 @@ import type { JobSender } from '../jobs/outbox.js';
 import { batchJobs, JobName, type CalculationJob, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
+import type { WindowCounts } from '../lib/window-counts.js';
 import {
   CalculationRepository,
   type CheapSubmission,
@@ -32,6 +33,11 @@ export interface ExpensiveWorkLimit {
   fromIndex: number;
   /** Expensive calculations one client may have unfinished at once. */
   maxPending: number;
+  /**
+   * Digits of new expensive values one client may ask for per day (0: no limit), counted per client
+   * in `counts`: each is stored for good, so this bounds how fast one client grows the database.
+   */
+  dailyDigits?: { max: number; counts: WindowCounts };
 }
 
 /** Told of each batch of cheap submissions once it is answered: for metrics. */
@@ -106,8 +112,11 @@ export class CalculationService {
       // One client's expensive submissions take turns, on every replica: each counts what the ones
       // before it committed, so requests sent at once cannot all pass the cap.
       await calculations.lockClient(client);
-      await this.checkPending(calculations, index, client);
+      await this.checkLimits(calculations, index, client, summary.digits);
       const request = await calculations.request(index, client, summary);
+      // Counted under the client's lock, so the next request of the client sees it; a rollback after
+      // it leaves the client charged for work it did not get, never the other way round.
+      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(client, summary.digits);
       const { recorded, indexOfRequest } = await new SubmissionRepository(trx).add(index, requestId);
       // Its request id belongs to another index: the transaction rolls back, and nothing is recorded.
       if (indexOfRequest !== index) throw requestIdReused({ reusedFor: indexOfRequest });
@@ -166,12 +175,27 @@ export class CalculationService {
     return views;
   }
 
-  /** New expensive work is refused while the client already has its fill of it unfinished. */
-  private async checkPending(calculations: CalculationRepository, index: number, client: string): Promise<void> {
+  /**
+   * New expensive work is refused while the client already has its fill of it unfinished, or once it
+   * has asked for its day's digits of new values. Work already done or under way is never refused.
+   */
+  private async checkLimits(calculations: CalculationRepository, index: number, client: string, digits: number): Promise<void> {
     const existing = await calculations.find(index);
     if (existing && existing.status !== 'failed') return;
     if ((await calculations.countPending(client, this.expensive.fromIndex)) >= this.expensive.maxPending) {
       throw new AppError('TOO_MANY_PENDING', `you have ${this.expensive.maxPending} large calculations unfinished; wait for one to finish`, 10);
+    }
+    const daily = this.expensive.dailyDigits;
+    if (!daily?.max) return;
+    if (digits > daily.max) throw new AppError('QUOTA_EXCEEDED', `F(${index}) has more digits than one client may ask for in a day (${daily.max})`);
+    const { count, resetsInMs } = await daily.counts.get(client);
+    if (count + digits > daily.max) {
+      const hours = Math.max(1, Math.ceil(resetsInMs / 3_600_000));
+      throw new AppError(
+        'QUOTA_EXCEEDED',
+        `you have asked for ${count} digits of new large values today, and F(${index}) has ${digits} more than the ${daily.max} one client may; try again in ${hours} h`,
+        Math.max(1, Math.ceil(resetsInMs / 1_000)),
+      );
     }
   }
 
