@@ -209,6 +209,29 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       await db.destroy();
     }
   });
+
+  if (mode === 'distributed') it('computes a failed large calculation submitted again, past a finished job of its next attempt', async () => {
+    const db = await openDatabase({ DATABASE_URL: env.DATABASE_URL!, DATABASE_POOL_SIZE: 1, DATA_DIR: dir });
+    try {
+      const calculations = new CalculationRepository(db);
+      await calculations.request(100_998, 'test', summary(100_998));
+      await calculations.fail(100_998, 1, 'The computation failed.');
+      // As after `npm run restore`: the queue keeps a finished job of the id its next attempt takes.
+      const jobs = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: env.QUEUE_PREFIX });
+      try {
+        const earlier = await jobs.add(JobName.ComputeFibonacci, { index: 100_998, attempt: 2 }, { jobId: 'fib-100998-2' });
+        await eventually(async () => ((await earlier.getState()) === 'completed' ? true : undefined));
+      } finally {
+        await jobs.close();
+      }
+      // Submitted again, as a page's Retry button does.
+      const submitted = await call('/api/calculations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index": 100998}' });
+      expect(submitted.json()).toMatchObject({ status: 'queued' });
+      await eventually(async () => ((await calculations.find(100_998))?.status === 'done' ? true : undefined));
+    } finally {
+      await db.destroy();
+    }
+  });
 });
 
 /** The data of each `calculation` event of an event stream, as it arrives. */

@@ -34,9 +34,11 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
     }
     const given = /^Basic (.*)$/.exec(request.headers.authorization ?? '')?.[1];
     if (given !== undefined) {
-      // Redis away: the count is not known, and the admin pages stay open to the right credentials.
-      const { count, resetsInMs } = await failures.get(request.ip).catch(() => ({ count: 0, resetsInMs: 0 }));
-      if (count >= MAX_FAILURES) {
+      // Each try is counted before its credentials are compared, in one step, so that guesses sent at
+      // once cannot all be compared while the count is still low; the right credentials take theirs
+      // back. Redis away: the count is not known, and the admin pages stay open to the right credentials.
+      const { count, resetsInMs } = await failures.add(request.ip).catch(() => ({ count: 0, resetsInMs: 0 }));
+      if (count > MAX_FAILURES) {
         const minutes = Math.max(1, Math.ceil(resetsInMs / 60_000));
         await reply
           .status(429)
@@ -46,8 +48,10 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
         return;
       }
       // Digests have equal lengths, so timingSafeEqual compares without revealing where they differ.
-      if (expected && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected)) return;
-      await failures.add(request.ip).catch(() => {});
+      if (expected && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected)) {
+        await failures.remove(request.ip).catch(() => {});
+        return;
+      }
     }
     await reply
       .status(401)

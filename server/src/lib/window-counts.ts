@@ -5,12 +5,23 @@
  */
 import type { Redis } from 'ioredis';
 
-export interface WindowCounts {
-  /** What `key` counted in its current window, and the milliseconds left of that window (0: none open). */
-  get(key: string): Promise<{ count: number; resetsInMs: number }>;
-  /** Counts `amount` for `key`, opening its window if none is. */
-  add(key: string, amount?: number): Promise<void>;
+export interface Counted {
+  count: number;
+  /** Milliseconds left of the window (0: none open). */
+  resetsInMs: number;
 }
+
+export interface WindowCounts {
+  /** What `key` counted in its current window. */
+  get(key: string): Promise<Counted>;
+  /** Counts `amount` for `key`, opening its window if none is, and answers the count with it (one step: two adds at once both count). */
+  add(key: string, amount?: number): Promise<Counted>;
+  /** Takes `amount` back from `key`'s open window; nothing once it has closed. */
+  remove(key: string, amount?: number): Promise<void>;
+}
+
+/** DECRBY on a key that exists. */
+const TAKE_BACK = "if redis.call('exists', KEYS[1]) == 1 then redis.call('decrby', KEYS[1], ARGV[1]) end";
 
 /** Keys tracked at most in process: past it, windows that ended are let go, then the oldest. */
 const MAX_KEYS = 10_000;
@@ -20,19 +31,24 @@ export class MemoryWindowCounts implements WindowCounts {
 
   constructor(private readonly windowMs: number) {}
 
-  async get(key: string): Promise<{ count: number; resetsInMs: number }> {
+  async get(key: string): Promise<Counted> {
     const window = this.open(key);
     return window ? { count: window.count, resetsInMs: window.resetsAt - Date.now() } : { count: 0, resetsInMs: 0 };
   }
 
-  async add(key: string, amount = 1): Promise<void> {
+  async add(key: string, amount = 1): Promise<Counted> {
     const window = this.open(key);
-    if (window) {
-      window.count += amount;
-      return;
+    if (window) window.count += amount;
+    else {
+      this.windows.set(key, { count: amount, resetsAt: Date.now() + this.windowMs });
+      if (this.windows.size > MAX_KEYS) this.letGo();
     }
-    this.windows.set(key, { count: amount, resetsAt: Date.now() + this.windowMs });
-    if (this.windows.size > MAX_KEYS) this.letGo();
+    return this.get(key);
+  }
+
+  async remove(key: string, amount = 1): Promise<void> {
+    const window = this.open(key);
+    if (window) window.count -= amount;
   }
 
   private open(key: string): { count: number; resetsAt: number } | undefined {
@@ -60,7 +76,7 @@ export class RedisWindowCounts implements WindowCounts {
     private readonly windowMs: number,
   ) {}
 
-  async get(key: string): Promise<{ count: number; resetsInMs: number }> {
+  async get(key: string): Promise<Counted> {
     const [[, count], [, ttl]] = (await this.redis.multi().get(this.key(key)).pttl(this.key(key)).exec()) as [
       [Error | null, string | null],
       [Error | null, number],
@@ -68,8 +84,19 @@ export class RedisWindowCounts implements WindowCounts {
     return count === null ? { count: 0, resetsInMs: 0 } : { count: Number(count), resetsInMs: Math.max(ttl, 0) };
   }
 
-  async add(key: string, amount = 1): Promise<void> {
-    await this.redis.multi().set(this.key(key), 0, 'PX', this.windowMs, 'NX').incrby(this.key(key), amount).exec();
+  async add(key: string, amount = 1): Promise<Counted> {
+    const [, [, count], [, ttl]] = (await this.redis
+      .multi()
+      .set(this.key(key), 0, 'PX', this.windowMs, 'NX')
+      .incrby(this.key(key), amount)
+      .pttl(this.key(key))
+      .exec()) as [unknown, [Error | null, number], [Error | null, number]];
+    return { count, resetsInMs: Math.max(ttl, 0) };
+  }
+
+  async remove(key: string, amount = 1): Promise<void> {
+    // Only while the window is open: a key decremented after it expired would stay, without an expiry.
+    await this.redis.eval(TAKE_BACK, 1, this.key(key), amount);
   }
 
   private key(key: string): string {

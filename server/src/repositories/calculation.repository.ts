@@ -24,6 +24,8 @@ export interface CalculationRequest {
   calculation: CalculationRow;
   /** Whether the request created the calculation or queued a failed one again. */
   changed: boolean;
+  /** When a failed calculation was queued again by this request (its job's `since`). */
+  requeuedAt?: Date;
 }
 
 /** A value computed for an attempt, for `finishMany`. */
@@ -96,8 +98,13 @@ export class CalculationRepository {
           .where('calculations.status', '=', 'failed'),
       )
       .returningAll()
+      .returning(sql<Date>`now()`.as('requeued_at'))
       .executeTakeFirst();
-    if (upserted) return { calculation: upserted, changed: true };
+    if (upserted) {
+      const { requeued_at: requeuedAt, ...calculation } = upserted;
+      // Created now (`created_at` says as much), or a failed one queued again now.
+      return { calculation, changed: true, requeuedAt };
+    }
     const existing = await this.db.selectFrom('calculations').selectAll().where('index', '=', index).executeTakeFirstOrThrow();
     return { calculation: existing, changed: false };
   }

@@ -146,7 +146,7 @@ export class CalculationService {
     const jobs: JobRequest[] = [];
     const batched: Array<CalculationJob & { batch: string }> = [];
     const earlierBatches = new Set<string>();
-    results.forEach(({ calculation: { status, index, attempt, batch, created_at }, changed }, i) => {
+    results.forEach(({ calculation: { status, index, attempt, batch, created_at }, changed, requeuedAt }, i) => {
       if (status !== 'queued') return;
       const work = { index, attempt, requestId: requestIds[i] };
       // Queued by this statement: it joins its batch's one job.
@@ -155,9 +155,9 @@ export class CalculationService {
       // record (below).
       else if (batch !== null && !batched.some((work) => work.batch === batch)) earlierBatches.add(batch);
       // A job of its own: enqueued again. Its id may have served an earlier life of the calculation,
-      // before a restore made it again at a lower attempt: a job of it finished before the row was made
-      // is not this one.
-      else jobs.push({ name: JobName.ComputeFibonacci, payload: work, since: created_at });
+      // before a restore brought it back at a lower attempt: a job of it that finished before the row
+      // was made, or before this request queued it again, is not this one.
+      else jobs.push({ name: JobName.ComputeFibonacci, payload: work, since: requeuedAt ?? created_at });
     });
     // Sending work again is a no-op while its job exists (the id is the same), and the way a job that
     // never reached Redis (an api process killed between commit and enqueue) or was lost with it is
