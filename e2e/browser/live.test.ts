@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiJson, calculationCard, freshIndex, launchBrowser, openApp, postIndex, saveScreenshot, waitUntilLive } from './browser.js';
+import { apiJson, baseUrl, calculationCard, freshIndex, launchBrowser, openApp, postIndex, saveScreenshot, waitUntilLive } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -97,7 +97,9 @@ describe('live updates', () => {
     for (const index of [first, second]) await expect.poll(() => fetchStatus(index), { timeout: 30_000 }).toBe('done');
 
     await page.unroute('**/api/events');
-    // As the browser coming back online does: an attempt at once, or the one under way goes through.
+    // As the browser coming back online does: an attempt at once while one is waited for. One refused
+    // just before the route went ends waiting first; one begun since goes through.
+    await page.locator('.connection.is-retrying, .connection.is-live').waitFor();
     await page.evaluate(() => window.dispatchEvent(new Event('online')));
     await waitUntilLive(page, 5_000);
     // The card of the latest, wherever the list has it, and both results said, though they came at once.
@@ -127,6 +129,20 @@ describe('live updates', () => {
     await setHidden(false);
     await waitUntilLive(page, 5_000);
     await calculationCard(page, missed).locator('.status-done').waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
+  it('gives its event stream back when opened in the background, never shown', async () => {
+    const context = await browser.newContext({ baseURL: baseUrl });
+    const page = await context.newPage();
+    await page.clock.install();
+    await page.addInitScript(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    });
+    await page.goto('/');
+    await page.clock.runFor(11_000);
+    await page.locator('.connection.is-paused').waitFor({ timeout: 5_000 });
     await context.close();
   });
 

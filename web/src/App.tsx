@@ -37,7 +37,7 @@ export function App() {
   );
 
   const onChange = useCallback(
-    (_previous: Calculation | undefined, next: Calculation) => {
+    (next: Calculation) => {
       if (next.index === latestIndex.current) setLatest((shown) => (shown?.index !== next.index || supersedes(shown, next) ? next : shown));
       if (told.current.has(next.index) && (next.status === 'done' || next.status === 'failed')) tell(next);
     },

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useLayoutEffect, useRef, useState } from 'react';
 
 export interface Announcement {
   text: string;
@@ -18,8 +18,9 @@ export function useAnnouncer(): [Announcement | null, (text: string) => void] {
     const joined = unread.current.join(' ');
     setAnnouncement((last) => ({ text: joined, id: (last?.id ?? 0) + 1 }));
   }, []);
-  // Rendered: what comes next starts afresh.
-  useEffect(() => {
+  // Rendered: what comes next starts afresh. Before the browser paints, so that nothing announced after
+  // this render is joined to what it read out.
+  useLayoutEffect(() => {
     unread.current = [];
   }, [announcement]);
   return [announcement, announce];

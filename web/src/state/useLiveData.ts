@@ -35,7 +35,7 @@ export interface LiveData {
  * down is lost.
  */
 export function useLiveData(
-  onChange: (previous: Calculation | undefined, next: Calculation) => void,
+  onChange: (calculation: Calculation) => void,
   /** A calculation the page watches wherever it is in the list (its own latest), while unfinished. */
   watched: () => number | null = () => null,
 ): LiveData {
@@ -47,15 +47,12 @@ export function useLiveData(
   const reconnect = useRef<() => void>(() => undefined);
 
   // Every calculation the page learns of, by an event, a catch-up or a page read, goes past `onChange`,
-  // which is told how it changes the one shown (a later one of the same index: the one before it among
-  // the same items), then into the list.
+  // then into the list; but not a page the list drops (read from where a restarted list no longer
+  // goes: its copies may be older than what the page has since been told).
   const learn = useCallback((action: ListAction<Calculation>) => {
-    const items = action.type === 'loadFailed' ? [] : 'page' in action ? action.page.items : action.items;
-    const shown = new Map(latest.current.calculations.items.map((c) => [c.index, c]));
-    for (const calculation of items) {
-      latest.current.onChange(shown.get(calculation.index), calculation);
-      shown.set(calculation.index, calculation);
-    }
+    const stale = action.type === 'olderPageLoaded' && action.cursor !== latest.current.calculations.nextCursor;
+    const items = stale || action.type === 'loadFailed' ? [] : 'page' in action ? action.page.items : action.items;
+    for (const calculation of items) latest.current.onChange(calculation);
     dispatchCalculations(action);
   }, []);
 
@@ -116,6 +113,8 @@ export function useLiveData(
     window.addEventListener('online', online);
     window.addEventListener('offline', offline);
     document.addEventListener('visibilitychange', visibility);
+    // A page opened in the background is hidden from the start, with no change to hear of.
+    if (document.hidden) visibility();
     return () => {
       window.removeEventListener('online', online);
       window.removeEventListener('offline', offline);
