@@ -10,7 +10,10 @@ for name in $(env | sed -n 's/^\([A-Z][A-Z0-9_]*\)_FILE=.*/\1/p'); do
     echo "${name}_FILE: cannot read $file" >&2
     exit 1
   fi
-  value="$(sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' "$file")"
+  # The whole content trimmed at both ends, as String.prototype.trim does; $(...) drops the final newlines.
+  value="$(cat "$file")"
+  value="${value#"${value%%[![:space:]]*}"}"
+  value="${value%"${value##*[![:space:]]}"}"
   if [ -z "$value" ]; then
     echo "${name}_FILE: $file is empty" >&2
     exit 1

@@ -46,10 +46,13 @@ describe('server entrypoint', () => {
     });
 
   it('turns each VAR_FILE into VAR, read as the server reads it, and runs the command', async () => {
-    writeFileSync(join(dir, 'url'), '  postgres://u:p@h/db \r\n');
+    writeFileSync(join(dir, 'url'), '\n  postgres://u:p@h/db \r\n\n');
     const { code, stdout } = await entrypoint('url');
     expect(code).toBe(0);
     expect(stdout).toBe('postgres://u:p@h/db|unset\n');
+    // Only the ends: white space inside is the secret's own.
+    writeFileSync(join(dir, 'url'), 'pa ss\n  word\n');
+    expect((await entrypoint('url')).stdout).toBe('pa ss\n  word|unset\n');
   });
 
   it('refuses a missing or empty file, as the server does, naming it', async () => {

@@ -76,7 +76,11 @@ describe('parseConfig', () => {
   });
 
   it('names variables that look like a misspelt setting', () => {
-    const env = { WORKER_CONCURENCY: '4', ADMIN_PASWORD_FILE: '/run/secrets/admin', REDIS_URL: 'redis://cache', PATH: '/bin', HOSTNAME: 'api-1', NODE_OPTIONS: '', PWD: '/app' };
+    const env = {
+      ...{ WORKER_CONCURENCY: '4', ADMIN_PASWORD_FILE: '/run/secrets/admin', REDIS_URL: 'redis://cache' },
+      // The environment's own, and libpq's: near a short setting's name, and not misspelt.
+      ...{ PATH: '/bin', HOSTNAME: 'api-1', NODE_OPTIONS: '', PWD: '/app', PGHOST: 'db', PGPORT: '5432' },
+    };
     expect(misspelledSettings(env)).toEqual([
       { variable: 'WORKER_CONCURENCY', setting: 'WORKER_CONCURRENCY' },
       { variable: 'ADMIN_PASWORD_FILE', setting: 'ADMIN_PASSWORD_FILE' },

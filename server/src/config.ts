@@ -258,13 +258,21 @@ function readFileVariants(env: Record<string, string | undefined>): Record<strin
  */
 export function misspelledSettings(env: Record<string, string | undefined>): Array<{ variable: string; setting: string }> {
   const settings = Object.keys(configSchema.shape);
+  // Short names are left out on both sides: PGHOST is libpq's, not a misspelt HOST.
+  const candidates = settings.filter((setting) => setting.length >= MIN_SPELLED_LENGTH);
   return Object.keys(env).flatMap((variable) => {
     const name = variable.replace(/_FILE$/, '');
-    if (settings.includes(name) || name.length < 6) return [];
-    const setting = settings.find((candidate) => editDistance(name, candidate) <= 2);
-    return setting ? [{ variable, setting: variable === name ? setting : `${setting}_FILE` }] : [];
+    if (settings.includes(name) || name.length < MIN_SPELLED_LENGTH) return [];
+    const [nearest] = candidates
+      .map((setting) => ({ setting, distance: editDistance(name, setting) }))
+      .filter(({ distance }) => distance <= 2)
+      .sort((a, b) => a.distance - b.distance);
+    return nearest ? [{ variable, setting: variable === name ? nearest.setting : `${nearest.setting}_FILE` }] : [];
   });
 }
+
+/** Names shorter than this are not taken for misspellings (nor suggested). */
+const MIN_SPELLED_LENGTH = 6;
 
 /** Levenshtein distance: the fewest insertions, deletions and substitutions turning `a` into `b`. */
 function editDistance(a: string, b: string): number {

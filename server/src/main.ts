@@ -44,6 +44,8 @@ async function main(): Promise<void> {
 main().catch(async (error: unknown) => {
   if (error instanceof ConfigError || error instanceof DataDirInUseError) {
     console.error(error.message);
+    // A setting refused as unset may be one set under a misspelt name.
+    for (const { variable, setting } of error instanceof ConfigError ? misspelledSettings(process.env) : []) console.error(`${variable} is not a setting; ${setting} is`);
   } else {
     console.error('fibstack failed to start:', error);
     reportError(error);

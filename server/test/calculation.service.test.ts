@@ -118,7 +118,7 @@ describe('CalculationService on Postgres: the digits of new large values one cli
     expect(await submit(1_002, 'client-r')).toMatchObject({ index: 1_002 });
   });
 
-  it('refuses a value larger than a whole day’s digits outright', async () => {
-    await expect(submit(3_000, 'client-t')).rejects.toMatchObject({ code: 'QUOTA_EXCEEDED', message: 'F(3000) has more digits than one client may ask for in a day (500)' });
+  it('refuses a value larger than a whole day’s digits outright, as an index too large', async () => {
+    await expect(submit(3_000, 'client-t')).rejects.toMatchObject({ code: 'INDEX_TOO_LARGE', status: 400, message: 'F(3000) has more digits than one client may ask for in a day (500)' });
   });
 });

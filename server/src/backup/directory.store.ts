@@ -1,4 +1,6 @@
-import { chmod, copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { BACKUP_NAME, MANIFEST_SUFFIX, newestFirst, type BackupInfo, type BackupStore } from './store.js';
 
@@ -11,8 +13,10 @@ export class DirectoryStore implements BackupStore {
     await mkdir(this.location, { recursive: true, mode: 0o700 });
     // A crash mid-copy leaves only a dot-file, which nothing lists; rename makes it whole at once.
     const partial = join(this.location, `.${info.name}.partial`);
-    await copyFile(file, partial);
-    await chmod(partial, 0o600);
+    // Created with its mode, never readable by others for a moment (a copy takes the source's); one left
+    // by a crash goes first, as a file written over keeps the mode it had.
+    await rm(partial, { force: true });
+    await pipeline(createReadStream(file), createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
     await rename(partial, join(this.location, info.name));
     await writeFile(`${partial}${MANIFEST_SUFFIX}`, JSON.stringify(info, null, 2), { mode: 0o600 });
     await rename(`${partial}${MANIFEST_SUFFIX}`, join(this.location, `${info.name}${MANIFEST_SUFFIX}`));

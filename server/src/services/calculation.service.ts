@@ -187,7 +187,8 @@ export class CalculationService {
     }
     const daily = this.expensive.dailyDigits;
     if (!daily?.max) return;
-    if (digits > daily.max) throw new AppError('QUOTA_EXCEEDED', `F(${index}) has more digits than one client may ask for in a day (${daily.max})`);
+    // Never to be accepted: refused as an index too large, not as a limit to wait out.
+    if (digits > daily.max) throw new AppError('INDEX_TOO_LARGE', `F(${index}) has more digits than one client may ask for in a day (${daily.max})`);
     const { count, resetsInMs } = await daily.counts.get(client);
     if (count + digits > daily.max) {
       const hours = Math.max(1, Math.ceil(resetsInMs / 3_600_000));
