@@ -81,6 +81,20 @@ describe('wrong admin credentials across two api replicas sharing Redis', () => 
     }
   });
 
+  it('counts the addresses of one IPv6 /64 as one client', async () => {
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      const refused = await stats(replicas[0]!, `2001:db8:7:1::${i + 1}`, `guess-${i}`);
+      expect(refused.status).toBe(401);
+      await refused.arrayBuffer();
+    }
+    const locked = await stats(replicas[1]!, '2001:db8:7:1::ff', 'admin-password-1');
+    expect(locked.status).toBe(429);
+    await locked.arrayBuffer();
+    const neighbour = await stats(replicas[1]!, '2001:db8:7:2::1', 'admin-password-1');
+    expect(neighbour.status).toBe(200);
+    await neighbour.arrayBuffer();
+  });
+
   it(`compares no more than ${MAX_FAILURES} of many guesses sent at once`, async () => {
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => stats(replicas[i % 2]!, '192.0.2.44', `guess-${i}`)));
     await Promise.all(answers.map((answer) => answer.arrayBuffer()));

@@ -17,7 +17,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
 import { body } from './errors.js';
-import type { WindowCounts } from '../lib/window-counts.js';
+import { clientKey, type WindowCounts } from '../lib/window-counts.js';
 
 export type AdminGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
@@ -37,7 +37,8 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
       // Each try is counted before its credentials are compared, in one step, so that guesses sent at
       // once cannot all be compared while the count is still low; the right credentials take theirs
       // back. Redis away: the count is not known, and the admin pages stay open to the right credentials.
-      const { count, resetsInMs } = await failures.add(request.ip).catch(() => ({ count: 0, resetsInMs: 0 }));
+      const client = clientKey(request.ip);
+      const { count, resetsInMs } = await failures.add(client).catch(() => ({ count: 0, resetsInMs: 0 }));
       if (count > MAX_FAILURES) {
         const minutes = Math.max(1, Math.ceil(resetsInMs / 60_000));
         await reply
@@ -49,7 +50,7 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
       }
       // Digests have equal lengths, so timingSafeEqual compares without revealing where they differ.
       if (expected && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected)) {
-        await failures.remove(request.ip).catch(() => {});
+        await failures.remove(client).catch(() => {});
         return;
       }
     }

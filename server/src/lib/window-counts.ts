@@ -3,7 +3,16 @@
  * not extended by the others: wrong admin credentials, digits of new large calculations. In Redis when
  * there is one, so that every api replica counts the same; in process otherwise.
  */
+import { normalizeIP } from '@fastify/rate-limit';
 import type { Redis } from 'ioredis';
+
+/**
+ * The key of a client's address: an IPv6 address by its /64, as the rate limiter counts it (one
+ * subscriber holds a whole /64, and would otherwise have a fresh count at each address of it).
+ */
+export function clientKey(address: string): string {
+  return normalizeIP(address);
+}
 
 export interface Counted {
   count: number;

@@ -7,7 +7,7 @@ import type { JobSender } from '../jobs/outbox.js';
 import { batchJobs, JobName, type CalculationJob, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
-import type { WindowCounts } from '../lib/window-counts.js';
+import { clientKey, type WindowCounts } from '../lib/window-counts.js';
 import {
   CalculationRepository,
   type CheapSubmission,
@@ -116,7 +116,7 @@ export class CalculationService {
       const request = await calculations.request(index, client, summary);
       // Counted under the client's lock, so the next request of the client sees it; a rollback after
       // it leaves the client charged for work it did not get, never the other way round.
-      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(client, summary.digits);
+      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(clientKey(client), summary.digits);
       const { recorded, indexOfRequest } = await new SubmissionRepository(trx).add(index, requestId);
       // Its request id belongs to another index: the transaction rolls back, and nothing is recorded.
       if (indexOfRequest !== index) throw requestIdReused({ reusedFor: indexOfRequest });
@@ -189,7 +189,7 @@ export class CalculationService {
     if (!daily?.max) return;
     // Never to be accepted: refused as an index too large, not as a limit to wait out.
     if (digits > daily.max) throw new AppError('INDEX_TOO_LARGE', `F(${index}) has more digits than one client may ask for in a day (${daily.max})`);
-    const { count, resetsInMs } = await daily.counts.get(client);
+    const { count, resetsInMs } = await daily.counts.get(clientKey(client));
     if (count + digits > daily.max) {
       const hours = Math.max(1, Math.ceil(resetsInMs / 3_600_000));
       throw new AppError(
