@@ -140,6 +140,25 @@ describe('the cap on expensive work one client has unfinished', () => {
   });
 });
 
+describe('the digits of new large values one client may ask for per day, across replicas', () => {
+  // F(1,000) and F(1,001) have 209 digits each, F(1,002) 210.
+  const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });
+  const post = (replica: Runtime, index: number) =>
+    fetch(`${replica.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+
+  it('counts them on every replica, and refuses past them with 429 and the rest of the day', async () => {
+    for (const [replica, index] of [[replicas[0]!, 1_000], [replicas[1]!, 1_001]] as const) {
+      const accepted = await post(replica, index);
+      expect(accepted.status).toBe(202);
+      await accepted.arrayBuffer();
+    }
+    const refused = await post(replicas[0]!, 1_002);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(24 * 3_600 - 60);
+    expect(await refused.json()).toEqual({ error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('418 digits') } });
+  });
+});
+
 describe('the cap on expensive work, asked for many at once across replicas', () => {
   const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' });
 
