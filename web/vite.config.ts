@@ -5,6 +5,8 @@ import { defineConfig } from 'vite';
 // client always talks to a same-origin `/api`, exactly as it does behind nginx or the embedded server.
 export default defineConfig({
   plugins: [react()],
+  // The development compose file mounts the client read-only and points this elsewhere.
+  cacheDir: process.env.VITE_CACHE_DIR ?? 'node_modules/.vite',
   server: {
     port: 5173,
     proxy: {
