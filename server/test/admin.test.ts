@@ -167,6 +167,12 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     const page = await call('/admin', { headers: auth });
     expect(page.status).toBe(200);
     expect(page.text).toContain('fibstack admin');
+    const slashed = await call('/admin/', { headers: auth, redirect: 'manual' });
+    expect(slashed.status).toBe(308);
+    expect(slashed.headers.get('location')).toBe('/admin');
+    // The page links the dashboard only where there is one.
+    const { queueDashboard } = (await call('/api/admin/stats', { headers: auth })).json();
+    expect(queueDashboard).toBe(mode === 'distributed' ? '/admin/queues' : null);
     const dashboard = await call('/admin/queues', { headers: auth });
     expect(dashboard.status).toBe(mode === 'distributed' ? 200 : 404);
     if (mode === 'distributed') {

@@ -49,9 +49,15 @@ export function AdminPage() {
   return (
     <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 960, margin: '0 auto', padding: 16 }}>
       <h1>fibstack admin</h1>
-      <p>
-        <a href="/admin/queues">Queue dashboard</a>
-      </p>
+      {stats && (
+        <p>
+          {stats.queueDashboard ? (
+            <a href={stats.queueDashboard}>Queue dashboard</a>
+          ) : (
+            'The queue dashboard comes with the Redis queue (the distributed roles); the in-process queue is shown here.'
+          )}
+        </p>
+      )}
       {/* The last action's failure stays until the next action; a failed refresh, until one succeeds. */}
       {action.error && <p role="alert">{action.error}</p>}
       {error && <p role="alert">{error}</p>}

@@ -33,6 +33,8 @@ export interface Stats {
   workers: Worker[];
   slowest: Calculation[];
   failed: Calculation[];
+  /** Where the queue dashboard is, or null: the in-process queue (the embedded app) has none. */
+  queueDashboard: string | null;
 }
 
 export interface Backup {

@@ -37,8 +37,10 @@ export async function adminRoutes(app: FastifyInstance, context: AdminContext): 
   });
 }
 
-async function registerApi(app: FastifyInstance, { admin, backups, maxIndex }: AdminContext): Promise<void> {
-  app.get('/api/admin/stats', async () => admin.overview());
+async function registerApi(app: FastifyInstance, { admin, backups, maxIndex, dashboardQueues }: AdminContext): Promise<void> {
+  // Where the queue dashboard is, or null when this process's queue has none (the in-process queue).
+  const queueDashboard = dashboardQueues ? DASHBOARD_PATH : null;
+  app.get('/api/admin/stats', async () => ({ ...(await admin.overview()), queueDashboard }));
 
   app.post<{ Params: { index: string } }>('/api/admin/calculations/:index/retry', async (request, reply) => {
     const calculation = await admin.retry(parseIndexParam(request.params.index, maxIndex));
@@ -61,6 +63,8 @@ async function registerPage(app: FastifyInstance, { webDir, dashboardQueues }: A
     });
     return reply.type('text/html; charset=utf-8').send(page);
   });
+  // The page's address typed with a slash, as the dashboard's is, leads to it.
+  app.get('/admin/', async (_request, reply) => reply.redirect('/admin', 308));
 
   if (!dashboardQueues) {
     app.get(`${DASHBOARD_PATH}*`, async () => {
