@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { deployDir, runOk } from './support/run.js';
@@ -105,6 +106,15 @@ describe.each(['staging', 'production'])('kubernetes overlay: %s', async (enviro
       const container = named('Deployment', name)!.spec!.template!.spec.containers[0]!;
       expect(container.livenessProbe?.httpGet?.path).toBe('/api/health');
       expect(container.readinessProbe?.httpGet?.path).toBe('/api/ready');
+    }
+  });
+
+  it('names the metrics port the environment file opens, on the server roles', async () => {
+    const settings = parseEnv(await readFile(`${deployDir}/env/${environment}.env`, 'utf8'));
+    expect(settings.METRICS_PORT).toMatch(/^\d+$/);
+    for (const name of ['api', 'worker']) {
+      const container = named('Deployment', name)!.spec!.template!.spec.containers[0]!;
+      expect(container.ports, name).toContainEqual({ name: 'metrics', containerPort: Number(settings.METRICS_PORT) });
     }
   });
 

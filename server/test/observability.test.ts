@@ -6,6 +6,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
+import { JobName } from '../src/jobs/types.js';
 import { createLogger } from '../src/lib/logger.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { metricSample } from './support/metrics.js';
@@ -154,12 +155,18 @@ describe('metrics and logs, embedded', () => {
 });
 
 describe('metrics on a port of their own', () => {
-  const runtime = workerRuntime(pino({ level: 'silent' }), () => ({ METRICS_PORT: '0' }));
+  // No schedule ticks: nothing runs before the counts are read.
+  const runtime = workerRuntime(pino({ level: 'silent' }), () => ({ METRICS_PORT: '0', BACKUP_CRON: 'off', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' }));
 
   it('serves them there without credentials, and not on the main port', async () => {
     const scraped = await fetch(`${runtime().metricsUrl}/metrics`);
     expect(scraped.status).toBe(200);
-    expect(await scraped.text()).toContain('queue_jobs{state="waiting",role="worker"} 0');
+    const text = await scraped.text();
+    expect(text).toContain('queue_jobs{state="waiting",role="worker"} 0');
+    // Every job's runs are counted from 0 before any runs, so that the first failure is an increase.
+    for (const job of Object.values(JobName)) {
+      for (const outcome of ['completed', 'failed', 'retried']) expect(metricSample(text, 'jobs_finished_total', { job, outcome, role: 'worker' }), `${job} ${outcome}`).toBe(0);
+    }
     const main = await fetch(`${runtime().url}/metrics`);
     await main.body?.cancel();
     expect(main.status).toBe(404);
