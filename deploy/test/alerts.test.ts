@@ -22,6 +22,11 @@ function metricNames(expr: string): string[] {
   return [...expr.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\{/g)].map((match) => match[1]!);
 }
 
+/** The label names an expression's selectors match on. */
+function labelNames(expr: string): string[] {
+  return [...expr.matchAll(/\{([^}]*)\}/g)].flatMap((selector) => [...selector[1]!.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)/g)].map((match) => match[1]!));
+}
+
 describe('the alerting rules, by promtool', () => {
   it('are valid, as is the example scrape config that loads them', async () => {
     await runOk('promtool', ['check', 'config', 'prometheus.yml'], { cwd: prometheusDir });
@@ -91,16 +96,17 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('finds every metric the rules read among those the app serves', async () => {
+  it('finds every metric and label the rules read among those the app serves', async () => {
     const names = [...new Set(rules.flatMap(({ expr }) => metricNames(expr)))];
+    const labels = [...new Set(rules.flatMap(({ expr }) => labelNames(expr)))];
     expect(names.length).toBeGreaterThanOrEqual(6);
-    await waitFor(async () => {
-      const scraped = await query<string[]>('/api/v1/label/__name__/values');
-      return names.every((name) => scraped.includes(name));
-    }).catch(async () => {
-      const scraped = await query<string[]>('/api/v1/label/__name__/values');
-      expect(names.filter((name) => !scraped.includes(name))).toEqual([]);
-    });
+    expect(labels).toContain('job_name');
+    const missing = async () => {
+      const [scrapedNames, scrapedLabels] = await Promise.all([query<string[]>('/api/v1/label/__name__/values'), query<string[]>('/api/v1/labels')]);
+      return [...names.filter((name) => !scrapedNames.includes(name)), ...labels.filter((label) => !scrapedLabels.includes(label))];
+    };
+    await waitFor(async () => (await missing()).length === 0).catch(() => {});
+    expect(await missing()).toEqual([]);
   });
 
   it('evaluates every rule without an error, and holds only the down target as pending', async () => {

@@ -177,6 +177,11 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   if (runsWorker) await startWorking({ config, logger, db, messaging, pool, metrics, backups, engine });
 
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');
+  // The pages refuse everyone alike, and say only that credentials are needed: the log says why.
+  if (runsApi && config.ADMIN_PASSWORD === undefined) {
+    const pages = config.METRICS_PORT === undefined ? '/admin, /api/admin and /metrics' : '/admin and /api/admin';
+    logger.info({ user: config.ADMIN_USER }, `the admin pages are closed: set ADMIN_PASSWORD to open ${pages}`);
+  }
 
   return {
     http,

@@ -98,7 +98,7 @@ describe('metrics and logs, embedded', () => {
     const text = await response.text();
     expect(sample(text, 'http_request_duration_seconds_count', { method: 'POST', route: '/api/calculations', status: '202' })).toBe(1);
     expect(sample(text, 'queue_jobs', { state: 'completed' })).toBeGreaterThan(0);
-    expect(sample(text, 'job_duration_seconds_count', { job: 'compute-fibonacci-batch', outcome: 'completed' })).toBeGreaterThan(0);
+    expect(sample(text, 'job_duration_seconds_count', { job_name: 'compute-fibonacci-batch', outcome: 'completed' })).toBeGreaterThan(0);
     expect(sample(text, 'fib_compute_duration_seconds_count', { size: '<1e3' })).toBe(1);
     expect(sample(text, 'sse_clients', {})).toBe(0);
     expect(sample(text, 'process_resident_memory_bytes', {})).toBeGreaterThan(0);
@@ -146,6 +146,10 @@ describe('metrics and logs, embedded', () => {
     expect(logged.filter((line) => Number(line.level) >= 40)).toEqual([]);
   });
 
+  it('says nothing of closed admin pages when they have a password', () => {
+    expect(lines.some((line) => String(line.msg).startsWith('the admin pages are closed'))).toBe(false);
+  });
+
   it('logs no credentials', () => {
     // Every request of this block that needed them sent them (the admin password, as Basic credentials).
     const logged = JSON.stringify(lines);
@@ -165,7 +169,7 @@ describe('metrics on a port of their own', () => {
     expect(text).toContain('queue_jobs{state="waiting",role="worker"} 0');
     // Every job's runs are counted from 0 before any runs, so that the first failure is an increase.
     for (const job of Object.values(JobName)) {
-      for (const outcome of ['completed', 'failed', 'retried']) expect(metricSample(text, 'jobs_finished_total', { job, outcome, role: 'worker' }), `${job} ${outcome}`).toBe(0);
+      for (const outcome of ['completed', 'failed', 'retried']) expect(metricSample(text, 'jobs_finished_total', { job_name: job, outcome, role: 'worker' }), `${job} ${outcome}`).toBe(0);
     }
     const main = await fetch(`${runtime().url}/metrics`);
     await main.body?.cancel();
@@ -186,11 +190,16 @@ describe('a scheduled job that fails for good', () => {
     };
   });
 
+  it('says at start, without ADMIN_PASSWORD, why the admin pages refuse everyone', () => {
+    // Metrics have a port of their own here: only the admin pages are named.
+    expect(lines.find((line) => line.msg === 'the admin pages are closed: set ADMIN_PASSWORD to open /admin and /api/admin')).toMatchObject({ level: 30, user: 'admin' });
+  });
+
   it('logs its last failure, and counts its first attempt as retried, its last as failed', async () => {
     const failed = await eventually(() => lines.find((line) => line.msg === 'backup failed'), 15_000);
     expect(failed).toMatchObject({ level: 50, job: 'backup', err: { code: 'ENOTDIR' } });
     const text = await (await fetch(`${runtime().metricsUrl}/metrics`)).text();
-    const runs = (outcome: string) => metricSample(text, 'jobs_finished_total', { job: 'backup', outcome, role: 'all' }) ?? 0;
+    const runs = (outcome: string) => metricSample(text, 'jobs_finished_total', { job_name: 'backup', outcome, role: 'all' }) ?? 0;
     expect(runs('failed')).toBeGreaterThanOrEqual(1);
     expect(runs('retried')).toBeGreaterThanOrEqual(runs('failed'));
     expect(runs('completed')).toBe(0);

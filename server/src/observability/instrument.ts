@@ -29,14 +29,14 @@ export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): Job
   for (const name of Object.values(JobName)) {
     // Every series exists from the start, at 0: an alert on the increase of failures (a scheduled
     // backup's, say) sees the first one, which a series born at 1 would hide.
-    for (const outcome of OUTCOMES) metrics.jobsFinished.inc({ job: name, outcome }, 0);
+    for (const outcome of OUTCOMES) metrics.jobsFinished.inc({ job_name: name, outcome }, 0);
     const handler = handlers[name] as JobHandler<JobName>;
     timed[name] = {
       async handle(payload, context) {
-        const stop = metrics.jobDuration.startTimer({ job: name });
+        const stop = metrics.jobDuration.startTimer({ job_name: name });
         const finish = (outcome: Outcome) => {
           stop({ outcome });
-          metrics.jobsFinished.inc({ job: name, outcome });
+          metrics.jobsFinished.inc({ job_name: name, outcome });
         };
         try {
           await handler.handle(payload, context);

@@ -25,8 +25,9 @@ export function sizeBucket(index: number): string {
 export class Metrics {
   readonly registry = new Registry();
   readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
-  readonly jobDuration: Histogram<'job' | 'outcome'>;
-  readonly jobsFinished: Counter<'job' | 'outcome'>;
+  /** Labelled `job_name`: a label `job` would meet the one Prometheus gives every scraped series. */
+  readonly jobDuration: Histogram<'job_name' | 'outcome'>;
+  readonly jobsFinished: Counter<'job_name' | 'outcome'>;
   readonly computeDuration: Histogram<'size'>;
   readonly submissionBatchSize: Histogram;
   readonly submissionBatchDuration: Histogram<'step'>;
@@ -44,14 +45,14 @@ export class Metrics {
     this.jobDuration = new Histogram({
       name: 'job_duration_seconds',
       help: 'Job runs by job name and outcome',
-      labelNames: ['job', 'outcome'],
+      labelNames: ['job_name', 'outcome'],
       buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
       registers: [this.registry],
     });
     this.jobsFinished = new Counter({
       name: 'jobs_finished_total',
       help: 'Job runs by job name and outcome (completed; failed, its last attempt; retried, it runs again)',
-      labelNames: ['job', 'outcome'],
+      labelNames: ['job_name', 'outcome'],
       registers: [this.registry],
     });
     this.computeDuration = new Histogram({
