@@ -10,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseConfig } from '../server/src/config.js';
 import { QUEUE_NAMES } from '../server/src/jobs/bullmq.queue.js';
 import { startRuntime, type Runtime } from '../server/src/runtime.js';
+import { metricSample } from '../server/test/support/metrics.js';
 import { createTestDatabase, eventually, type TestDatabase } from '../server/test/support/services.js';
 import { PrivateRedis } from './support/private-services.js';
 
@@ -50,9 +51,12 @@ it('sends the job of a submission refused while Redis was away once Redis is bac
   expect(refused.status).toBe(503);
   // The record committed before the queue refused the job.
   expect(await record(77)).toEqual({ status: 'queued', attempt: 1 });
+  // What readiness says, the metrics say too, for an alert.
+  expect(await dependencies()).toEqual({ database: 1, queue: 0 });
 
   await redis.restart();
   expect((await waitingJob(QUEUE_NAMES.batches)).data.calculations).toEqual([expect.objectContaining({ index: 77, attempt: 1 })]);
+  expect(await dependencies()).toEqual({ database: 1, queue: 1 });
 });
 
 it('sends the job of an admin retry refused while Redis was away once Redis is back', async () => {
@@ -65,6 +69,12 @@ it('sends the job of an admin retry refused while Redis was away once Redis is b
   await redis.restart();
   expect((await waitingJob(QUEUE_NAMES.jobs)).id).toBe('fib-78-2');
 });
+
+async function dependencies(): Promise<Record<string, number | undefined>> {
+  const text = await (await fetch(`${api.url}/metrics`, { headers: auth })).text();
+  const up = (dependency: string) => metricSample(text, 'dependency_up', { dependency, role: 'api' });
+  return { database: up('database'), queue: up('queue') };
+}
 
 async function sql(text: string): Promise<pg.QueryResult> {
   const db = new pg.Client({ connectionString: database.url });

@@ -123,7 +123,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const recent = new ReadCache(config.LIST_CACHE_MS);
   const metrics = new Metrics(
     { role: config.ROLE },
-    { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined },
+    { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined, dependencies: readiness },
   );
   // Jobs of work the API recorded but Redis refused, sent when it is back.
   const outbox = new JobOutbox(messaging.queue);

@@ -167,6 +167,7 @@ describe('metrics on a port of their own', () => {
     expect(scraped.status).toBe(200);
     const text = await scraped.text();
     expect(text).toContain('queue_jobs{state="waiting",role="worker"} 0');
+    for (const dependency of ['database', 'queue']) expect(metricSample(text, 'dependency_up', { dependency, role: 'worker' }), dependency).toBe(1);
     // Every job's runs are counted from 0 before any runs, so that the first failure is an increase.
     for (const job of Object.values(JobName)) {
       for (const outcome of ['completed', 'failed', 'retried']) expect(metricSample(text, 'jobs_finished_total', { job_name: job, outcome, role: 'worker' }), `${job} ${outcome}`).toBe(0);

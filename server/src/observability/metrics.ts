@@ -11,6 +11,8 @@ export interface MetricSources {
   queueCounts?: () => Promise<JobCounts>;
   /** Server-sent event clients of this process. */
   sseClients?: () => number;
+  /** Whether each dependency answers, as readiness asks it (`/api/ready`). */
+  dependencies?: () => Promise<Record<string, 'up' | 'down'>>;
 }
 
 /** F(n) sizes are bucketed by index so the label set stays small whatever clients submit. */
@@ -75,7 +77,7 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     });
-    const { queueCounts, sseClients } = this.sources;
+    const { queueCounts, sseClients, dependencies } = this.sources;
     if (queueCounts) {
       new Gauge({
         name: 'queue_jobs',
@@ -87,6 +89,19 @@ export class Metrics {
           const counts = await queueCounts().catch(() => undefined);
           this.reset();
           if (counts) for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        },
+      });
+    }
+    if (dependencies) {
+      new Gauge({
+        name: 'dependency_up',
+        help: 'Whether a dependency answers readiness’s check (1) or not (0), by dependency: database, queue',
+        labelNames: ['dependency'],
+        registers: [this.registry],
+        async collect() {
+          const checks = await dependencies();
+          this.reset();
+          for (const [dependency, state] of Object.entries(checks)) this.set({ dependency }, state === 'up' ? 1 : 0);
         },
       });
     }
