@@ -64,7 +64,10 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
     appUrl = `http://127.0.0.1:${port}`;
     prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
     app = spawn(process.execPath, [resolve(root, 'server/dist/main.js')], {
-      env: { PATH: process.env.PATH, DATA_DIR: join(dir, 'data'), PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'warn' },
+      env: {
+        ...{ PATH: process.env.PATH, DATA_DIR: join(dir, 'data'), BACKUP_DIR: join(dir, 'backups') },
+        ...{ PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'warn' },
+      },
       stdio: 'ignore',
     });
     writeFileSync(
@@ -109,7 +112,7 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
     expect(await missing()).toEqual([]);
   });
 
-  it('evaluates every rule without an error, and holds only the down target as pending', async () => {
+  it('evaluates every rule without an error, and holds as pending the down target and the missing backup', async () => {
     type Groups = { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string; evaluationTime: number; lastEvaluation: string }> }> };
     await waitFor(async () => {
       const { groups } = await query<Groups>('/api/v1/rules');
@@ -121,10 +124,16 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
     for (const rule of evaluated) expect({ name: rule.name, health: rule.health, lastError: rule.lastError ?? '' }).toEqual({ name: rule.name, health: 'ok', lastError: '' });
 
     // Once both targets have been scraped (before that, no worker has reported): the app is a worker
-    // too, so FibstackNoWorkers holds back, and its API's one error is a client's.
+    // too, so FibstackNoWorkers holds back, and its API's one error is a client's. It has made no backup.
     type Alerts = { alerts: Array<{ labels: Record<string, string>; state: string }> };
-    const pending = async () => (await query<Alerts>('/api/v1/alerts')).alerts.map(({ labels, state }) => ({ alert: labels.alertname, job: labels.job, state }));
-    const expected = [{ alert: 'FibstackTargetDown', job: 'fibstack-worker', state: 'pending' }];
+    const pending = async () =>
+      (await query<Alerts>('/api/v1/alerts')).alerts
+        .map(({ labels, state }) => ({ alert: labels.alertname, job: labels.job, state }))
+        .sort((a, b) => a.alert!.localeCompare(b.alert!));
+    const expected = [
+      { alert: 'FibstackBackupStale', job: undefined, state: 'pending' },
+      { alert: 'FibstackTargetDown', job: 'fibstack-worker', state: 'pending' },
+    ];
     await waitFor(async () => JSON.stringify(await pending()) === JSON.stringify(expected)).catch(() => {});
     expect(await pending()).toEqual(expected);
   });

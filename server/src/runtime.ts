@@ -123,7 +123,13 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const recent = new ReadCache(config.LIST_CACHE_MS);
   const metrics = new Metrics(
     { role: config.ROLE },
-    { queueCounts: () => messaging.queue.counts(), sseClients: runsApi ? () => streams?.size ?? 0 : undefined, dependencies: readiness },
+    {
+      queueCounts: () => messaging.queue.counts(),
+      sseClients: runsApi ? () => streams?.size ?? 0 : undefined,
+      dependencies: readiness,
+      // Where the schedule makes backups: an alert can say when the newest is too old.
+      newestBackup: runsWorker && config.BACKUP_CRON !== 'off' ? () => backups.newest() : undefined,
+    },
   );
   // Jobs of work the API recorded but Redis refused, sent when it is back.
   const outbox = new JobOutbox(messaging.queue);

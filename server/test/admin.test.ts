@@ -11,6 +11,7 @@ import { JobName } from '../src/jobs/types.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
+import { metricSample } from './support/metrics.js';
 import { createTestDatabase, eventually, redisNamespace, redisUrl, type TestDatabase } from './support/services.js';
 import { summary } from './support/records.js';
 
@@ -113,11 +114,15 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
   });
 
   it('makes and lists backups', async () => {
+    const newest = async () => metricSample((await call('/metrics', { headers: auth })).text, 'backup_newest_timestamp_seconds', { role: 'all' });
+    expect(await newest()).toBe(0);
     const made = await call('/api/admin/backups', { method: 'POST', headers: auth });
     expect(made.status).toBe(201);
-    const { name } = made.json();
+    const { name, createdAt } = made.json();
     const listed = (await call('/api/admin/backups', { headers: auth })).json();
     expect(listed.items.map((backup: { name: string }) => backup.name)).toEqual([name]);
+    // Known at once to the process that made it, for the alert on a stale backup.
+    expect(await newest()).toBe(Date.parse(createdAt) / 1_000);
     // F(302) and F(100,001) (from EXPENSIVE_INDEX: a job of its own, named by index and attempt),
     // computed after the backup and read (so cached), are not in what the backup restores.
     const submit = (index: number) => call('/api/calculations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });

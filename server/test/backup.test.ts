@@ -108,6 +108,8 @@ describe('backups of Postgres to a directory', () => {
     expect(listed.map((backup) => backup.name)).toEqual([made[2]!.name, made[1]!.name]);
     await writeFile(join(dir, '.fibstack-9999.pgdump.partial'), 'half');
     expect(await backups.list()).toHaveLength(2);
+    // Another process (a new one, here) reads the newest from the store.
+    expect(await createBackupService(config, silentLogger).newest()).toEqual(new Date(made[2]!.createdAt));
   });
 
   it('renews the restored work after a restore that succeeded, and only then', async () => {
@@ -197,6 +199,7 @@ describe('backups of Postgres to an S3-compatible bucket', () => {
       await backups.create();
       const newest = await backups.create();
       expect((await backups.list()).map((backup) => backup.name)[0]).toBe(newest.name);
+      expect(await createBackupService(config, silentLogger).newest()).toEqual(new Date(newest.createdAt));
       expect(await backups.list()).toHaveLength(2);
       await sql`TRUNCATE calculations, calculation_values, submissions`.execute(database.db);
       await backups.restore(newest.name);

@@ -9,8 +9,13 @@ import type { Logger } from '../lib/logger.js';
 import type { Dumper } from './dumpers.js';
 import { BACKUP_NAME, type BackupInfo, type BackupStore } from './store.js';
 
+/** How long the newest backup's time, read from the store, is trusted (see `newest`). */
+const NEWEST_TTL_MS = 60_000;
+
 /** Backups as an operator sees them: make one (keeping the last N), list them, restore one. */
 export class BackupService {
+  private newestKnown: { readAt: number; createdAt: Promise<Date | undefined> } | undefined;
+
   constructor(
     private readonly dumper: Dumper,
     readonly store: BackupStore,
@@ -29,6 +34,7 @@ export class BackupService {
       await this.store.put(file, info);
       return info;
     });
+    this.newestKnown = { readAt: Date.now(), createdAt: Promise.resolve(new Date(createdAt)) };
     const removed = await this.applyRetention();
     this.logger.info({ backup: name, bytes: info.bytes, removed, location: this.store.location }, 'backup written');
     return info;
@@ -36,6 +42,21 @@ export class BackupService {
 
   list(): Promise<BackupInfo[]> {
     return this.store.list();
+  }
+
+  /**
+   * When the newest complete backup in the store was made (undefined: there is none), for a metric read
+   * at every scrape: the store is listed at most once a minute, and a backup this process makes is known
+   * at once. One made by another process shows within the minute.
+   */
+  newest(): Promise<Date | undefined> {
+    if (this.newestKnown === undefined || Date.now() - this.newestKnown.readAt > NEWEST_TTL_MS) {
+      const known = { readAt: Date.now(), createdAt: this.list().then(([newest]) => (newest ? new Date(newest.createdAt) : undefined)) };
+      // A failed listing is not kept: the next read tries again.
+      known.createdAt.catch(() => this.newestKnown === known && (this.newestKnown = undefined));
+      this.newestKnown = known;
+    }
+    return this.newestKnown.createdAt;
   }
 
   /** Checks the backup whole before the database is touched; a damaged one changes nothing. */

@@ -13,6 +13,8 @@ export interface MetricSources {
   sseClients?: () => number;
   /** Whether each dependency answers, as readiness asks it (`/api/ready`). */
   dependencies?: () => Promise<Record<string, 'up' | 'down'>>;
+  /** When the newest backup was made; only where backups are scheduled. */
+  newestBackup?: () => Promise<Date | undefined>;
 }
 
 /** F(n) sizes are bucketed by index so the label set stays small whatever clients submit. */
@@ -77,7 +79,7 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     });
-    const { queueCounts, sseClients, dependencies } = this.sources;
+    const { queueCounts, sseClients, dependencies, newestBackup } = this.sources;
     if (queueCounts) {
       new Gauge({
         name: 'queue_jobs',
@@ -102,6 +104,18 @@ export class Metrics {
           const checks = await dependencies();
           this.reset();
           for (const [dependency, state] of Object.entries(checks)) this.set({ dependency }, state === 'up' ? 1 : 0);
+        },
+      });
+    }
+    if (newestBackup) {
+      new Gauge({
+        name: 'backup_newest_timestamp_seconds',
+        help: 'When the newest complete backup in the store was made (Unix time; 0: there is none)',
+        registers: [this.registry],
+        async collect() {
+          // The store unreachable: the last value read stays, rather than a failed scrape.
+          const newest = await newestBackup().then((date) => date?.getTime() ?? 0, () => undefined);
+          if (newest !== undefined) this.set(newest / 1_000);
         },
       });
     }
