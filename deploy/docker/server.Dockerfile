@@ -58,8 +58,9 @@ LABEL org.opencontainers.image.title="fibstack-server" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.revision="${REVISION}"
-# Errors are reported under the release they come from (SENTRY_RELEASE set at run time wins).
-ENV NODE_ENV=production PORT=3050 SENTRY_RELEASE=fibstack@${VERSION}+${REVISION}
+# Errors are reported under the release they come from (SENTRY_RELEASE set at run time wins). A
+# container listens on every interface (the service's own default is this machine alone).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3050 SENTRY_RELEASE=fibstack@${VERSION}+${REVISION}
 WORKDIR /app
 COPY --from=runtime-deps /app/node_modules node_modules
 COPY --from=build /app/package.json ./

@@ -87,6 +87,11 @@ describe.each(images)('deploy/docker/%s', (name) => {
   });
 });
 
+it('makes the server listen on every interface in a container (its own default is loopback)', () => {
+  const runtime = stages(readFileSync(resolve(imagesDir, 'server.Dockerfile'), 'utf8')).get('runtime')!;
+  expect(runtime.filter((line) => line.startsWith('ENV ')).join(' ')).toMatch(/\bHOST=0\.0\.0\.0\b/);
+});
+
 it('installs dependencies from the lockfile only', () => {
   for (const name of images) {
     const text = readFileSync(resolve(imagesDir, name), 'utf8');

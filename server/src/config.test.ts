@@ -4,7 +4,8 @@ import { ConfigError, misspelledSettings, parseConfig } from './config.js';
 describe('parseConfig', () => {
   it('runs the embedded default with no variables set', () => {
     const config = parseConfig({});
-    expect(config).toMatchObject({ ROLE: 'all', PORT: 3050, MIGRATE_ON_START: true, QUEUE_PREFIX: 'fibstack' });
+    // Reachable from this machine alone until HOST says otherwise.
+    expect(config).toMatchObject({ ROLE: 'all', HOST: '127.0.0.1', PORT: 3050, MIGRATE_ON_START: true, QUEUE_PREFIX: 'fibstack' });
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.REDIS_URL).toBeUndefined();
     expect(config.DATA_DIR).toMatch(/^\//);

@@ -53,7 +53,11 @@ export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   /** Which parts run in this process: api, worker, or all (api + worker + web client, the embedded default). */
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
-  HOST: z.string().min(1).default('0.0.0.0'),
+  /**
+   * Where HTTP listens: this machine alone by default, as `npm start` runs the embedded app; the images
+   * and the env files under deploy/ listen on every interface (0.0.0.0).
+   */
+  HOST: z.string().min(1).default('127.0.0.1'),
   PORT: integer(0, 65_535).default(3050),
   /** Postgres connection string; without it the embedded PGlite database in DATA_DIR is used. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),

@@ -53,7 +53,9 @@ export class BackupService {
     if (this.newestKnown === undefined || Date.now() - this.newestKnown.readAt > NEWEST_TTL_MS) {
       const known = { readAt: Date.now(), createdAt: this.list().then(([newest]) => (newest ? new Date(newest.createdAt) : undefined)) };
       // A failed listing is not kept: the next read tries again.
-      known.createdAt.catch(() => this.newestKnown === known && (this.newestKnown = undefined));
+      known.createdAt.catch(() => {
+        if (this.newestKnown === known) this.newestKnown = undefined;
+      });
       this.newestKnown = known;
     }
     return this.newestKnown.createdAt;
