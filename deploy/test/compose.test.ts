@@ -26,6 +26,7 @@ const files = {
   development: ['deploy/compose/docker-compose.yml'],
   production: ['deploy/compose/docker-compose.prod.yml'],
   'production build': ['deploy/compose/docker-compose.prod.yml', 'deploy/compose/docker-compose.build.yml'],
+  'production with monitoring': ['deploy/compose/docker-compose.prod.yml', 'deploy/compose/docker-compose.monitoring.yml'],
   'swarm staging': ['deploy/swarm/stack.yml', 'deploy/swarm/staging.yml'],
   'swarm production': ['deploy/swarm/stack.yml', 'deploy/swarm/production.yml'],
 };

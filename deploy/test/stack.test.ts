@@ -1,18 +1,19 @@
 /**
  * The production compose stack, built and run for real: images from deploy/docker on base images made
  * from Debian's packages (deploy/test/bases), podman behind Debian's docker-compose, and requests
- * through the proxy container only.
+ * through the proxy container only; with the monitoring file's Prometheus beside it.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { freePort } from './support/nginx.js';
 import { startEngine, tickHealthChecks, type Engine } from './support/podman.js';
-import { root, runOk } from './support/run.js';
+import { deployDir, root, runOk } from './support/run.js';
 
 const project = `fibstack-e2e-${process.pid}`;
-const files = ['-f', 'deploy/compose/docker-compose.prod.yml', '-f', 'deploy/compose/docker-compose.build.yml'];
+const files = ['prod', 'build', 'monitoring'].flatMap((name) => ['-f', `deploy/compose/docker-compose.${name}.yml`]);
 const minutes = 60_000;
 /** Each test's limit: above until()'s 90 s, since the containers share two cores with the rest of the deploy tests. */
 const waitLimit = { timeout: 2 * minutes };
@@ -22,6 +23,7 @@ let engine: Engine;
 let ticker: { stop(): void };
 let env: NodeJS.ProcessEnv;
 let base: string;
+let prometheus: string;
 let revision: string;
 
 const compose = (args: string[], timeoutMs = 2 * minutes) =>
@@ -61,7 +63,7 @@ beforeAll(async () => {
   engine = await startEngine(work);
   const images = await runOk('deploy/test/bases/build.sh', [], { env: engine.env, timeoutMs: 10 * minutes });
   await runOk('deploy/compose/make-secrets.sh', [join(work, 'secrets')]);
-  const port = await freePort();
+  const [port, prometheusPort] = await Promise.all([freePort(), freePort()]);
   revision = (await runOk('git', ['rev-parse', 'HEAD'])).trim();
   env = {
     ...engine.env,
@@ -72,8 +74,11 @@ beforeAll(async () => {
     REVISION: revision,
     HTTP_BIND: '127.0.0.1',
     HTTP_PORT: String(port),
+    PROMETHEUS_BIND: '127.0.0.1',
+    PROMETHEUS_PORT: String(prometheusPort),
   };
   base = `http://127.0.0.1:${port}`;
+  prometheus = `http://127.0.0.1:${prometheusPort}`;
   await compose(['build'], 15 * minutes);
   ticker = tickHealthChecks(engine, project);
   await compose(['up', '-d'], 5 * minutes).catch(async (error: unknown) => {
@@ -90,6 +95,32 @@ afterAll(async () => {
   await engine?.stop();
   rmSync(work, { recursive: true, force: true });
 }, 2 * minutes);
+
+describe('Prometheus beside the stack', waitLimit, () => {
+  it('scrapes every api and worker replica, found by their service names, with the alerting rules', async () => {
+    type Targets = { data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> } };
+    const scraped = await until('Prometheus to scrape two api and two worker replicas', async () => {
+      const { data } = (await (await fetch(`${prometheus}/api/v1/targets`)).json()) as Targets;
+      const up = data.activeTargets.filter((target) => target.health === 'up').map((target) => target.labels.job!);
+      return up.length === 4 ? up.sort() : undefined;
+    });
+    expect(scraped).toEqual(['fibstack-api', 'fibstack-api', 'fibstack-worker', 'fibstack-worker']);
+
+    type Rules = { data: { groups: Array<{ rules: Array<{ name: string; health: string }> }> } };
+    const alerts = (parse(readFileSync(join(deployDir, 'prometheus/alerts.yml'), 'utf8')) as { groups: Array<{ rules: Array<{ alert: string }> }> }).groups
+      .flatMap((group) => group.rules.map((rule) => rule.alert))
+      .sort();
+    const loaded = await until('the rules evaluated', async () => {
+      const { data } = (await (await fetch(`${prometheus}/api/v1/rules`)).json()) as Rules;
+      const rules = data.groups.flatMap((group) => group.rules);
+      return rules.length > 0 && rules.every((rule) => rule.health === 'ok') ? rules.map((rule) => rule.name).sort() : undefined;
+    });
+    expect(loaded).toEqual(alerts);
+    // What it reads is the replicas' own view: both reach Postgres and Redis.
+    const query = await (await fetch(`${prometheus}/api/v1/query?query=${encodeURIComponent('count(dependency_up == 1)')}`)).json();
+    expect((query as { data: { result: Array<{ value: [number, string] }> } }).data.result[0]?.value[1]).toBe('8');
+  });
+});
 
 describe('production stack through its proxy', waitLimit, () => {
   it('stores a submission, computes it in a worker container and reads it back', async () => {

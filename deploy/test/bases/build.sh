@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the base images the Dockerfiles and the production compose file expect, from Debian's packages,
 # for machines that can reach Debian's mirror and the npm registry but no container registry.
-# Each image stands in for an official one (node, nginx, postgres, redis) closely enough for our
+# Each image stands in for an official one (node, nginx, postgres, redis, prometheus) closely enough for our
 # Dockerfiles: same users, same paths, same commands. Images already present are kept, so a second
 # run costs nothing. Prints the build arguments and variables that select these images.
 set -euo pipefail
@@ -50,7 +50,7 @@ if ! have "$prefix/node:$node_release"; then
     -f "$here/node.Containerfile" "$context" >/dev/null
 fi
 
-for name in nginx postgres redis; do
+for name in nginx postgres redis prometheus; do
   have "$prefix/$name:bookworm" && continue
   podman build --quiet --build-arg "DEBIAN_IMAGE=$prefix/debian:bookworm" -t "$prefix/$name:bookworm" \
     -f "$here/$name.Containerfile" "$here" >/dev/null
@@ -61,4 +61,5 @@ NODE_IMAGE=$prefix/node:$node_release
 NGINX_IMAGE=$prefix/nginx:bookworm
 POSTGRES_IMAGE=$prefix/postgres:bookworm
 REDIS_IMAGE=$prefix/redis:bookworm
+PROMETHEUS_IMAGE=$prefix/prometheus:bookworm
 VARS
