@@ -5,7 +5,7 @@
  * static 200 with the same settings) so figures from different machines compare as ratios.
  *
  *   BENCH_SIZES=1000,100000,1000000  BENCH_SECONDS=10  BENCH_CONNECTIONS=50  BENCH_WARMUP_SECONDS=10
- *   BENCH_STREAMS=20  BENCH_OUT=e2e/artifacts/bench-load.json
+ *   BENCH_STREAMS=20  BENCH_LOG_LEVEL=info (production's)  BENCH_OUT=e2e/artifacts/bench-load.json
  *
  * At the first size, a last POST row runs with BENCH_STREAMS event streams open through nginx, as
  * browsers keep them: every api process then decodes every event and writes it to its streams.
@@ -45,6 +45,8 @@ const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? seconds);
 const streamCount = Number(process.env.BENCH_STREAMS ?? 20);
 const out = resolve(process.env.BENCH_OUT ?? join(here, '../artifacts/bench-load.json'));
 const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/** The servers' LOG_LEVEL: production's (deploy/env/production.env) unless told otherwise. */
+const logLevel = process.env.BENCH_LOG_LEVEL ?? 'info';
 const run = promisify(execFile);
 const interruption = watchInterruption();
 
@@ -353,7 +355,7 @@ async function main(): Promise<void> {
     redisUrl,
     prefix: namespace.prefix,
     workDir,
-    env: { LOG_LEVEL: 'warn', DATABASE_POOL_SIZE: '20', ADMIN_PASSWORD: METRICS_PASSWORD },
+    env: { LOG_LEVEL: logLevel, DATABASE_POOL_SIZE: '20', ADMIN_PASSWORD: METRICS_PASSWORD },
     nodeArgs,
   });
   const db = new pg.Pool({ connectionString: database.url, max: 2 });
