@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,7 +66,8 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
     prometheusUrl = `http://127.0.0.1:${prometheusPort}`;
     app = spawn(process.execPath, [resolve(root, 'server/dist/main.js')], {
       env: {
-        ...{ PATH: process.env.PATH, DATA_DIR: join(dir, 'data'), BACKUP_DIR: join(dir, 'backups') },
+        // Backups scheduled (the metric is served) but never due while the test runs (but at New Year).
+        ...{ PATH: process.env.PATH, DATA_DIR: join(dir, 'data'), BACKUP_DIR: join(dir, 'backups'), BACKUP_CRON: '0 0 1 1 *' },
         ...{ PORT: String(port), HOST: '127.0.0.1', METRICS_PORT: String(metricsPort), LOG_LEVEL: 'warn' },
       },
       stdio: 'ignore',
@@ -87,6 +89,8 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
       [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'tsdb')}`, `--web.listen-address=127.0.0.1:${prometheusPort}`],
       { stdio: 'ignore' },
     );
+    // A missing binary fails here, by name.
+    await Promise.all([once(app, 'spawn'), once(prometheus, 'spawn')]);
     await waitFor(async () => (await fetch(`${appUrl}/api/ready`).catch(() => undefined))?.ok === true);
     // Requests of the kinds the rules read: an answer, and a client's error.
     await fetch(`${appUrl}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index":20}' });

@@ -128,7 +128,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       sseClients: runsApi ? () => streams?.size ?? 0 : undefined,
       dependencies: readiness,
       // Where the schedule makes backups: an alert can say when the newest is too old.
-      newestBackup: runsWorker && config.BACKUP_CRON !== 'off' ? () => backups.newest() : undefined,
+      newestBackup: runsWorker && config.BACKUP_CRON !== 'off' ? { location: backups.store.location, read: () => backups.newest() } : undefined,
     },
   );
   // Jobs of work the API recorded but Redis refused, sent when it is back.

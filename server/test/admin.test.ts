@@ -114,7 +114,8 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
   });
 
   it('makes and lists backups', async () => {
-    const newest = async () => metricSample((await call('/metrics', { headers: auth })).text, 'backup_newest_timestamp_seconds', { role: 'all' });
+    const newest = async () =>
+      metricSample((await call('/metrics', { headers: auth })).text, 'backup_newest_timestamp_seconds', { location: join(dir, 'backups'), role: 'all' });
     expect(await newest()).toBe(0);
     const made = await call('/api/admin/backups', { method: 'POST', headers: auth });
     expect(made.status).toBe(201);

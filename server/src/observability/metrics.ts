@@ -13,9 +13,12 @@ export interface MetricSources {
   sseClients?: () => number;
   /** Whether each dependency answers, as readiness asks it (`/api/ready`). */
   dependencies?: () => Promise<Record<string, 'up' | 'down'>>;
-  /** When the newest backup was made; only where backups are scheduled. */
-  newestBackup?: () => Promise<Date | undefined>;
+  /** Where backups go, and when the newest was made; only where backups are scheduled. */
+  newestBackup?: { location: string; read: () => Promise<Date | undefined> };
 }
+
+/** A scrape waits this long at most for a source that reads a store over the network. */
+const COLLECT_TIMEOUT_MS = 2_000;
 
 /** F(n) sizes are bucketed by index so the label set stays small whatever clients submit. */
 export function sizeBucket(index: number): string {
@@ -110,12 +113,14 @@ export class Metrics {
     if (newestBackup) {
       new Gauge({
         name: 'backup_newest_timestamp_seconds',
-        help: 'When the newest complete backup in the store was made (Unix time; 0: there is none)',
+        help: 'When the newest complete backup in the store was made (Unix time; 0: there is none), by store location',
+        labelNames: ['location'],
         registers: [this.registry],
         async collect() {
-          // The store unreachable: the last value read stays, rather than a failed scrape.
-          const newest = await newestBackup().then((date) => date?.getTime() ?? 0, () => undefined);
-          if (newest !== undefined) this.set(newest / 1_000);
+          // The store slow or unreachable: the last value read stays (none before the first), rather
+          // than a failed scrape or a value that says there is no backup.
+          const newest = await within(newestBackup.read(), COLLECT_TIMEOUT_MS).then((date) => date?.getTime() ?? 0, () => undefined);
+          if (newest !== undefined) this.set({ location: newestBackup.location }, newest / 1_000);
         },
       });
     }
@@ -133,5 +138,16 @@ export class Metrics {
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/** The promise's value, or a rejection once `ms` have passed. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(reject, ms, new Error('timeout'))));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
