@@ -27,6 +27,7 @@ import { BullmqQueue } from './jobs/bullmq.queue.js';
 import { MemoryQueue } from './jobs/memory.queue.js';
 import { JobOutbox } from './jobs/outbox.js';
 import { ReadCache } from './lib/read-cache.js';
+import { withTimeout } from './lib/timeout.js';
 import { MemoryWindowCounts, RedisWindowCounts } from './lib/window-counts.js';
 import { assertHandlers, JobName, type JobHandler, type JobQueue, type ScheduledJobName } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
@@ -332,15 +333,10 @@ async function checkDependencies(db: Db, queue: JobQueue): Promise<Checks> {
   return { database, queue: redis };
 }
 
-async function within(check: Promise<void>): Promise<'up' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(reject, CHECK_TIMEOUT_MS, new Error('timeout'))));
-  try {
-    await Promise.race([check, timeout]);
-    return 'up';
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
+/** Up when the check answers within CHECK_TIMEOUT_MS. */
+function within(check: Promise<void>): Promise<'up' | 'down'> {
+  return withTimeout(check, CHECK_TIMEOUT_MS).then(
+    () => 'up' as const,
+    () => 'down' as const,
+  );
 }

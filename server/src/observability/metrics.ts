@@ -5,6 +5,7 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { JobCounts } from '../jobs/types.js';
+import { withTimeout } from '../lib/timeout.js';
 
 export interface MetricSources {
   /** Queue depth by state; absent where no queue is reachable. */
@@ -119,7 +120,7 @@ export class Metrics {
         async collect() {
           // The store slow or unreachable: the last value read stays (none before the first), rather
           // than a failed scrape or a value that says there is no backup.
-          const newest = await within(newestBackup.read(), COLLECT_TIMEOUT_MS).then((date) => date?.getTime() ?? 0, () => undefined);
+          const newest = await withTimeout(newestBackup.read(), COLLECT_TIMEOUT_MS).then((date) => date?.getTime() ?? 0, () => undefined);
           if (newest !== undefined) this.set({ location: newestBackup.location }, newest / 1_000);
         },
       });
@@ -138,16 +139,5 @@ export class Metrics {
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
-  }
-}
-
-/** The promise's value, or a rejection once `ms` have passed. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(reject, ms, new Error('timeout'))));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

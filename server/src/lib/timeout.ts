@@ -1,0 +1,10 @@
+/** The promise's value, or a rejection (`timeout`) once `ms` have passed; the timer goes either way. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(reject, ms, new Error('timeout'))));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
