@@ -135,7 +135,7 @@ describe('the alerting rules, in Prometheus, on the metrics of a running app', (
         .map(({ labels, state }) => ({ alert: labels.alertname, job: labels.job, state }))
         .sort((a, b) => a.alert!.localeCompare(b.alert!));
     const expected = [
-      { alert: 'FibstackBackupStale', job: undefined, state: 'pending' },
+      { alert: 'FibstackBackupMissing', job: undefined, state: 'pending' },
       { alert: 'FibstackTargetDown', job: 'fibstack-worker', state: 'pending' },
     ];
     await waitFor(async () => JSON.stringify(await pending()) === JSON.stringify(expected)).catch(() => {});
