@@ -147,6 +147,8 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     ['{"index": true}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": null}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": 1e400}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": 1e-400}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": 2.0000000000000001}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": -1}', 400, 'INDEX_NEGATIVE'],
     [`{"index": ${MAX_INDEX + 1}}`, 400, 'INDEX_TOO_LARGE'],
     ['{"index": 123456789012345678901234567890}', 400, 'INDEX_TOO_LARGE'],

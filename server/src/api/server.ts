@@ -21,6 +21,13 @@ import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
 import { submissionRoutes } from './routes/submissions.js';
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A JSON body's text, as sent. */
+    jsonText: string;
+  }
+}
+
 /** Writes are a small JSON object; anything larger is refused before it is read. */
 const BODY_LIMIT = 1024;
 const REQUEST_ID = /^[\w.-]{1,64}$/;
@@ -62,6 +69,15 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
 
   // JSON only: a text/plain body is a 415, not a string to guess at.
   app.removeContentTypeParser('text/plain');
+  // JSON parsed as Fastify does (prototype poisoning refused), its text kept: parsing rounds numbers,
+  // and validation must see `1e-400` as sent, not as 0.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.decorateRequest('jsonText', '');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    request.jsonText = body as string;
+    parseJson(request, request.jsonText, done);
+  });
   registerErrorHandling(app);
   await registerProtection(app, config, redis);
   app.addHook('onSend', async (request, reply) => {

@@ -16,7 +16,7 @@ describe('parseIndexBody', () => {
     [{ index: 0 }, 0],
     [{ index: 42 }, 42],
     [{ index: 1000 }, 1000],
-  ])('accepts %j', (body, index) => expect(parseIndexBody(body, 1000)).toBe(index));
+  ])('accepts %j', (body, index) => expect(parseIndexBody(body, 1000, JSON.stringify(body))).toBe(index));
 
   it.each([
     [null, 'INVALID_BODY'],
@@ -33,10 +33,27 @@ describe('parseIndexBody', () => {
     [{ index: -1 }, 'INDEX_NEGATIVE'],
     [{ index: 1001 }, 'INDEX_TOO_LARGE'],
     [{ index: 2 ** 60 }, 'INDEX_TOO_LARGE'],
-  ])('refuses %j with %s', (body, code) => expect(codeOf(() => parseIndexBody(body, 1000))).toBe(code));
+  ])('refuses %j with %s', (body, code) => expect(codeOf(() => parseIndexBody(body, 1000, ''))).toBe(code));
+
+  // What JSON.parse makes of the text, and what the text says.
+  it.each([
+    ['{"index": 1e-400}', 'INDEX_NOT_INTEGER'],
+    ['{"index": -1e-400}', 'INDEX_NOT_INTEGER'],
+    ['{"index": 2.0000000000000001}', 'INDEX_NOT_INTEGER'],
+    ['{"index": 15e-1}', 'INDEX_NOT_INTEGER'],
+    ['{"a": {"index": 1.5}, "index": 1e-400}', 'INDEX_NOT_INTEGER'],
+    ['{"index": 1.5e1}', 'accepted'],
+    ['{"index": 150e-1}', 'accepted'],
+    ['{"index": 1e3}', 'accepted'],
+    ['{"index": 10.000}', 'accepted'],
+    ['{"index": 0.0e-5}', 'accepted'],
+    ['{"index": 7, "note": "1.5 \\" 2e-9"}', 'accepted'],
+    ['{"index": 1e-400, "index": 7}', 'accepted'],
+    ['{"index": 7, "other": 1e-400}', 'accepted'],
+  ])('reads %s from its text: %s', (text, code) => expect(codeOf(() => parseIndexBody(JSON.parse(text), 1000, text))).toBe(code));
 
   it('does not take an index from the prototype', () => {
-    expect(codeOf(() => parseIndexBody(Object.create({ index: 5 }), 1000))).toBe('INDEX_REQUIRED');
+    expect(codeOf(() => parseIndexBody(Object.create({ index: 5 }), 1000, ''))).toBe('INDEX_REQUIRED');
   });
 });
 

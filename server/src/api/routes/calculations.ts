@@ -6,7 +6,7 @@ import { parseIndexBody, parseIndexParam, parsePage } from '../validation.js';
 
 export function calculationRoutes(app: FastifyInstance, { calculations, config, recent }: ApiContext): void {
   app.post('/api/calculations', async (request, reply) => {
-    const index = parseIndexBody(request.body, config.MAX_INDEX);
+    const index = parseIndexBody(request.body, config.MAX_INDEX, request.jsonText);
     // The lists may have changed, even if a later step failed: this process reads them afresh from now
     // on, not from when the event comes back from the bus.
     const calculation = await calculations.submit(index, { requestId: request.id, client: request.ip }).finally(() => recent.invalidate());

@@ -22,7 +22,7 @@ export function compatRoutes(app: FastifyInstance, { calculations, config, recen
   );
 
   app.post('/api/values', async (request) => {
-    const index = parseIndexBody(request.body, config.MAX_INDEX);
+    const index = parseIndexBody(request.body, config.MAX_INDEX, request.jsonText);
     await calculations.submit(index, { requestId: request.id, client: request.ip }).finally(() => recent.invalidate());
     return { working: true };
   });
