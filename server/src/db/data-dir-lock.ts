@@ -22,13 +22,22 @@ export class DataDirInUseError extends Error {
  * Holds DATA_DIR for this process until the returned function releases it. PGlite is a database of one
  * process: a second one opening the same files would not see the first one's writes and would lose
  * them. The lock is a folder beside the data (`pglite.lock`) whose time its holder refreshes; a holder
- * that was killed lets go once it is stale, which a process starting meanwhile waits for.
+ * that was killed lets go once it is stale, which a process starting meanwhile waits for. A lock lost
+ * (`onLost`: its folder removed or taken over) is not released again at the stop.
  */
 export async function lockDataDir(dataDir: string, onLost: (error: Error) => void): Promise<() => Promise<void>> {
   const deadline = Date.now() + WAIT_MS;
+  let lost = false;
+  const onCompromised = (error: Error) => {
+    lost = true;
+    onLost(error);
+  };
   for (;;) {
     try {
-      return await lockfile.lock(dataDir, { lockfilePath: join(dataDir, 'pglite.lock'), realpath: false, stale: STALE_MS, onCompromised: onLost });
+      const release = await lockfile.lock(dataDir, { lockfilePath: join(dataDir, 'pglite.lock'), realpath: false, stale: STALE_MS, onCompromised });
+      return async () => {
+        if (!lost) await release();
+      };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ELOCKED') throw error;
       if (Date.now() >= deadline) throw new DataDirInUseError(dataDir);
