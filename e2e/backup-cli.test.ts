@@ -96,6 +96,25 @@ describe('the backup commands on Postgres', () => {
     await expect(command(env, 'restore', 'fibstack-2020-01-01T00-00-00-000Z.pgdump')).rejects.toMatchObject({ code: 1, stderr: expect.stringMatching(/no backup named/) });
     expect(await rows()).toEqual(before);
   });
+
+  it('restores a backup made before signing was turned on only with --allow-unsigned', async () => {
+    const signing = { ...env, BACKUP_SIGNING_KEY: 'a-signing-key-of-more-than-32-characters' };
+    const name = (await command(env, 'backup')).stdout.split(/\s+/)[0]!;
+    const signed = (await command(signing, 'backup')).stdout.split(/\s+/)[0]!;
+    const listed = (await command(signing, 'list')).stdout;
+    expect(listed).toMatch(new RegExp(`^${name} .+ unsigned$`, 'm'));
+    expect(listed).toMatch(new RegExp(`^${signed} .+ signed$`, 'm'));
+    await db.query(`INSERT INTO calculations (index, status, digits, head, tail, requested_by) VALUES (11, 'queued', 2, '89', '89', 'cli')`);
+    const before = await rows();
+    await expect(command(signing, 'restore', name)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`${name} is not signed, and BACKUP_SIGNING_KEY is set: nothing was restored`),
+    });
+    expect(await rows()).toEqual(before);
+    await expect(command(signing, 'backup', '--allow-unsigned')).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining('usage: cli.js') });
+    expect((await command(signing, 'restore', name, '--allow-unsigned')).stdout).toContain(`restored ${name}`);
+    expect((await rows()).map(({ index }) => Number(index))).not.toContain(11);
+  });
 });
 
 describe('the embedded database, held by one process at a time', () => {

@@ -125,6 +125,24 @@ describe('operations settings', () => {
     }
   });
 
+  it('takes a backup signing key of at least 32 characters, from its _FILE variant too, and never echoes it', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const key = 'k'.repeat(32);
+    expect(parseConfig({}).BACKUP_SIGNING_KEY).toBeUndefined();
+    expect(parseConfig({ BACKUP_SIGNING_KEY: key }).BACKUP_SIGNING_KEY).toBe(key);
+    const read = () => parseConfig({ BACKUP_SIGNING_KEY: 'too-short-a-key' });
+    expect(read).toThrow(/^ {2}- BACKUP_SIGNING_KEY: must be at least 32 characters \(`openssl rand -hex 32` makes one\)$/m);
+    expect(read).not.toThrow(/too-short/);
+    const dir = mkdtempSync(`${tmpdir()}/fibstack-secret-`);
+    try {
+      writeFileSync(`${dir}/signing-key`, `${key}\n`);
+      expect(parseConfig({ BACKUP_SIGNING_KEY_FILE: `${dir}/signing-key` }).BACKUP_SIGNING_KEY).toBe(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('takes cron expressions of 5 or 6 fields, or off, and refuses anything else', () => {
     expect(parseConfig({ BACKUP_CRON: '*/5 * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: '*/30 * * * * *' })).toMatchObject({
       BACKUP_CRON: '*/5 * * * *',

@@ -177,6 +177,11 @@ export const configSchema = z.object({
   BACKUP_DIR: z.string().min(1).default('./backups'),
   /** Backups kept; older ones are deleted after each new one. */
   BACKUP_KEEP: integer(1, 1_000).default(7),
+  /**
+   * Backups made are signed with this key (HMAC-SHA256), and a restore takes only backups it signed;
+   * unset: backups are neither signed nor checked.
+   */
+  BACKUP_SIGNING_KEY: z.string().min(32, 'must be at least 32 characters (`openssl rand -hex 32` makes one)').optional(),
   /** Write backups to this S3-compatible bucket instead of BACKUP_DIR. */
   BACKUP_S3_BUCKET: z.string().min(1).optional(),
   /** Key prefix of the backups in the bucket. */
@@ -210,10 +215,10 @@ export const configSchema = z.object({
 });
 
 /** Secrets may come from a file (`ADMIN_PASSWORD_FILE=/run/secrets/admin`), as container secrets do. */
-const FILE_VARIANTS = ['ADMIN_USER', 'ADMIN_PASSWORD', 'SENTRY_DSN', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
+const FILE_VARIANTS = ['ADMIN_USER', 'ADMIN_PASSWORD', 'SENTRY_DSN', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'BACKUP_SIGNING_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Keys whose values never appear in an error message. */
-const SECRET = /_URL$|PASSWORD|SECRET|DSN|ACCESS_KEY/;
+const SECRET = /_URL$|PASSWORD|SECRET|DSN|ACCESS_KEY|SIGNING_KEY/;
 
 export type Config = z.infer<typeof configSchema>;
 

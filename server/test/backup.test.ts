@@ -1,11 +1,14 @@
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBackupService } from '../src/backup/create.js';
+import type { BackupInfo } from '../src/backup/store.js';
 import { parseConfig, type Config } from '../src/config.js';
 import { openDatabase, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -39,6 +42,22 @@ async function snapshot(db: Db): Promise<unknown[]> {
 }
 
 const settings = (extra: Record<string, string>): Config => parseConfig({ BACKUP_KEEP: '2', ...extra });
+
+const SIGNING_KEY = 'a-signing-key-of-more-than-32-characters';
+const signedWith = (config: Config, key = SIGNING_KEY): Config => ({ ...config, BACKUP_SIGNING_KEY: key });
+
+/**
+ * Expects a restore of `name` with `config` refused as BACKUP_INVALID with `message`, leaving the
+ * database as it was and running nothing of what follows a restore.
+ */
+async function expectRefused(db: Db, config: Config, name: string, message: RegExp, options?: { allowUnsigned: boolean }): Promise<void> {
+  const before = await snapshot(db);
+  let renewed = false;
+  const backups = createBackupService(config, silentLogger, undefined, async () => void (renewed = true));
+  await expect(backups.restore(name, options)).rejects.toMatchObject({ code: 'BACKUP_INVALID', message: expect.stringMatching(message) });
+  expect(await snapshot(db)).toEqual(before);
+  expect(renewed).toBe(false);
+}
 
 describe('backups of Postgres to a directory', () => {
   let database: Awaited<ReturnType<typeof openMigratedDatabase>>;
@@ -164,6 +183,87 @@ describe('backups of Postgres to a directory', () => {
     await expect(backups.restore('fibstack-2020-01-01T00-00-00-000Z.pgdump')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(backups.restore('../../etc/passwd')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
+
+  describe('signed with BACKUP_SIGNING_KEY', () => {
+    const manifestPath = (name: string) => join(dir, `${name}.json`);
+    const readManifest = async (name: string) => JSON.parse(await readFile(manifestPath(name), 'utf8')) as BackupInfo;
+    // Every test adds F(500) after its backup: a restore that went ahead would take it away.
+    const later = () => record(database.db, [500]);
+
+    it('signs each backup’s manifest, and restores a signed backup', async () => {
+      const backups = createBackupService(signedWith(config), silentLogger);
+      const before = await snapshot(database.db);
+      const { name, signature } = await backups.create();
+      expect(signature).toMatch(/^[0-9a-f]{64}$/);
+      expect((await readManifest(name)).signature).toBe(signature);
+      await later();
+      await backups.restore(name);
+      expect(await snapshot(database.db)).toEqual(before);
+    });
+
+    it('refuses a backup whose manifest or file was altered after signing', async () => {
+      const { name } = await createBackupService(signedWith(config), silentLogger).create();
+      const manifest = await readManifest(name);
+      // Another archive that would restore well: the record of a moment later, made without the key.
+      await later();
+      const other = await createBackupService(config, silentLogger).create();
+      await record(database.db, [501]);
+
+      // A field of the manifest changed.
+      await writeFile(manifestPath(name), JSON.stringify({ ...manifest, createdAt: '2099-01-01T00:00:00.000Z' }));
+      await expectRefused(database.db, signedWith(config), name, /^the signature of .+ does not match: the backup was altered/);
+      // The file swapped, and the manifest's size and checksum made to match it.
+      await copyFile(join(dir, other.name), join(dir, name));
+      await writeFile(manifestPath(name), JSON.stringify({ ...manifest, bytes: other.bytes, sha256: other.sha256 }));
+      await expectRefused(database.db, signedWith(config), name, /does not match/);
+      // --allow-unsigned lets a missing signature pass, never a wrong one.
+      await expectRefused(database.db, signedWith(config), name, /does not match/, { allowUnsigned: true });
+      // The file swapped under its signed manifest: its checksum, which the signature covers, tells.
+      await writeFile(manifestPath(name), JSON.stringify(manifest));
+      await expectRefused(database.db, signedWith(config), name, /damaged/);
+    });
+
+    it('refuses a signed backup copied under another name', async () => {
+      const { name } = await createBackupService(signedWith(config), silentLogger).create();
+      await later();
+      const copy = 'fibstack-2099-01-01T00-00-00-000Z.pgdump';
+      await copyFile(join(dir, name), join(dir, copy));
+      await copyFile(manifestPath(name), manifestPath(copy));
+      await expectRefused(database.db, signedWith(config), copy, /is that of another backup/);
+      await writeFile(manifestPath(copy), JSON.stringify({ ...(await readManifest(name)), name: copy }));
+      await expectRefused(database.db, signedWith(config), copy, /does not match/);
+    });
+
+    it('refuses an unsigned backup while a key is set, unless told to restore it', async () => {
+      const before = await snapshot(database.db);
+      const { name } = await createBackupService(config, silentLogger).create();
+      expect((await readManifest(name)).signature).toBeUndefined();
+      await later();
+      await expectRefused(database.db, signedWith(config), name, /is not signed, and BACKUP_SIGNING_KEY is set: nothing was restored.+--allow-unsigned/);
+      await createBackupService(signedWith(config), silentLogger).restore(name, { allowUnsigned: true });
+      expect(await snapshot(database.db)).toEqual(before);
+    });
+
+    it('refuses a backup signed with another key', async () => {
+      const { name } = await createBackupService(signedWith(config), silentLogger).create();
+      await later();
+      const rotated = signedWith(config, 'another-key-of-more-than-32-characters');
+      await expectRefused(database.db, rotated, name, /signed with another BACKUP_SIGNING_KEY/);
+      await expectRefused(database.db, rotated, name, /does not match/, { allowUnsigned: true });
+    });
+
+    it('restores a signed backup without a key as before, saying it was not checked', async () => {
+      const before = await snapshot(database.db);
+      const { name } = await createBackupService(signedWith(config), silentLogger).create();
+      await later();
+      const lines: string[] = [];
+      const backups = createBackupService(config, pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }));
+      expect(backups.signatureOf(await readManifest(name))).toBe('unchecked');
+      await backups.restore(name);
+      expect(await snapshot(database.db)).toEqual(before);
+      expect(lines.join('')).toContain('its signature is not checked');
+    });
+  });
 });
 
 describe('backups of Postgres to an S3-compatible bucket', () => {
@@ -205,6 +305,31 @@ describe('backups of Postgres to an S3-compatible bucket', () => {
       await backups.restore(newest.name);
       expect(await snapshot(database.db)).toEqual(before);
     } finally {
+      await database.close();
+    }
+  });
+
+  it('signs backups in the bucket, and refuses one whose manifest was altered there', async () => {
+    const database = await openMigratedDatabase();
+    const bucket = { BACKUP_S3_BUCKET: 'fibstack-backups', BACKUP_S3_PREFIX: 'signed/', S3_ENDPOINT: endpoint, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' };
+    const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    try {
+      await record(database.db, [5, 6]);
+      const config = signedWith(settings({ DATABASE_URL: database.url, ...bucket }));
+      const before = await snapshot(database.db);
+      const { name } = await createBackupService(config, silentLogger).create();
+      await record(database.db, [500]);
+      const key = `signed/${name}.json`;
+      const manifest = JSON.parse(await (await client.send(new GetObjectCommand({ Bucket: 'fibstack-backups', Key: key }))).Body!.transformToString()) as BackupInfo;
+      expect(manifest.signature).toMatch(/^[0-9a-f]{64}$/);
+
+      await client.send(new PutObjectCommand({ Bucket: 'fibstack-backups', Key: key, Body: JSON.stringify({ ...manifest, bytes: manifest.bytes + 1 }) }));
+      await expectRefused(database.db, config, name, /does not match/);
+      await client.send(new PutObjectCommand({ Bucket: 'fibstack-backups', Key: key, Body: JSON.stringify(manifest) }));
+      await createBackupService(config, silentLogger).restore(name);
+      expect(await snapshot(database.db)).toEqual(before);
+    } finally {
+      client.destroy();
       await database.close();
     }
   });

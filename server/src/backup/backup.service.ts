@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import type { Dumper } from './dumpers.js';
+import { sign, signatureState, type SignatureState } from './signature.js';
 import { BACKUP_NAME, type BackupInfo, type BackupStore } from './store.js';
 
 /** How long the newest backup's time, read from the store, is trusted (see `newest`). */
@@ -20,6 +21,8 @@ export class BackupService {
     private readonly dumper: Dumper,
     readonly store: BackupStore,
     private readonly keep: number,
+    /** BACKUP_SIGNING_KEY: backups made are signed with it, and a restore takes only those it signed. */
+    private readonly signingKey: string | undefined,
     private readonly logger: Logger,
     /** What follows a restore that succeeded: the restored work is queued again. */
     private readonly afterRestore: () => Promise<unknown> = async () => {},
@@ -31,6 +34,7 @@ export class BackupService {
     const info = await this.withTempFile(async (file) => {
       await this.dumper.dump(file);
       const info: BackupInfo = { name, kind: this.dumper.kind, bytes: (await stat(file)).size, sha256: await sha256(file), createdAt };
+      if (this.signingKey !== undefined) info.signature = sign(info, this.signingKey);
       await this.store.put(file, info);
       return info;
     });
@@ -61,12 +65,18 @@ export class BackupService {
     return this.newestKnown.createdAt;
   }
 
-  /** Checks the backup whole before the database is touched; a damaged one changes nothing. */
-  async restore(name: string): Promise<BackupInfo> {
+  /**
+   * Checks the backup whole before the database is touched: a damaged one, or (with a signing key) one
+   * not signed with that key, changes nothing. `allowUnsigned`: the operator vouches for a backup made
+   * before signing was turned on (the restore command's --allow-unsigned).
+   */
+  async restore(name: string, { allowUnsigned = false } = {}): Promise<BackupInfo> {
     if (!BACKUP_NAME.test(name)) throw new AppError('NOT_FOUND', `there is no backup named ${JSON.stringify(name)}`);
     return this.withTempFile(async (file) => {
       const info = await this.store.fetch(name, file);
       if (!info) throw new AppError('NOT_FOUND', `there is no backup named ${name}`);
+      if (info.name !== name) throw new AppError('BACKUP_INVALID', `the manifest of ${name} is that of another backup; nothing was restored`);
+      this.checkSignature(info, allowUnsigned);
       if (info.kind !== this.dumper.kind) {
         throw new AppError('BACKUP_INVALID', `${name} is a ${info.kind} backup; this deployment's database is ${this.dumper.kind}`);
       }
@@ -79,6 +89,36 @@ export class BackupService {
       await this.afterRestore();
       return info;
     });
+  }
+
+  /** How this process's key judges a backup's signature, for the listing. */
+  signatureOf(info: BackupInfo): SignatureState {
+    return signatureState(info, this.signingKey);
+  }
+
+  /**
+   * Without a key nothing is checked, as before signing existed: refusing signed backups there would
+   * guard nothing, since whoever can write the store can strip a signature as well.
+   */
+  private checkSignature(info: BackupInfo, allowUnsigned: boolean): void {
+    const state = this.signatureOf(info);
+    if (state === 'unchecked') {
+      this.logger.warn({ backup: info.name }, 'backup signed, but BACKUP_SIGNING_KEY is not set: its signature is not checked');
+    } else if (state === 'invalid') {
+      throw new AppError(
+        'BACKUP_INVALID',
+        `the signature of ${info.name} does not match: the backup was altered after it was made, or signed with another BACKUP_SIGNING_KEY; nothing was restored`,
+      );
+    } else if (state === 'unsigned' && this.signingKey !== undefined) {
+      if (!allowUnsigned) {
+        throw new AppError(
+          'BACKUP_INVALID',
+          `${info.name} is not signed, and BACKUP_SIGNING_KEY is set: nothing was restored. A backup made before signing was turned on ` +
+            `can be restored, once you are sure where it comes from, with \`npm run restore -- ${info.name} --allow-unsigned\``,
+        );
+      }
+      this.logger.warn({ backup: info.name }, 'unsigned backup accepted, as asked (--allow-unsigned)');
+    }
   }
 
   private async applyRetention(): Promise<number> {

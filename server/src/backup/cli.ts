@@ -1,6 +1,7 @@
 /**
- * `npm run backup`, `npm run restore -- <name>`, `npm run backups`: the operator's backup commands, with
- * the same configuration as the server. The embedded database must not be in use by a running process.
+ * `npm run backup`, `npm run restore -- <name> [--allow-unsigned]`, `npm run backups`: the operator's
+ * backup commands, with the same configuration as the server. The embedded database must not be in use
+ * by a running process.
  * `cli.js renew` does what follows a restore made by other means (pg_restore by hand, in containers).
  */
 import { RedisCache } from '../cache/redis.cache.js';
@@ -13,9 +14,21 @@ import { createLogger, type Logger } from '../lib/logger.js';
 import { createCommandRedis, whenReady } from '../lib/redis.js';
 import { createBackupService } from './create.js';
 
-const usage = 'usage: cli.js backup | restore <name> | list | renew';
+const usage = 'usage: cli.js backup | restore <name> [--allow-unsigned] | list | renew';
 
-async function main([command, name]: string[]): Promise<void> {
+/** How `list` shows each backup's signature. */
+const signatureNote = {
+  valid: 'signed',
+  invalid: 'SIGNATURE DOES NOT MATCH',
+  unsigned: 'unsigned',
+  unchecked: 'signed (not checked: BACKUP_SIGNING_KEY is not set)',
+} as const;
+
+async function main(args: string[]): Promise<void> {
+  const [command, name] = args.filter((arg) => !arg.startsWith('--'));
+  const flags = args.filter((arg) => arg.startsWith('--'));
+  const allowUnsigned = flags.includes('--allow-unsigned');
+  if (flags.some((flag) => flag !== '--allow-unsigned') || (allowUnsigned && command !== 'restore')) throw new ConfigError([usage]);
   const config = loadConfig();
   const logger = createLogger({ ...config, LOG_LEVEL: config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL });
   if (command === 'backup') {
@@ -29,16 +42,19 @@ async function main([command, name]: string[]): Promise<void> {
       await db?.destroy();
     }
   } else if (command === 'restore' && name) {
-    await withRenewal(config, logger, (renew) => createBackupService(config, logger, undefined, renew).restore(name));
+    await withRenewal(config, logger, (renew) => createBackupService(config, logger, undefined, renew).restore(name, { allowUnsigned }));
     console.log(`restored ${name}`);
   } else if (command === 'renew') {
     if (!config.DATABASE_URL) throw new ConfigError(['renew is for Postgres (DATABASE_URL): the embedded queue and cache live in the server']);
     await withRenewal(config, logger, async (renew) => renew?.());
     console.log(config.REDIS_URL ? 'unfinished work renewed, cached views cleared' : 'unfinished work renewed');
   } else if (command === 'list') {
-    const backups = await createBackupService(config, logger).list();
+    const service = createBackupService(config, logger);
+    const backups = await service.list();
     if (backups.length === 0) console.log('no backups');
-    for (const backup of backups) console.log(`${backup.name}  ${backup.kind}  ${backup.bytes} bytes  ${backup.createdAt}`);
+    for (const backup of backups) {
+      console.log(`${backup.name}  ${backup.kind}  ${backup.bytes} bytes  ${backup.createdAt}  ${signatureNote[service.signatureOf(backup)]}`);
+    }
   } else {
     throw new ConfigError([usage]);
   }

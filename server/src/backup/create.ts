@@ -13,6 +13,7 @@ export type BackupConfig = Pick<
   | 'DATA_DIR'
   | 'BACKUP_DIR'
   | 'BACKUP_KEEP'
+  | 'BACKUP_SIGNING_KEY'
   | 'BACKUP_S3_BUCKET'
   | 'BACKUP_S3_PREFIX'
   | 'S3_ENDPOINT'
@@ -34,5 +35,5 @@ export function createBackupService(config: BackupConfig, logger: Logger, db?: D
   const store: BackupStore = config.BACKUP_S3_BUCKET
     ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET })
     : new DirectoryStore(config.BACKUP_DIR);
-  return new BackupService(dumper, store, config.BACKUP_KEEP, logger, afterRestore);
+  return new BackupService(dumper, store, config.BACKUP_KEEP, config.BACKUP_SIGNING_KEY, logger, afterRestore);
 }

@@ -8,6 +8,8 @@ export interface BackupInfo {
   /** Hex SHA-256 of the backup file: a truncated or altered backup is refused before anything is touched. */
   sha256: string;
   createdAt: string;
+  /** With BACKUP_SIGNING_KEY set: the hex HMAC-SHA256 of the fields above, under that key (signature.ts). */
+  signature?: string;
 }
 
 export interface BackupStore {
