@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { Queue } from 'bullmq';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../server/test/support/services.js';
 import { getJson } from './support/api.js';
 import { runLoad, tally, type Outcome } from './support/load.js';
 import { PrivatePostgres, PrivateRedis } from './support/private-services.js';
@@ -80,21 +81,34 @@ async function settle(indexes: number[], timeoutMs = 60_000): Promise<{ complete
  */
 async function outageUnderLoad(dependency: { stop(): Promise<void>; restart(): Promise<void> }, check: 'queue' | 'database', firstIndex: number, name: string) {
   const api = topology.apis[0]!;
+  const clients = 8;
   const stop = new AbortController();
-  const load = runLoad({ clients: 8, durationMs: 60_000, stop: stop.signal, request: (n) => post(firstIndex + n) });
-  await sleep(1_000);
+  const outcomes: Outcome[] = [];
+  const load = runLoad({ clients, durationMs: 60_000, stop: stop.signal, request: (n) => post(firstIndex + n), outcomes });
+  // Under way when the dependency goes: submissions accepted, a few a client.
+  await eventually(() => (accepted(outcomes).length >= 4 * clients ? true : undefined), 30_000);
   await dependency.stop();
   const downAt = Date.now();
-  await sleep(700);
-  const ready = await fetch(`${api.url}/api/ready`);
-  const probes = { ready: ready.status, readyChecks: (await ready.json()).checks, health: (await fetch(`${api.url}/api/health`)).status };
-  await sleep(800);
+  // Readiness fails at its next check; the probes are compared once the dependency is back.
+  const readiness = async () => {
+    const response = await fetch(`${api.url}/api/ready`);
+    return { ready: response.status, readyChecks: (await response.json()).checks };
+  };
+  const ready = await eventually(async () => {
+    const probe = await readiness();
+    return probe.ready === 503 ? probe : undefined;
+  }).catch(readiness);
+  const probes = { ...ready, health: (await fetch(`${api.url}/api/health`)).status };
+  // Down for 1.5 s in all: a refusal as slow as 1 s (the bound below) still ends within the outage, among
+  // those it counts.
+  await sleep(Math.max(0, downAt + 1_500 - Date.now()));
   const restartingAt = Date.now();
   await dependency.restart();
   const upAt = Date.now();
-  await sleep(1_500);
+  // Until submissions are accepted again, as many as there are clients (checked below).
+  await eventually(() => (accepted(outcomes.filter((o) => o.at > upAt)).length >= clients ? true : undefined), 30_000).catch(() => {});
   stop.abort();
-  const outcomes = await load;
+  await load;
 
   const during = outcomes.filter((o) => o.at > downAt + 100 && o.at + o.ms < restartingAt);
   expect(during.length).toBeGreaterThan(0);
@@ -153,7 +167,7 @@ describe('faults', () => {
     const queue = new Queue('calculations', { connection: { url: redis.url }, prefix: 'faults' });
     try {
       const schedulers = async () => (await queue.getJobSchedulers()).map((scheduler) => scheduler.key).sort();
-      for (const deadline = Date.now() + 10_000; (await schedulers()).length < 3 && Date.now() < deadline; ) await sleep(100);
+      await eventually(async () => ((await schedulers()).length >= 3 ? true : undefined)).catch(() => {});
       expect(await schedulers()).toEqual(['backup', 'prune', 'reconcile']);
     } finally {
       await queue.close();
@@ -168,15 +182,25 @@ describe('faults', () => {
 
   it('an api replica killed under load: no errors beyond the requests in flight on it', async () => {
     const clients = 16;
+    const stop = new AbortController();
+    const outcomes: Outcome[] = [];
     const load = runLoad({
       clients,
-      durationMs: 3_000,
+      durationMs: 60_000,
+      stop: stop.signal,
       request: (n) => (n % 2 ? { url: `${topology.url}/api/calculations?limit=5` } : post(30_000 + n)),
+      outcomes,
     });
-    await sleep(1_000);
+    // Under way: every client answered, and each with a request in flight again.
+    await eventually(() => (outcomes.length >= clients ? true : undefined), 30_000);
     const victim = topology.apis[0]!;
     await victim.stop('SIGKILL');
-    const outcomes = await load;
+    const killedAt = Date.now();
+    // Then 8 requests a client: were nginx still sending some to the dead replica, about half would
+    // fail, far beyond the bound.
+    await eventually(() => (outcomes.filter((o) => o.at > killedAt).length >= 8 * clients ? true : undefined), 30_000).catch(() => {});
+    stop.abort();
+    await load;
     const failed = outcomes.filter((o) => o.status >= 500 || o.status === 0);
     expect(failed.length).toBeLessThanOrEqual(clients);
     const result = await settle(accepted(outcomes));

@@ -15,11 +15,12 @@ export interface LoadOptions {
   stop?: AbortSignal;
   /** The request each client sends next; `n` counts requests across all clients. */
   request: (n: number) => { url: string; init?: RequestInit; index?: number };
+  /** Where each outcome is recorded as it comes: a test can watch the load while it runs. */
+  outcomes?: Outcome[];
 }
 
 /** Runs the load and resolves with every outcome once `durationMs` has passed. Status 0: no answer. */
-export async function runLoad({ clients, durationMs, stop, request }: LoadOptions): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
+export async function runLoad({ clients, durationMs, stop, request, outcomes = [] }: LoadOptions): Promise<Outcome[]> {
   const end = Date.now() + durationMs;
   let n = 0;
   const client = async () => {

@@ -52,6 +52,7 @@ describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
     await eventually(() => (received.length === 1 ? true : undefined));
     unsubscribe();
     await bus.publish({ type: 'calculation', data: view(2) });
+    // Time for the event to arrive, were it delivered: the one before came at once.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(received).toHaveLength(1);
     await bus.close();
@@ -67,6 +68,7 @@ describe.each(adapterKinds)('event bus and cache contract: %s', (kind) => {
     await publisher.publish({ type: 'calculation', data: view(4) });
     await publisher.publish();
     await eventually(() => (changes === 2 ? true : undefined));
+    // Time for a third call to arrive, were there one: the empty publish makes none.
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(changes).toBe(2);
     await Promise.all([publisher.close(), subscriber.close()]);

@@ -52,6 +52,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await queue.work(handlers(async () => void runs++), { concurrency: 4, engine: 'bigint' });
     await eventually(async () => ((await queue.counts()).completed === 1 ? true : undefined));
     await queue.enqueue(JobName.ComputeFibonacci, { index: 8, attempt: 1 });
+    // Time for a second run to show, were there one: an idle worker starts a job at once.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(runs).toBe(1);
   });
@@ -98,6 +99,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     await queue.work(handlers(async () => {}, undefined, async (payload) => void seen.push(payload)), { concurrency: 2, engine: 'bigint' });
     await eventually(async () => ((await queue.counts()).completed === 2 ? true : undefined));
     await queue.enqueueMany([batch('b1', [32])]);
+    // Time for the batch to run again, were it to: an idle worker starts a job at once.
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(seen.sort((a, b) => a.batch.localeCompare(b.batch))).toEqual([batch('b1', [30, 31, 32]).payload, batch('b2', [33]).payload]);
   });
@@ -248,6 +250,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
       handlers(
         async (_payload, { signal }) => {
           started = true;
+          // Longer than the stop may take (below): only its signal ends it in time.
           await sleep(2_000, undefined, { signal });
         },
         async (_payload, error) => void failures.push(error),
@@ -271,24 +274,26 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
   it('runs a scheduled job once per tick, however often the schedule is declared', async () => {
     // Two declarations of one schedule, as two worker replicas (or a restarted worker) make them.
     const [first, second] = [await newQueue(), kind === 'redis' ? await newQueue() : undefined];
-    const ticks: string[] = [];
+    const ticks: Array<{ id: string; at: number }> = [];
     const scheduled: JobHandlers = {
       ...handlers(async () => {}),
-      [JobName.Reconcile]: { handle: async (_payload, context) => void ticks.push(context.id) },
+      [JobName.Reconcile]: { handle: async (_payload, context) => void ticks.push({ id: context.id, at: Date.now() }) },
     };
     const everySecond = { [JobName.Reconcile]: '* * * * * *', [JobName.Prune]: 'off', [JobName.Backup]: 'off' };
     await first.schedule(everySecond);
     await (second ?? first).schedule(everySecond);
     await first.work(scheduled, { concurrency: 2, engine: 'bigint' });
     await second?.work(scheduled, { concurrency: 2, engine: 'bigint' });
-    await new Promise((resolve) => setTimeout(resolve, 3_200));
+    await eventually(() => (ticks.length >= 2 ? true : undefined));
     await first.schedule({ [JobName.Reconcile]: 'off', [JobName.Prune]: 'off', [JobName.Backup]: 'off' });
     const seen = ticks.length;
-    expect(seen).toBeGreaterThanOrEqual(2);
-    expect(seen).toBeLessThanOrEqual(4);
-    expect(new Set(ticks).size).toBe(seen);
-    // Turned off: no more ticks.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // No more runs than ticks (every second) from the first run's to now, each under an id of its own.
+    const ticked = Math.floor(Date.now() / 1_000) - Math.floor(ticks[0]!.at / 1_000) + 1;
+    expect(seen).toBeLessThanOrEqual(ticked);
+    expect(new Set(ticks.map(({ id }) => id)).size).toBe(seen);
+    // Turned off: no more ticks. One already due may still run; a schedule still on would run two more
+    // within 2 s, which this wait covers.
+    await sleep(2_500);
     expect(ticks.length).toBeLessThanOrEqual(seen + 1);
   });
 
