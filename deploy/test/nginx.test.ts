@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -140,5 +140,80 @@ describe('development proxy', () => {
     expect(response.status).toBe(413);
     await response.text();
     expect(seen.length).toBe(before);
+  });
+});
+
+// The production proxy's template, with routes of this test's own: the real address of every request is
+// 127.0.0.1, so nginx takes the one to count from a header, as it would from a balancer's.
+describe('production proxy: who the limits count', () => {
+  let port: number;
+  let nginx: { stop(): Promise<void> };
+  const dir = mkdtempSync(join(tmpdir(), 'fibstack-limits-'));
+
+  beforeAll(async () => {
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'ok.txt'), 'ok');
+    writeFileSync(
+      join(dir, 'routes.conf'),
+      [
+        'set_real_ip_from 127.0.0.1;',
+        'real_ip_header X-Test-Client;',
+        'limit_req_status 429;',
+        'location = /healthz { return 200; }',
+        'location = /network { return 200 $client_network; }',
+        // Served by the static module, so the request passes the limit first (a `return` would not).
+        'location = /ok.txt { limit_req zone=api; }',
+      ].join('\n'),
+    );
+    port = await freePort();
+    const values: Record<string, string> = {
+      NGINX_PID: join(dir, 'nginx.pid'),
+      NGINX_ERROR_LOG: join(dir, 'error.log'),
+      NGINX_ACCESS_LOG: 'off',
+      NGINX_MIME_TYPES: '/etc/nginx/mime.types',
+      NGINX_TEMP: dir,
+      NGINX_LISTEN: `127.0.0.1:${port}`,
+      NGINX_ROUTES: join(dir, 'routes.conf'),
+      WEB_ROOT: dir,
+      // One request a minute, no burst: a client's second request is refused.
+      NGINX_API_RATE: '1r/m',
+      API_SERVERS: 'server 127.0.0.1:1;',
+    };
+    const template = readFileSync(resolve(deployDir, 'nginx/fibstack.conf.template'), 'utf8');
+    const config = join(dir, 'nginx.conf');
+    writeFileSync(config, template.replace(/\$\{(\w+)\}/g, (_, key: string) => values[key] ?? `\${${key}}`));
+    nginx = await startNginx(config, port);
+  });
+  afterAll(async () => {
+    await nginx.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const as = (client: string, path: string) => fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'x-test-client': client } });
+  const network = async (client: string) => (await as(client, '/network')).text();
+
+  it.each([
+    ['203.0.113.7', '203.0.113.7'],
+    ['2001:db8:1:2:3:4:5:6', '2001:db8:1:2'],
+    ['2001:db8:1:2::6', '2001:db8:1:2'],
+    ['2001:db8::1', '2001:db8::'],
+    ['2001:db8::5:6:7:8', '2001:db8::'],
+    ['2001:db8:0:1::', '2001:db8:0:1'],
+    ['2001::4:5:6:7:8', '2001::4'],
+    ['::3:4:5:6:7:8', '::3:4'],
+    ['::4:5:6:7:8', '::4'],
+    ['::1', '::'],
+    ['::ffff:203.0.113.7', '::ffff:203.0.113.7'],
+  ])('counts %s as %s', async (client, expected) => {
+    expect(await network(client)).toBe(expected);
+  });
+
+  it('gives every address of one IPv6 /64 its one limit, and another /64 its own', async () => {
+    // Written out, elided, and two hosts' addresses: one network, whose second request is refused.
+    expect((await as('2001:db8:aa:1:1:2:3:4', '/ok.txt')).status).toBe(200);
+    expect((await as('2001:db8:aa:1::9', '/ok.txt')).status).toBe(429);
+    expect((await as('2001:db8:aa:2::9', '/ok.txt')).status).toBe(200);
+    expect((await as('203.0.113.8', '/ok.txt')).status).toBe(200);
+    expect((await as('203.0.113.9', '/ok.txt')).status).toBe(200);
   });
 });
