@@ -136,8 +136,11 @@ describe('metrics and logs, embedded', () => {
   it('logs a body the client cut short as no outage', async () => {
     const socket = connect(Number(new URL(runtime().url).port), '127.0.0.1');
     await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write('POST /api/calculations HTTP/1.1\r\nHost: x\r\nX-Request-ID: cut-short-1\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{"index":41');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The server's 100 Continue says it has the request; then part of the body, and the client is gone.
+    const continued = new Promise((resolve) => socket.once('data', resolve));
+    socket.write('POST /api/calculations HTTP/1.1\r\nHost: x\r\nX-Request-ID: cut-short-1\r\nContent-Type: application/json\r\nContent-Length: 40\r\nExpect: 100-continue\r\n\r\n');
+    expect(String(await continued)).toMatch(/^HTTP\/1\.1 100 Continue/);
+    await new Promise((resolve) => socket.write('{"index":41', resolve));
     socket.destroy();
     const logged = await eventually(async () => {
       const ofRequest = lines.filter((line) => line.reqId === 'cut-short-1');
