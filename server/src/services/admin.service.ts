@@ -1,6 +1,6 @@
 import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
-import { AppError } from '../lib/errors.js';
+import { AppError, isTransientError } from '../lib/errors.js';
 import type { JobSender } from '../jobs/outbox.js';
 import type { JobCounts, JobQueue, WorkerInfo } from '../jobs/types.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
@@ -61,11 +61,23 @@ export class AdminService {
     };
   }
 
-  /** Queues a failed calculation again as a new attempt. */
+  /**
+   * Queues a failed calculation again as a new attempt. Once its record has committed, the retry has
+   * happened: a job Redis refuses is kept by the outbox and sent when Redis is back, so the answer is
+   * the queued calculation, not a 503 that a second retry would meet as "not failed".
+   */
   async retry(index: number): Promise<CalculationView> {
     const found = await this.calculations.find(index);
     if (!found) throw new AppError('NOT_FOUND', `F(${index}) has never been requested`);
-    const requeued = await requeueFailed({ calculations: this.calculations, queue: this.outbox, events: this.events }, index);
+    let requeued;
+    try {
+      requeued = await requeueFailed({ calculations: this.calculations, queue: this.outbox, events: this.events }, index);
+    } catch (error) {
+      if (!isTransientError(error)) throw error;
+      const recorded = await this.calculations.find(index);
+      if (recorded?.status !== 'queued' || recorded.attempt <= found.attempt) throw error;
+      return toCalculationView(recorded);
+    }
     if (!requeued) throw new AppError('CONFLICT', `F(${index}) is ${found.status}, not failed`);
     return toCalculationView(requeued);
   }
