@@ -1,8 +1,9 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderNginxTemplate } from '../../e2e/topology/nginx-template.js';
 import { checkConfig, freePort, localConfig, removeLocalConfigs, startNginx } from './support/nginx.js';
 import { deployDir } from './support/run.js';
 
@@ -179,9 +180,8 @@ describe('production proxy: who the limits count', () => {
       NGINX_API_RATE: '1r/m',
       API_SERVERS: 'server 127.0.0.1:1;',
     };
-    const template = readFileSync(resolve(deployDir, 'nginx/fibstack.conf.template'), 'utf8');
     const config = join(dir, 'nginx.conf');
-    writeFileSync(config, template.replace(/\$\{(\w+)\}/g, (_, key: string) => values[key] ?? `\${${key}}`));
+    writeFileSync(config, await renderNginxTemplate(values));
     nginx = await startNginx(config, port);
   });
   afterAll(async () => {

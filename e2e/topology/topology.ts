@@ -3,11 +3,12 @@
  * processes, all from the built code, on a Postgres database and a Redis key prefix of their own.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { freePort, waitForOk } from '../support/ports.js';
+import { renderNginxTemplate } from './nginx-template.js';
 import { ManagedProcess } from './process.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -142,13 +143,8 @@ export class Topology {
       // down — marking both replicas down during a rolling restart would refuse every request.
       API_SERVERS: this.apis.map((api) => `server ${new URL(api.url).host} max_fails=0;`).join('\n        '),
     };
-    const template = await readFile(join(root, 'deploy/nginx/fibstack.conf.template'), 'utf8');
-    const config = template.replace(/\$\{(\w+)\}/g, (_, key: string) => {
-      if (!(key in values)) throw new Error(`nginx template: no value for ${key}`);
-      return values[key]!;
-    });
     const file = join(workDir, 'nginx.conf');
-    await writeFile(file, config);
+    await writeFile(file, await renderNginxTemplate(values));
     // Started by root, nginx's workers would switch to `nobody`, who may not read a checkout in a private
     // folder: they keep the user that started them instead.
     const user = process.getuid?.() === 0 ? ' user root;' : '';
