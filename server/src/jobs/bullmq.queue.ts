@@ -1,6 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
+import { withTimeout } from '../lib/timeout.js';
 import { describeWorker } from './heartbeat.js';
 import { recordFailure, RetryLaterError, runJob, WorkerLostError } from './run-job.js';
 import {
@@ -278,14 +279,16 @@ export class BullmqQueue implements JobQueue {
   }
 }
 
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, ms, 'timeout')));
-  try {
-    return await Promise.race([promise.then(() => 'settled' as const, () => 'settled' as const), timedOut]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Whether the promise settles, fulfilled or not, within `ms`. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
+  const settled = promise.then(
+    () => undefined,
+    () => undefined,
+  );
+  return withTimeout(settled, ms).then(
+    () => 'settled' as const,
+    () => 'timeout' as const,
+  );
 }
 
 /**
