@@ -18,6 +18,7 @@ sed -e "s|\${NGINX_PID}|/tmp/nginx.pid|" \
     -e "s|\${NGINX_ROUTES}|/etc/nginx/fibstack/routes.conf|" \
     -e "s|\${API_SERVERS}|${servers}|" \
     -e "s|\${NGINX_API_RATE}|${NGINX_API_RATE}|" \
+    -e "s|\${NGINX_WORKERS}|${NGINX_WORKERS}|" \
     /etc/nginx/fibstack/fibstack.conf.template > /tmp/nginx.conf
 if grep -q '[$][{][A-Z_]*[}]' /tmp/nginx.conf; then
   echo "fibstack-proxy: the template has a placeholder this entrypoint does not fill:" >&2

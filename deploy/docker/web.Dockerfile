@@ -51,7 +51,9 @@ COPY deploy/docker/nginx-follow.sh /usr/local/bin/nginx-follow.sh
 COPY --from=build /app/web/dist /usr/share/fibstack/web
 # Where the api replicas answer: one or more host:port separated by spaces. NGINX_API_RATE: the
 # requests per second one client address may make to /api (with a burst allowance in routes.conf).
-ENV API_UPSTREAMS=api:3050 NGINX_API_RATE=20r/s
+# NGINX_WORKERS: nginx's worker processes, one per CPU of the container's limit (`auto` would count
+# the host's cores, whatever the limit).
+ENV API_UPSTREAMS=api:3050 NGINX_API_RATE=20r/s NGINX_WORKERS=1
 USER 101:101
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \

@@ -74,6 +74,19 @@ describe('dclint', () => {
   });
 });
 
+describe('development compose', () => {
+  it('starts the api and the worker once the data stores are healthy, each migrating as it starts', async () => {
+    const { services } = await resolved(files.development);
+    for (const name of ['api', 'worker']) {
+      expect(services[name]!.environment?.MIGRATE_ON_START, name).toBe('true');
+      expect(services[name]!.depends_on, name).toEqual({
+        postgres: { condition: 'service_healthy' },
+        redis: { condition: 'service_healthy' },
+      });
+    }
+  });
+});
+
 describe('production compose', () => {
   let services: Record<string, Service>;
   beforeAll(async () => {
@@ -150,6 +163,11 @@ describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
       expect(services[name]!.deploy?.replicas, name).toBeGreaterThan(0);
     }
     expect(services.api!.secrets).toHaveLength(3);
+  });
+
+  it('brings the schema up to date in every server replica: Swarm orders no services, and a release may start with a worker', async () => {
+    const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
+    for (const name of ['api', 'worker']) expect(services[name]!.environment?.MIGRATE_ON_START, name).toBe('true');
   });
 
   it("runs a proxy on each node's own port, so that nginx and the API see each client's address", async () => {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { parseEnv } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { deployDir, runOk } from './support/run.js';
+import { deployDir, root, runOk } from './support/run.js';
 
 interface Probe {
   httpGet?: { path: string; port: string | number };
@@ -10,6 +10,7 @@ interface Probe {
 interface Container {
   name: string;
   image: string;
+  command?: string[];
   ports?: { name?: string; containerPort: number }[];
   envFrom?: { configMapRef?: { name: string } }[];
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
@@ -72,6 +73,14 @@ describe.each(['staging', 'production'])('kubernetes overlay: %s', async (enviro
     expect(deployments.map((deployment) => deployment.metadata.name).sort()).toEqual(['api', 'web', 'worker']);
   });
 
+  it("runs, until CI pins the commit, the newest image of the environment's branch, a tag the release workflow pushes", async () => {
+    const branch = environment === 'production' ? 'main' : 'develop';
+    for (const deployment of deployments) {
+      for (const container of deployment.spec!.template!.spec.containers) expect(container.image).toMatch(new RegExp(`:${branch}$`));
+    }
+    expect(await readFile(`${root}/.github/workflows/release.yml`, 'utf8')).toContain('type=ref,event=branch');
+  });
+
   it('puts everything in the environment namespace, which is created apart, once', async () => {
     const [namespace] = parseAllDocuments(await readFile(`${deployDir}/kubernetes/overlays/${environment}/namespace.yaml`, 'utf8')).map(
       (document) => document.toJS() as K8sObject,
@@ -118,9 +127,11 @@ describe.each(['staging', 'production'])('kubernetes overlay: %s', async (enviro
     }
   });
 
-  it('migrates before an api pod starts', () => {
-    const init = named('Deployment', 'api')!.spec!.template!.spec.initContainers ?? [];
-    expect(init.map((container) => container.name)).toEqual(['migrate']);
+  it('migrates before an api or worker pod starts: either may be the first of a release to run', () => {
+    for (const name of ['api', 'worker']) {
+      const init = named('Deployment', name)!.spec!.template!.spec.initContainers ?? [];
+      expect(init.map((container) => container.command?.join(' ')), name).toEqual(['fibstack-entrypoint node server/dist/migrate.js']);
+    }
   });
 
   it('configures the pods from the generated ConfigMap and the secret', () => {

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -57,6 +57,15 @@ describe('web client server', () => {
     expect(response.status).toBe(200);
     expect(await response.text()).toContain('<title>fibstack</title>');
     expect(response.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it("sends the page's security headers, the same as the proxy's (deploy/nginx/routes.conf)", async () => {
+    const routes = readFileSync(resolve(deployDir, 'nginx/routes.conf'), 'utf8');
+    const proxyHeaders = [...routes.matchAll(/add_header (Content-Security-Policy|X-Content-Type-Options|X-Frame-Options|Referrer-Policy) "?(.+?)"? always;/g)];
+    expect(proxyHeaders).toHaveLength(4);
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    await response.text();
+    for (const [, name, value] of proxyHeaders) expect(response.headers.get(name!), name).toBe(value);
   });
 
   it('lets browsers keep hashed assets for a year, and 404s a missing one', async () => {
@@ -178,6 +187,7 @@ describe('production proxy: who the limits count', () => {
       WEB_ROOT: dir,
       // One request a minute, no burst: a client's second request is refused.
       NGINX_API_RATE: '1r/m',
+      NGINX_WORKERS: '1',
       API_SERVERS: 'server 127.0.0.1:1;',
     };
     const config = join(dir, 'nginx.conf');

@@ -139,6 +139,8 @@ export class Topology {
       NGINX_ROUTES: join(root, 'deploy/nginx/routes.conf'),
       WEB_ROOT: webRoot,
       NGINX_API_RATE: this.options.nginxRate ?? '100000r/s',
+      // Processes on this machine alone: a worker per core, as nginx sizes itself.
+      NGINX_WORKERS: 'auto',
       // max_fails=0: a replica that refuses a connection is skipped for this request only, never marked
       // down — marking both replicas down during a rolling restart would refuse every request.
       API_SERVERS: this.apis.map((api) => `server ${new URL(api.url).host} max_fails=0;`).join('\n        '),
