@@ -33,6 +33,9 @@ describe('the embedded default', () => {
       expect(page.headers.get('content-type')).toMatch(/text\/html/);
       expect(await page.text()).toContain('<div id="root">');
       expect((await fetch(`${base}/history`)).status).toBe(200);
+      const range = await fetch(`${base}/index.html`, { headers: { range: 'bytes=999999-' } });
+      expect(range.status).toBe(416);
+      expect((await range.json()).error.code).toBe('RANGE_NOT_SATISFIABLE');
 
       for (const index of [10, 20, 30]) expect((await postIndex(base, { index })).status).toBe(202);
       await expect

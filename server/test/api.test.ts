@@ -146,7 +146,10 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     ['{"index": 1.5}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": true}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": null}', 400, 'INDEX_NOT_INTEGER'],
-    ['{"index": 1e400}', 400, 'INDEX_NOT_INTEGER'],
+    ['{"index": 1e400}', 400, 'INDEX_TOO_LARGE'],
+    ['{"index": -1e400}', 400, 'INDEX_NEGATIVE'],
+    // A byte order mark, which JSON parsers skip, in front of a number read again as written.
+    ['\uFEFF{"index": 2.0000000000000001}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": 1e-400}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": 2.0000000000000001}', 400, 'INDEX_NOT_INTEGER'],
     ['{"index": -1}', 400, 'INDEX_NEGATIVE'],
@@ -179,6 +182,7 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
       ['/api/calculations?cursor=abc', 400, 'INVALID_QUERY'],
       ['/api/calculations/abc', 400, 'INVALID_QUERY'],
       ['/api/calculations/-1', 400, 'INVALID_QUERY'],
+      [`/api/calculations/${'9'.repeat(17)}`, 400, 'INDEX_TOO_LARGE'],
       ['/api/calculations/77777', 404, 'NOT_FOUND'],
       ['/api/nothing-here', 404, 'NOT_FOUND'],
       // Refused by the router before any route: a bad percent-encoding, a parameter over its length.
@@ -191,11 +195,24 @@ describe.each(Object.keys(modes))('HTTP API, %s', (name) => {
     }
   });
 
+  it('answers a request to no route with 404, whatever its body', async () => {
+    for (const [method, path, body] of [
+      ['POST', '/api/nothing-here', '{bad'],
+      ['DELETE', '/api/calculations', '{"index": 10}'],
+      ['PUT', '/api/calculations/10', `{"pad": "${'x'.repeat(2_000)}"}`],
+    ] as const) {
+      const response = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body });
+      expect(response.status, `${method} ${path}`).toBe(404);
+      expect((await read(response)).error.code, `${method} ${path}`).toBe('NOT_FOUND');
+    }
+  });
+
   it('answers what the HTTP parser refuses in the same shape, and closes the connection', async () => {
     const { port } = new URL(base);
     const answer = await rawRequest(Number(port), 'FOO /api/calculations HTTP/1.1\r\nHost: x\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(answer).toMatch(/\r\nconnection: close\r\n/);
+    expect(answer).toMatch(/\r\nx-request-id: [0-9a-f-]{36}\r\n/);
     expect(JSON.parse(answer.split('\r\n\r\n')[1]!)).toEqual({ error: { code: 'BAD_REQUEST', message: 'the request is malformed' } });
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -156,6 +156,15 @@ describe('backups of Postgres to a directory', () => {
     expect(await snapshot(database.db)).toEqual(before);
   });
 
+  it('refuses a backup whose file is gone, its manifest left, before touching the database', async () => {
+    const backups = createBackupService(config, silentLogger);
+    const { name } = await backups.create();
+    const before = await snapshot(database.db);
+    await rm(join(dir, name));
+    await expect(backups.restore(name)).rejects.toMatchObject({ code: 'BACKUP_INVALID', message: expect.stringMatching(/damaged \(0 of/) });
+    expect(await snapshot(database.db)).toEqual(before);
+  });
+
   it('rolls back a restore that fails part-way, and refuses what is not an archive', async () => {
     const backups = createBackupService(config, silentLogger);
     const { name, bytes } = await backups.create();
@@ -304,6 +313,10 @@ describe('backups of Postgres to an S3-compatible bucket', () => {
       await sql`TRUNCATE calculations, calculation_values, submissions`.execute(database.db);
       await backups.restore(newest.name);
       expect(await snapshot(database.db)).toEqual(before);
+      // The object gone, its manifest left: refused as damaged.
+      const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+      await client.send(new DeleteObjectCommand({ Bucket: 'fibstack-backups', Key: `backups/${newest.name}` }));
+      await expect(backups.restore(newest.name)).rejects.toMatchObject({ code: 'BACKUP_INVALID', message: expect.stringMatching(/damaged \(0 of/) });
     } finally {
       await database.close();
     }

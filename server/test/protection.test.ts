@@ -159,6 +159,31 @@ describe('the digits of new large values one client may ask for per day, across 
   });
 });
 
+describe('the daily digits, against requests refused for their request id', () => {
+  const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });
+  const post = (replica: Runtime, index: number, requestId: string) =>
+    fetch(`${replica.url}/api/calculations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ index }),
+    });
+
+  it('counts nothing for a request refused with 409 REQUEST_ID_REUSED', async () => {
+    const first = await post(replicas[0]!, 1_000, 'quota-reused');
+    expect(first.status).toBe(202);
+    await first.arrayBuffer();
+    // Each would have counted 210 digits: three are more than the 291 left.
+    for (const replica of [replicas[0]!, replicas[1]!, replicas[0]!]) {
+      const refused = await post(replica, 1_002, 'quota-reused');
+      expect(refused.status).toBe(409);
+      expect(await refused.json()).toEqual({ error: { code: 'REQUEST_ID_REUSED', message: expect.any(String) } });
+    }
+    const accepted = await post(replicas[1]!, 1_001, 'quota-new');
+    expect(accepted.status).toBe(202);
+    await accepted.arrayBuffer();
+  });
+});
+
 describe('the cap on expensive work, asked for many at once across replicas', () => {
   const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' });
 

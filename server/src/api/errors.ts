@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
@@ -20,6 +21,12 @@ const fastifyErrors: Record<string, [ErrorCode, string]> = {
   FST_ERR_CTP_INVALID_JSON_BODY: INVALID_JSON,
 };
 
+/** What the web client's file server refuses (embedded default): conditional and range requests. */
+const fileErrors: Record<number, [ErrorCode, string]> = {
+  412: ['PRECONDITION_FAILED', 'the file does not meet the request’s conditions'],
+  416: ['RANGE_NOT_SATISFIABLE', 'the range asked for is not in the file'],
+};
+
 /**
  * The one place errors become HTTP answers. Known errors keep their code and message; a dependency that
  * is down is a 503 the client may retry; anything else is a generic 500, logged with the request id.
@@ -31,6 +38,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
       request.log.debug({ reason: error.message }, 'request cut short by the client');
       return reply.status(400).send(body('BAD_REQUEST', 'the request was cut short'));
     }
+    // No such route: whatever its body was, that is the answer.
+    if (request.is404) return reply.status(404).send(notFound(request));
     const known = toAppError(error);
     if (known) {
       if (known instanceof UnavailableError) request.log.warn({ reason: error.message }, 'dependency unavailable');
@@ -46,10 +55,11 @@ export function registerErrorHandling(app: FastifyInstance): void {
 function toAppError(error: FastifyError): AppError | undefined {
   if (error instanceof AppError) return error;
   if (isTransientError(error)) return new UnavailableError('A service this request needs is unavailable; try again shortly.');
-  const translated = fastifyErrors[error.code];
+  const translated = fastifyErrors[error.code] ?? (error.statusCode !== undefined ? fileErrors[error.statusCode] : undefined);
   if (translated) return new AppError(...translated);
   // Other client errors fastify raises: bad JSON, forbidden keys such as __proto__.
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return new AppError(...INVALID_JSON);
+  if (error.statusCode === 400) return new AppError(...INVALID_JSON);
+  if (error.statusCode !== undefined && error.statusCode > 400 && error.statusCode < 500) return new AppError('BAD_REQUEST', 'the request is not valid');
   return undefined;
 }
 
@@ -64,10 +74,16 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
   else void reply.status(400).send(body('BAD_REQUEST', 'the address is not valid'));
 }
 
+/** The answer to an address no route serves. */
+export function notFound(request: FastifyRequest): ErrorBody {
+  return body('NOT_FOUND', `${request.method} ${request.url.split('?')[0]} does not exist`);
+}
+
 /**
  * What Node's HTTP parser refuses before Fastify has a request (a malformed request line or header,
- * headers over 16 kB, a request too slow to arrive): answered in the API's shape, then the connection
- * closes, as Node's own answer does. A connection the client reset needs no answer.
+ * headers over 16 kB, a request too slow to arrive): answered in the API's shape, with a new request
+ * id, then the connection closes, as Node's own answer does. A connection the client reset needs no
+ * answer.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
@@ -80,7 +96,7 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
   const text = JSON.stringify(body('BAD_REQUEST', message));
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(text)}\r\nx-request-id: ${randomUUID()}\r\nconnection: close\r\n\r\n${text}`,
     );
   }
   socket.destroy(error);

@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.js';
 import { metricsRoute } from '../observability/metrics.routes.js';
 import { adminGuard, FAILURE_WINDOW_MS } from './admin-auth.js';
 import type { ApiContext, HealthContext } from './context.js';
-import { answerClientError, answerFrameworkError, body, registerErrorHandling } from './errors.js';
+import { answerClientError, answerFrameworkError, notFound, registerErrorHandling } from './errors.js';
 import { adminRoutes, type AdminContext } from './routes/admin.js';
 import { registerProtection } from './protection.js';
 import { calculationRoutes } from './routes/calculations.js';
@@ -70,12 +70,13 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
   // JSON only: a text/plain body is a 415, not a string to guess at.
   app.removeContentTypeParser('text/plain');
   // JSON parsed as Fastify does (prototype poisoning refused), its text kept: parsing rounds numbers,
-  // and validation must see `1e-400` as sent, not as 0.
+  // and validation must see `1e-400` as sent, not as 0. A byte order mark, which Fastify's parser
+  // skips, is left out of the text too.
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
   app.decorateRequest('jsonText', '');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    request.jsonText = body as string;
+    request.jsonText = (body as string).replace(/^\uFEFF/, '');
     parseJson(request, request.jsonText, done);
   });
   registerErrorHandling(app);
@@ -109,7 +110,7 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
   const web = serveWeb && (await registerWebClient(app, config.WEB_DIR, logger));
   app.setNotFoundHandler((request, reply) => {
     if (web && isPageRequest(request)) return reply.header('cache-control', 'no-cache').sendFile('index.html');
-    return reply.status(404).send(body('NOT_FOUND', `${request.method} ${request.url.split('?')[0]} does not exist`));
+    return reply.status(404).send(notFound(request));
   });
   return app;
 }

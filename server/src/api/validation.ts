@@ -35,14 +35,15 @@ function isWholeNumber(text: unknown): boolean {
   return /^0*$/.test(significant) || scale >= 0;
 }
 
-/** Reads an index from a path segment: decimal digits only. */
+/** Reads an index from a path segment: decimal digits only (the router caps their length). */
 export function parseIndexParam(raw: string, maxIndex: number): number {
-  if (!/^\d{1,16}$/.test(raw)) throw new AppError('INVALID_QUERY', 'index must be a non-negative integer');
+  if (!/^\d+$/.test(raw)) throw new AppError('INVALID_QUERY', 'index must be a non-negative integer');
   return checkIndex(Number(raw), maxIndex);
 }
 
+/** A whole number in range. `1e400` is whole as written, and too large: JSON.parse reads it as Infinity. */
 function checkIndex(index: unknown, maxIndex: number): number {
-  if (typeof index !== 'number' || !Number.isInteger(index)) throw notInteger();
+  if (typeof index !== 'number' || (Number.isFinite(index) && !Number.isInteger(index))) throw notInteger();
   if (index < 0) throw new AppError('INDEX_NEGATIVE', 'index must be 0 or more');
   if (index > maxIndex) throw new AppError('INDEX_TOO_LARGE', `index must be at most ${maxIndex}`);
   return index;

@@ -80,7 +80,14 @@ export class BackupService {
       if (info.kind !== this.dumper.kind) {
         throw new AppError('BACKUP_INVALID', `${name} is a ${info.kind} backup; this deployment's database is ${this.dumper.kind}`);
       }
-      const bytes = (await stat(file)).size;
+      // No file: the store had the manifest alone (see BackupStore.fetch).
+      const bytes = await stat(file).then(
+        ({ size }) => size,
+        (error: NodeJS.ErrnoException) => {
+          if (error.code === 'ENOENT') return 0;
+          throw error;
+        },
+      );
       if (bytes !== info.bytes || (await sha256(file)) !== info.sha256) {
         throw new AppError('BACKUP_INVALID', `${name} is damaged (${bytes} of ${info.bytes} bytes, checksum mismatch); nothing was restored`);
       }

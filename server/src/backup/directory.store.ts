@@ -32,7 +32,9 @@ export class DirectoryStore implements BackupStore {
   async fetch(name: string, file: string): Promise<BackupInfo | undefined> {
     const info = await this.manifest(name);
     if (!info) return undefined;
-    await copyFile(join(this.location, name), file);
+    await copyFile(join(this.location, name), file).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
     return info;
   }
 

@@ -74,8 +74,11 @@ export class S3Store implements BackupStore {
   async fetch(name: string, file: string): Promise<BackupInfo | undefined> {
     const info = await this.manifest(name);
     if (!info) return undefined;
-    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name) }));
-    await pipeline(object.Body as Readable, createWriteStream(file));
+    const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name) })).catch((error: { name?: string }) => {
+      if (error.name === 'NoSuchKey') return undefined;
+      throw error;
+    });
+    if (object) await pipeline(object.Body as Readable, createWriteStream(file));
     return info;
   }
 

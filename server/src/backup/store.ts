@@ -22,7 +22,11 @@ export interface BackupStore {
   put(file: string, info: BackupInfo): Promise<void>;
   /** Complete backups, newest first. */
   list(): Promise<BackupInfo[]>;
-  /** Copies a backup to a local file; undefined when there is no complete backup of that name. */
+  /**
+   * Copies a backup to a local file; undefined when there is no complete backup of that name. A
+   * manifest whose backup file is gone is returned with `file` left unwritten: the restore's size
+   * check refuses it as damaged.
+   */
   fetch(name: string, file: string): Promise<BackupInfo | undefined>;
   remove(name: string): Promise<void>;
 }

@@ -114,12 +114,13 @@ export class CalculationService {
       await calculations.lockClient(client);
       await this.checkLimits(calculations, index, client, summary.digits);
       const request = await calculations.request(index, client, summary);
-      // Counted under the client's lock, so the next request of the client sees it; a rollback after
-      // it leaves the client charged for work it did not get, never the other way round.
-      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(clientKey(client), summary.digits);
       const { recorded, indexOfRequest } = await new SubmissionRepository(trx).add(index, requestId);
-      // Its request id belongs to another index: the transaction rolls back, and nothing is recorded.
+      // Its request id belongs to another index: the transaction rolls back, and nothing is recorded
+      // or counted.
       if (indexOfRequest !== index) throw requestIdReused({ reusedFor: indexOfRequest });
+      // Counted under the client's lock, so the next request of the client sees it; a rollback after
+      // it (a failed commit) leaves the client charged for work it did not get, never the other way round.
+      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(clientKey(client), summary.digits);
       return { ...request, submission: recorded };
     });
     const [view] = await this.afterCommit([result], [requestId]);
