@@ -37,6 +37,7 @@ interface K8sObject {
     maxReplicas?: number;
     ports?: { name?: string; port: number; targetPort?: string | number }[];
     type?: string;
+    tls?: { hosts: string[]; secretName: string }[];
     rules?: { host: string; http: { paths: { path: string; backend: { service: { name: string; port: { name: string } } } }[] } }[];
   };
 }
@@ -178,6 +179,13 @@ describe.each(['staging', 'production'])('kubernetes overlay: %s', async (enviro
       );
       expect(pods, backend.service.name).toHaveLength(1);
     }
+  });
+
+  it("serves the environment's host over TLS alone", () => {
+    const ingress = named('Ingress', 'fibstack')!;
+    const host = ingress.spec!.rules![0]!.host;
+    expect(host).toMatch(environment === 'production' ? /^fibstack\./ : /^staging\./);
+    expect(ingress.spec!.tls).toEqual([{ hosts: [host], secretName: 'fibstack-tls' }]);
   });
 
   it('reaches Postgres and Redis as external managed services', () => {
