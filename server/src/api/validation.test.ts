@@ -27,7 +27,9 @@ describe('parseIndexBody', () => {
     [{ index: '10' }, 'INDEX_NOT_INTEGER'],
     [{ index: 1.5 }, 'INDEX_NOT_INTEGER'],
     [{ index: Number.NaN }, 'INDEX_NOT_INTEGER'],
-    [{ index: Number.POSITIVE_INFINITY }, 'INDEX_NOT_INTEGER'],
+    // `1e400` and `-1e400`, whole as written.
+    [{ index: Number.POSITIVE_INFINITY }, 'INDEX_TOO_LARGE'],
+    [{ index: Number.NEGATIVE_INFINITY }, 'INDEX_NEGATIVE'],
     [{ index: null }, 'INDEX_NOT_INTEGER'],
     [{ index: [1] }, 'INDEX_NOT_INTEGER'],
     [{ index: -1 }, 'INDEX_NEGATIVE'],
@@ -64,8 +66,9 @@ describe('parseIndexParam', () => {
     ['1e3', 'INVALID_QUERY'],
     ['abc', 'INVALID_QUERY'],
     ['', 'INVALID_QUERY'],
-    ['99999999999999999', 'INVALID_QUERY'],
     ['1001', 'INDEX_TOO_LARGE'],
+    ['99999999999999999', 'INDEX_TOO_LARGE'],
+    ['9'.repeat(100), 'INDEX_TOO_LARGE'],
   ])('refuses %s with %s', (raw, code) => expect(codeOf(() => parseIndexParam(raw, 1000))).toBe(code));
 });
 

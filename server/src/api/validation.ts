@@ -43,7 +43,7 @@ export function parseIndexParam(raw: string, maxIndex: number): number {
 
 /** A whole number in range. `1e400` is whole as written, and too large: JSON.parse reads it as Infinity. */
 function checkIndex(index: unknown, maxIndex: number): number {
-  if (typeof index !== 'number' || (Number.isFinite(index) && !Number.isInteger(index))) throw notInteger();
+  if (typeof index !== 'number' || Number.isNaN(index) || (Number.isFinite(index) && !Number.isInteger(index))) throw notInteger();
   if (index < 0) throw new AppError('INDEX_NEGATIVE', 'index must be 0 or more');
   if (index > maxIndex) throw new AppError('INDEX_TOO_LARGE', `index must be at most ${maxIndex}`);
   return index;
