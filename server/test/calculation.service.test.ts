@@ -17,6 +17,7 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
   let queue: MemoryQueue;
   let service: CalculationService;
   const sent: Array<JobPayloads[JobName.ComputeFibonacciBatch]> = [];
+  const sentAlone: Array<JobPayloads[JobName.ComputeFibonacci]> = [];
 
   beforeAll(async () => {
     database = await openMigratedDatabase();
@@ -32,7 +33,7 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
     });
     const ignore = { handle: async () => {} };
     const handlers: JobHandlers = {
-      [JobName.ComputeFibonacci]: ignore,
+      [JobName.ComputeFibonacci]: { handle: async (payload) => void sentAlone.push(payload) },
       [JobName.ComputeFibonacciBatch]: { handle: async (payload) => void sent.push(payload) },
       [JobName.Backup]: ignore,
       [JobName.Prune]: ignore,
@@ -67,6 +68,12 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
     expect(views.map((view) => view.status)).toEqual(['queued', 'queued']);
     const job = await eventually(() => sent.find((payload) => payload.calculations.some(({ index }) => index === 80)));
     expect(job.calculations.map(({ index }) => index)).toEqual([80]);
+    // Enqueued with the batch's job if at all: nothing is left to run once the queue is idle.
+    await eventually(async () => {
+      const { waiting, active, delayed } = await queue.counts();
+      return waiting + active + delayed === 0 || undefined;
+    });
+    expect(sentAlone.filter(({ index }) => index === 80)).toEqual([]);
   });
 
   it('refuses the value of a calculation before it is done (its batch job here only records that it ran)', async () => {

@@ -152,9 +152,11 @@ export class CalculationService {
       const work = { index, attempt, requestId: requestIds[i] };
       // Queued by this statement: it joins its batch's one job.
       if (batch !== null && changed) batched.push({ ...work, batch });
-      // Queued before (not a repeat of one queued just now): its batch is sent again whole, from the
-      // record (below).
-      else if (batch !== null && !batched.some((work) => work.batch === batch)) earlierBatches.add(batch);
+      // Queued before: its batch is sent again whole, from the record (below), unless it is this
+      // statement's own (the same index asked for twice in one batch).
+      else if (batch !== null) {
+        if (!batched.some((work) => work.batch === batch)) earlierBatches.add(batch);
+      }
       // A job of its own: enqueued again. Its id may have served an earlier life of the calculation,
       // before a restore brought it back at a lower attempt: a job of it that finished before the row
       // was made, or before this request queued it again, is not this one.
