@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBackupService } from '../src/backup/create.js';
+import { RetryLaterError, runJob } from '../src/jobs/run-job.js';
+import { JobName, type JobHandlers } from '../src/jobs/types.js';
 import type { BackupInfo } from '../src/backup/store.js';
 import { parseConfig, type Config } from '../src/config.js';
 import { openDatabase, type Db } from '../src/db/database.js';
@@ -317,6 +319,24 @@ describe('backups of Postgres to an S3-compatible bucket', () => {
       const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
       await client.send(new DeleteObjectCommand({ Bucket: 'fibstack-backups', Key: `backups/${newest.name}` }));
       await expect(backups.restore(newest.name)).rejects.toMatchObject({ code: 'BACKUP_INVALID', message: expect.stringMatching(/damaged \(0 of/) });
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('fails a scheduled backup, spending its attempt, while the bucket does not answer: it is not Postgres or Redis away', async () => {
+    const database = await openMigratedDatabase();
+    try {
+      const config = settings({ DATABASE_URL: database.url, BACKUP_S3_BUCKET: 'fibstack-backups', S3_ENDPOINT: 'http://127.0.0.1:1', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
+      const backups = createBackupService(config, silentLogger);
+      const failures: Error[] = [];
+      const handler = { handle: async () => void (await backups.create()), onFailed: async (_: unknown, error: Error) => void failures.push(error) };
+      const handlers = { [JobName.Backup]: handler } as unknown as JobHandlers;
+      const context = { signal: new AbortController().signal, attempt: 1, attempts: 1, id: 'backup-1' };
+      const error = await runJob(handlers, JobName.Backup, {}, context).catch((error: unknown) => error);
+      expect(error).not.toBeInstanceOf(RetryLaterError);
+      expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/^the backup store s3:\/\/fibstack-backups\/backups\/ does not answer/) });
+      expect(failures).toEqual([error]);
     } finally {
       await database.close();
     }

@@ -5,7 +5,7 @@ import { BackupService } from './backup.service.js';
 import { DirectoryStore } from './directory.store.js';
 import { PGliteDumper, PostgresDumper } from './dumpers.js';
 import { S3Store } from './s3.store.js';
-import type { BackupStore } from './store.js';
+import { withDistinctOutages, type BackupStore } from './store.js';
 
 export type BackupConfig = Pick<
   Config,
@@ -32,8 +32,8 @@ export function createBackupService(config: BackupConfig, logger: Logger, db?: D
   const dumper = config.DATABASE_URL
     ? new PostgresDumper(config.DATABASE_URL)
     : new PGliteDumper(config.DATA_DIR, db && embeddedPool(db));
-  const store: BackupStore = config.BACKUP_S3_BUCKET
-    ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET })
-    : new DirectoryStore(config.BACKUP_DIR);
+  const store: BackupStore = withDistinctOutages(
+    config.BACKUP_S3_BUCKET ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET }) : new DirectoryStore(config.BACKUP_DIR),
+  );
   return new BackupService(dumper, store, config.BACKUP_KEEP, config.BACKUP_SIGNING_KEY, logger, afterRestore);
 }

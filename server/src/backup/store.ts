@@ -1,5 +1,7 @@
 /** Where backups are kept: a directory or an S3-compatible bucket, behind one interface. */
 
+import { isTransientError, UnavailableError } from '../lib/errors.js';
+
 export interface BackupInfo {
   name: string;
   /** What made it, and so what can restore it. */
@@ -29,6 +31,27 @@ export interface BackupStore {
    */
   fetch(name: string, file: string): Promise<BackupInfo | undefined>;
   remove(name: string): Promise<void>;
+}
+
+/**
+ * The store with its outages told apart from those of Postgres and Redis. A bucket that does not answer
+ * fails as they do (a refused connection, an unknown host), and a scheduled backup was then put off
+ * again and again without spending an attempt (jobs/run-job.ts), never failing, never logged. Its
+ * errors become UnavailableError: a 503 to the admin page, and a failed attempt to a job.
+ */
+export function withDistinctOutages(store: BackupStore): BackupStore {
+  const guarded = <T>(work: () => Promise<T>): Promise<T> =>
+    work().catch((error: unknown) => {
+      if (!isTransientError(error)) throw error;
+      throw new UnavailableError(`the backup store ${store.location} does not answer: ${(error as Error).message}`);
+    });
+  return {
+    location: store.location,
+    put: (file, info) => guarded(() => store.put(file, info)),
+    list: () => guarded(() => store.list()),
+    fetch: (name, file) => guarded(() => store.fetch(name, file)),
+    remove: (name) => guarded(() => store.remove(name)),
+  };
 }
 
 /** Backup names are generated, and checked again wherever a name comes from outside. */

@@ -88,10 +88,10 @@ export class UnavailableError extends AppError {
 
 /**
  * Whether an error means Postgres or Redis is not answering (to be retried later), as opposed to a bug or
- * bad input.
+ * bad input. An AppError is the service's own answer, decided already (an UnavailableError included).
  */
 export function isTransientError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
+  if (!(error instanceof Error) || error instanceof AppError) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
