@@ -30,12 +30,22 @@ describe('ComputeService on Postgres: batches', () => {
   const events: AppEvent[] = [];
   const computed: number[] = [];
   const context = { signal: new AbortController().signal, attempt: 1, attempts: 3, id: 'fibs-test' };
+  /** Redis going away for one message. */
+  const bus = new (class extends MemoryEventBus {
+    failNext = false;
+    override async publish(...published: AppEvent[]): Promise<void> {
+      if (this.failNext) {
+        this.failNext = false;
+        throw new Error('Connection is closed.');
+      }
+      return super.publish(...published);
+    }
+  })();
 
   beforeAll(async () => {
     database = await openMigratedDatabase();
     db = database.db;
     calculations = new CalculationRepository(db);
-    const bus = new MemoryEventBus();
     await bus.subscribe((event) => void events.push(event));
     const fib = { compute: async (index: number) => (computed.push(index), computeWith(bigintEngine, index)) };
     compute = new ComputeService(db, fib, queue, bus, new MemoryCache(), silentLogger);
@@ -127,5 +137,12 @@ describe('ComputeService on Postgres: batches', () => {
     // Run once more, the old job finds nothing failed: nothing more is queued.
     await compute.batches.handle(payload, context);
     expect((await queue.counts()).waiting).toBe(waiting + 1);
+  });
+
+  it('keeps a failure it recorded when its event cannot be sent, so the job is not run again as a retry', async () => {
+    const [submitted] = await submit([320]);
+    bus.failNext = true;
+    await compute.batches.onFailed!({ batch: submitted!.calculation.batch!, calculations: [{ index: 320, attempt: 1 }] }, new Error('boom'));
+    expect(await db.selectFrom('calculations').select(['status', 'attempt']).where('index', '=', 320).executeTakeFirst()).toEqual({ status: 'failed', attempt: 1 });
   });
 });
