@@ -67,4 +67,30 @@ describe('the admin page in Chromium, through nginx', () => {
     expect(refused).toEqual([]);
     await context.close();
   });
+
+  it('lets the keyboard scroll its tables sideways on a narrow screen', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: adminPassword }, viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await page.goto(`${baseUrl}/admin`);
+    await expect.poll(() => page.getByRole('heading', { name: 'Workers online: 2' }).count(), { timeout: 15_000 }).toBe(1);
+    // Every box that scrolls sideways takes the focus and is named after its table (axe's scrollable-region-focusable).
+    const boxes = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('main *')]
+        .filter((element) => getComputedStyle(element).overflowX === 'auto')
+        .map((element) => ({ tabIndex: element.tabIndex, role: element.getAttribute('role'), name: element.getAttribute('aria-label') })),
+    );
+    expect(boxes).toEqual(
+      ['Workers table', 'Slowest calculations table', 'Failed calculations table'].map((name) => ({ tabIndex: 0, role: 'region', name })),
+    );
+    // The workers' table is wider than the screen: Tab reaches its box, and the arrow keys scroll it.
+    const workers = page.getByRole('region', { name: 'Workers table' });
+    expect(await workers.evaluate((element) => element.scrollWidth > element.clientWidth)).toBe(true);
+    for (let presses = 0; presses < 10 && !(await workers.evaluate((element) => element === document.activeElement)); presses += 1) {
+      await page.keyboard.press('Tab');
+    }
+    expect(await workers.evaluate((element) => element === document.activeElement)).toBe(true);
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => workers.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
+    await context.close();
+  });
 });

@@ -44,7 +44,13 @@ const layouts = [
   { width: 1280, height: 900 },
   { width: 390, height: 844 },
   { width: 360, height: 740 },
+  { width: 320, height: 640 },
 ] as const;
+
+/** How far the page is wider than the screen: above 0, it scrolls sideways. */
+function overflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
 
 describe('how the page looks', () => {
   for (const colorScheme of ['light', 'dark'] as const) {
@@ -60,9 +66,14 @@ describe('how the page looks', () => {
 
         expect(await seriousViolations(page)).toEqual([]);
         expect(errors).toEqual([]);
-        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-        expect(overflow).toBeLessThanOrEqual(0);
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
         await saveScreenshot(page, `calculator-${width}-${colorScheme}`);
+
+        // Offline, the header says so at its longest ("Offline · retrying in N s", "Reconnect now"): it still fits.
+        await context.setOffline(true);
+        await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
+        await saveScreenshot(page, `calculator-offline-${width}-${colorScheme}`);
         await context.close();
       });
     }

@@ -68,6 +68,50 @@ describe('the calculator page', () => {
     await context.close();
   });
 
+  it('sends an index typed while the one before is being sent, and keeps what was typed since', async () => {
+    const { context, page } = await openApp(browser);
+    const first = freshIndex(99_100, 400);
+    const second = first + 400;
+    // Each submission is held until let go, as on a slow network.
+    const posted: number[] = [];
+    const held: (() => void)[] = [];
+    await page.route('**/api/calculations', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      posted.push((route.request().postDataJSON() as { index: number }).index);
+      await new Promise<void>((letGo) => held.push(letGo));
+      await route.continue();
+    });
+    const button = page.locator('.index-form button[type=submit]');
+
+    await field(page).fill(String(first));
+    await field(page).press('Enter');
+    await expect.poll(() => posted).toEqual([first]);
+    // What the field holds is on its way: not sent twice.
+    expect(await button.textContent()).toBe('Sending…');
+    expect(await button.isDisabled()).toBe(true);
+
+    // Typed while the first is still being sent, and sent too.
+    await field(page).fill(String(second));
+    expect(await button.isDisabled()).toBe(false);
+    await field(page).press('Enter');
+    await expect.poll(() => posted).toEqual([first, second]);
+
+    // The first is answered: the field keeps the second, typed since. (Its answer is not the latest:
+    // the page has it once its card is in the list and a frame has been drawn since.)
+    const answered = page.waitForResponse((response) => response.request().method() === 'POST' && response.request().postDataJSON().index === first);
+    held[0]!();
+    await (await answered).finished();
+    await calculationCard(page, first).waitFor({ timeout: 15_000 });
+    await page.evaluate(() => new Promise((drawn) => requestAnimationFrame(() => requestAnimationFrame(drawn))));
+    expect(await field(page).inputValue()).toBe(String(second));
+    // The second is answered: the field held just what was sent, and is cleared.
+    held[1]!();
+    await expect.poll(() => latestCard(page).getAttribute('data-index'), { timeout: 15_000 }).toBe(String(second));
+    await expect.poll(() => field(page).inputValue()).toBe('');
+    for (const index of [first, second]) await calculationCard(page, index).locator('.status-done').waitFor({ timeout: 30_000 });
+    await context.close();
+  });
+
   it('reads the server’s limits again when the first read fails', async () => {
     const { body: config } = await apiJson<{ maxIndex: number }>('/api/config');
     const { context, page } = await openApp(browser);

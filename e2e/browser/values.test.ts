@@ -74,6 +74,11 @@ describe('the values of done calculations', () => {
     await card.getByRole('button', { name: `Copy F(${index})` }).click();
     await card.getByRole('button', { name: `Copy F(${index})` }).filter({ hasText: 'Copied' }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await valueFromApi(index));
+
+    // The server out of reach: said as the rest of the page says it, not in the browser's words.
+    await page.route(`**/api/calculations/${index}/value`, (route) => route.abort('connectionrefused'));
+    await card.getByRole('button', { name: `Copy F(${index})` }).click();
+    await expect.poll(() => card.locator('.action-problem').textContent()).toBe('The server cannot be reached. Check your connection and try again.');
     await context.close();
   });
 });

@@ -1,4 +1,4 @@
-import { api } from '../api/client';
+import { api, reach } from '../api/client';
 
 /**
  * Copies F(index) to the clipboard. The value is fetched only now, when asked for. Where the browser
@@ -6,13 +6,20 @@ import { api } from '../api/client';
  * grants does not run out while a long value downloads.
  */
 export async function copyValue(index: number): Promise<void> {
-  const text = fetch(api.valueUrl(index)).then(async (response) => {
+  // A server out of reach is said as the rest of the page says it, not in the browser's words.
+  const text = reach(api.valueUrl(index)).then(async (response) => {
     if (!response.ok) throw new Error(`The value could not be read (${response.status}).`);
     return response.text();
   });
   if (typeof ClipboardItem !== 'undefined' && navigator.clipboard?.write) {
     const blob = text.then((value) => new Blob([value], { type: 'text/plain' }));
-    await navigator.clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
+    try {
+      await navigator.clipboard.write([new ClipboardItem({ 'text/plain': blob })]);
+    } catch (error) {
+      // The write fails with the value's read, in whatever words the browser has: the read's own are clearer.
+      await text;
+      throw error;
+    }
   } else if (navigator.clipboard?.writeText) {
     await navigator.clipboard.writeText(await text);
   } else {

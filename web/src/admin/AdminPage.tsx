@@ -82,7 +82,7 @@ export function AdminPage() {
 
           <section aria-label="Workers">
             <h2>Workers online: {stats.workers.length}</h2>
-            <Wide>
+            <Wide label="Workers">
               <table>
                 <thead>
                   <tr>
@@ -110,7 +110,7 @@ export function AdminPage() {
 
           <section aria-label="Slowest calculations">
             <h2>Slowest calculations (24 h)</h2>
-            <Wide>
+            <Wide label="Slowest calculations">
               <table>
                 <tbody>
                   {stats.slowest.map((calculation) => (
@@ -130,7 +130,7 @@ export function AdminPage() {
               Failed calculations
             </h2>
             {stats.failed.length === 0 && <p>None.</p>}
-            <Wide>
+            <Wide label="Failed calculations">
               <table>
                 <tbody>
                   {stats.failed.map((calculation) => (
@@ -186,7 +186,14 @@ export function AdminPage() {
   );
 }
 
-/** Tables scroll sideways on a narrow screen rather than widen the page. */
-function Wide({ children }: { children: ReactNode }) {
-  return <div style={{ overflowX: 'auto' }}>{children}</div>;
+/**
+ * Tables scroll sideways on a narrow screen rather than widen the page. The scrolling box takes the
+ * focus, named after its table, so it can be scrolled from the keyboard too (arrow keys).
+ */
+function Wide({ label, children }: { label: string; children: ReactNode }) {
+  return (
+    <div style={{ overflowX: 'auto' }} tabIndex={0} role="region" aria-label={`${label} table`}>
+      {children}
+    </div>
+  );
 }

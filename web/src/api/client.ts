@@ -16,14 +16,21 @@ const base = '/api';
 
 /** A call of the API at `path` (below /api): its JSON body, or the ApiError that says what went wrong. */
 export async function request<T>(path: string, init?: RequestInit): Promise<T> {
-  let response: Response;
+  const response = await reach(base + path, init);
+  if (!response.ok) throw await toApiError(response);
+  return (await response.json()) as T;
+}
+
+/**
+ * `fetch`, but a server out of reach is said in plain words (an ApiError coded NETWORK) rather than in
+ * the browser's ("Failed to fetch"). Any answer, an error status too, is the caller's to read.
+ */
+export async function reach(url: string, init?: RequestInit): Promise<Response> {
   try {
-    response = await fetch(base + path, init);
+    return await fetch(url, init);
   } catch {
     throw new ApiError(0, 'NETWORK', 'The server cannot be reached. Check your connection and try again.');
   }
-  if (!response.ok) throw await toApiError(response);
-  return (await response.json()) as T;
 }
 
 /** The API's error body, or plain words for an answer that has none (a proxy's HTML error page). */

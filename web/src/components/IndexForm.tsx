@@ -20,13 +20,25 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
   // The server's refusal, and whether it is of the index (the field is then marked invalid; a server
   // away or busy is not the index's fault).
   const [serverError, setServerError] = useState<{ message: string; ofIndex: boolean } | null>(null);
-  const [sending, setSending] = useState(false);
+  // What was typed of each submission not answered yet. A submission does not wait for the one before:
+  // the page takes their answers in any order (App's `submit`).
+  const [pending, setPending] = useState<readonly string[]>([]);
+  // What the field holds now, read when an answer comes: by then the reader may have typed on.
+  const current = useRef(text);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
 
   const check = validateIndex(text, maxIndex);
   const message = serverError?.message ?? (checked && !check.ok ? check.problem.message : null);
   const invalid = serverError ? serverError.ofIndex : message !== null;
+  // What the field holds is on its way already: Enter or the button would only send it twice.
+  const sending = pending.includes(text);
+
+  function edit(next: string) {
+    current.current = next;
+    setText(next);
+    setServerError(null);
+  }
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -37,25 +49,32 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
       input.current?.focus();
       return;
     }
-    setSending(true);
+    const sent = text;
+    setPending((texts) => [...texts, sent]);
     try {
       await onSubmit(check.index);
-      setText('');
-      setChecked(false);
+      // Cleared only if it still holds what was sent: what was typed since stays. A
+      // message about another submission, failed meanwhile, stays too.
+      if (current.current === sent) {
+        current.current = '';
+        setText('');
+        setChecked(false);
+      }
     } catch (error) {
-      setServerError(
+      const problem =
         error instanceof ApiError
           ? { message: error.message, ofIndex: error.code.startsWith('INDEX_') }
-          : { message: 'Something went wrong. Try again.', ofIndex: false },
-      );
+          : { message: 'Something went wrong. Try again.', ofIndex: false };
+      // Typed over since, the field holds another index: the message says which one it is about.
+      setServerError(current.current === sent ? problem : { message: `F(${check.index}): ${problem.message}`, ofIndex: false });
     } finally {
-      setSending(false);
+      setPending((texts) => texts.filter((_, at) => at !== texts.indexOf(sent)));
       input.current?.focus();
     }
   }
 
   return (
-    <form className="index-form" onSubmit={submit} noValidate aria-busy={sending}>
+    <form className="index-form" onSubmit={submit} noValidate aria-busy={pending.length > 0}>
       <label htmlFor={`${id}-index`} className="index-label">
         Enter your index
       </label>
@@ -75,10 +94,7 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
           value={text}
           aria-invalid={invalid}
           aria-describedby={`${id}-hint ${id}-error`}
-          onChange={(event) => {
-            setText(event.target.value);
-            setServerError(null);
-          }}
+          onChange={(event) => edit(event.target.value)}
           onBlur={() => text.trim() !== '' && setChecked(true)}
         />
         <span className="index-prefix" aria-hidden="true">
@@ -102,8 +118,7 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
             type="button"
             className="chip"
             onClick={() => {
-              setText(String(example));
-              setServerError(null);
+              edit(String(example));
               input.current?.focus();
             }}
           >

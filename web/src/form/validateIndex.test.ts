@@ -47,9 +47,14 @@ describe('checking the index before it is sent', () => {
       const check = validateIndex(raw, 10_000);
       return check.ok ? null : check.problem.message;
     };
-    expect(message('20000')).toBe('index must be at most 10000');
+    expect(message('20000')).toBe('index must be at most 10,000');
     expect(message('-1')).toBe('index must be 0 or more');
     expect(message('x')).toBe('index must be a whole number');
     expect(message('')).toBe('index is required');
+  });
+
+  it('groups the digits of the limit as the hint beside the field does', () => {
+    const check = validateIndex('9007199254740993', null);
+    expect(check.ok ? null : check.problem).toEqual({ code: 'INDEX_TOO_LARGE', message: 'index must be at most 9,007,199,254,740,991' });
   });
 });

@@ -1,3 +1,5 @@
+import { formatCount } from '../format/numbers';
+
 /** A problem with what was typed, named by the same codes the API answers with (docs/api.md). */
 export interface IndexProblem {
   code: 'INDEX_REQUIRED' | 'INDEX_NOT_INTEGER' | 'INDEX_NEGATIVE' | 'INDEX_TOO_LARGE';
@@ -8,7 +10,8 @@ export type IndexCheck = { ok: true; index: number } | { ok: false; problem: Ind
 
 /**
  * Checks the input before it is sent, so most mistakes are explained without a round trip, in the
- * server's own words: the message reads the same before and after the round trip. The server checks
+ * server's own words: the message reads the same before and after the round trip, but for numbers, which
+ * are grouped as the page writes them elsewhere ("at most 9,007,199,254,740,991"). The server checks
  * again, and its answer is what is shown when the two disagree (a limit changed since the page loaded).
  */
 export function validateIndex(raw: string, maxIndex: number | null): IndexCheck {
@@ -22,7 +25,7 @@ export function validateIndex(raw: string, maxIndex: number | null): IndexCheck 
   const index = Number(digits);
   // Past 2^53 a number is no longer exact: no server takes it, whether or not its limit is known yet.
   const limit = maxIndex ?? Number.MAX_SAFE_INTEGER;
-  if (index > limit) return fail('INDEX_TOO_LARGE', `index must be at most ${limit}`);
+  if (index > limit) return fail('INDEX_TOO_LARGE', `index must be at most ${formatCount(limit)}`);
   return { ok: true, index };
 }
 
