@@ -1,7 +1,8 @@
 import { memo } from 'react';
 import type { Calculation } from '../api/types';
-import { formatCount, formatDigitCount, formatDuration } from '../format/numbers';
+import { formatDigitCount, formatDuration } from '../format/numbers';
 import { CalculationActions } from './CalculationActions';
+import { GroupedNumber } from './GroupedNumber';
 import { StatusBadge } from './StatusBadge';
 import { ValueView } from './ValueView';
 
@@ -18,7 +19,11 @@ export const CalculationItem = memo(function CalculationItem({ calculation, onRe
     <li className={`calculation is-${status}`} data-index={index} tabIndex={-1}>
       <div className="calculation-head">
         <h3 className="calculation-name">
-          F(<span className="calculation-index">{formatCount(index)}</span>)
+          F(
+          <span className="calculation-index">
+            <GroupedNumber value={index} />
+          </span>
+          )
         </h3>
         <StatusBadge status={status} />
       </div>
