@@ -55,6 +55,55 @@ describe('live updates', () => {
     await context.close();
   });
 
+  it('drops what said the server could not be reached once it is back, and keeps the server’s refusals', async () => {
+    // More than a page of values, so that "Load more" is offered.
+    const first = freshIndex(99_500, 470);
+    for (let i = 0; i <= 20; i += 1) expect([200, 202]).toContain((await postIndex(first + i)).status);
+    const { body: config } = await apiJson<{ maxIndex: number }>('/api/config');
+    const tooLarge = config.maxIndex + 1;
+    const refusal = ((await postIndex(tooLarge)).body as { error: { message: string } }).error.message;
+
+    // The page believes in a higher limit, so that the server refuses the index, not the page.
+    const { context, page } = await openApp(browser);
+    await page.route('**/api/config', (route) => route.fulfill({ json: { ...config, maxIndex: tooLarge * 10 } }));
+    await page.reload();
+    await waitUntilLive(page);
+    const field = page.getByLabel('Enter your index');
+    const fieldError = page.locator('.index-form .field-error');
+    const loadMore = page.locator('section.values .load-more');
+    const unreachable = 'The server cannot be reached. Check your connection and try again.';
+    await field.fill(String(tooLarge));
+    await field.press('Enter');
+    await expect.poll(() => fieldError.textContent()).toBe(refusal);
+
+    const goOffline = async () => {
+      await context.setOffline(true);
+      await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+      await loadMore.getByRole('button', { name: 'Load more' }).click();
+      await expect.poll(() => loadMore.locator('.field-error').textContent()).toBe(unreachable);
+    };
+    const comeBack = async () => {
+      await context.setOffline(false);
+      await waitUntilLive(page, 5_000);
+      await expect.poll(() => loadMore.locator('.field-error').count()).toBe(0);
+    };
+
+    // The refusal is about the index: it stays, the server back or not.
+    await goOffline();
+    await comeBack();
+    expect(await fieldError.textContent()).toBe(refusal);
+
+    // A submission that could not reach the server is said until the server is back, without editing the field.
+    await goOffline();
+    await field.fill('12');
+    await field.press('Enter');
+    await expect.poll(() => fieldError.textContent()).toBe(unreachable);
+    await comeBack();
+    await expect.poll(() => fieldError.textContent()).toBe('');
+    expect(await field.inputValue()).toBe('12');
+    await context.close();
+  });
+
   it('keeps trying to catch up when the re-read after a reconnection fails', async () => {
     const { context, page } = await openApp(browser);
     await context.setOffline(true);

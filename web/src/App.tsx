@@ -51,6 +51,8 @@ export function App() {
     return shown && (shown.status === 'queued' || shown.status === 'running') ? shown.index : null;
   }, []);
   const live = useLiveData(onChange, watched);
+  // Back after an outage (`ready`), the server is reachable again: messages saying it was not go.
+  const connected = live.connection.kind === 'live';
 
   const submit = useCallback(
     async (index: number) => {
@@ -96,7 +98,7 @@ export function App() {
             Ask for F(n) up to n = {maxIndex === null ? 'the server’s limit' : formatCount(maxIndex)}. Workers compute
             it, and it appears here the moment it is ready, for everyone watching.
           </p>
-          <IndexForm maxIndex={maxIndex} onSubmit={submit} />
+          <IndexForm maxIndex={maxIndex} onSubmit={submit} connected={connected} />
           {latest && (
             <section className="latest" aria-labelledby="latest-title">
               <h2 id="latest-title" className="latest-title">
@@ -116,6 +118,7 @@ export function App() {
           list={live.calculations}
           onLoadOlder={live.loadOlderCalculations}
           onShowNewest={live.showNewestCalculations}
+          connected={connected}
           renderItem={(calculation) => (
             <CalculationItem key={calculation.index} calculation={calculation} onRetry={submit} announce={announce} />
           )}
@@ -133,6 +136,7 @@ export function App() {
           list={live.submissions}
           onLoadOlder={live.loadOlderSubmissions}
           onShowNewest={live.showNewestSubmissions}
+          connected={connected}
           placeholderRows={6}
           renderItem={(submission) => <SubmissionItem key={submission.id} submission={submission} />}
           empty={

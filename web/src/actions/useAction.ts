@@ -1,24 +1,29 @@
-import { useCallback, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
+import { isUnreachable } from '../api/client';
 
 /**
  * What a button's asynchronous action needs: whether one is under way, and what went wrong the last
- * time, in words for the page. `run` answers whether the action succeeded.
+ * time, in words for the page. `run` answers whether the action succeeded. Given `connected` (the event
+ * stream live), an error that only said the server could not be reached goes once it is back.
  */
-export function useAction() {
+export function useAction(connected = false) {
   const [running, setRunning] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [failure, setFailure] = useState<{ message: string; unreachable: boolean } | null>(null);
+  useEffect(() => {
+    if (connected) setFailure((shown) => (shown?.unreachable ? null : shown));
+  }, [connected]);
   const run = useCallback(async (action: () => Promise<unknown>): Promise<boolean> => {
     setRunning(true);
-    setError(null);
+    setFailure(null);
     try {
       await action();
       return true;
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
+    } catch (error) {
+      setFailure({ message: error instanceof Error ? error.message : String(error), unreachable: isUnreachable(error) });
       return false;
     } finally {
       setRunning(false);
     }
   }, []);
-  return { run, running, error };
+  return { run, running, error: failure?.message ?? null };
 }

@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAction } from '../actions/useAction';
+import { formatCount, formatDigitCount } from '../format/numbers';
 import { adminApi, type Backup, type Stats } from './api';
-import { ago, bytes, duration, percent } from './format';
+import { ago, bytes, duration, percent, rate } from './format';
 
 /** The page refreshes itself this often. */
 const REFRESH_MS = 5_000;
@@ -70,11 +71,11 @@ export function AdminPage() {
               {Object.entries(stats.queue).map(([state, count]) => (
                 <div key={state}>
                   <dt>{state}</dt>
-                  <dd data-testid={`queue-${state}`}>{count}</dd>
+                  <dd data-testid={`queue-${state}`}>{formatCount(count)}</dd>
                 </div>
               ))}
               <dt>jobs per minute ({stats.windowMinutes} min)</dt>
-              <dd data-testid="jobs-per-minute">{stats.jobsPerMinute}</dd>
+              <dd data-testid="jobs-per-minute">{rate(stats.jobsPerMinute)}</dd>
               <dt>failure rate</dt>
               <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
             </dl>
@@ -116,7 +117,7 @@ export function AdminPage() {
                   {stats.slowest.map((calculation) => (
                     <tr key={calculation.index}>
                       <td>F({calculation.index})</td>
-                      <td>{calculation.digits} digits</td>
+                      <td>{calculation.digits === null ? '—' : formatDigitCount(calculation.digits)}</td>
                       <td>{duration(calculation.durationMs)}</td>
                     </tr>
                   ))}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, bytes, duration, percent } from './format';
+import { ago, bytes, duration, percent, rate } from './format';
 
 describe('admin formatting', () => {
   it('writes rates, durations, ages and sizes for people', () => {
@@ -14,5 +14,12 @@ describe('admin formatting', () => {
     expect(ago('2026-01-01T00:00:00Z', now)).toBe('10 min ago');
     expect(bytes(512)).toBe('512 B');
     expect(bytes(2_048)).toBe('2.0 kB');
+  });
+
+  it('writes rates grouped, with one decimal at most', () => {
+    expect(rate(3.333)).toBe('3.3');
+    expect(rate(2)).toBe('2');
+    expect(rate(0.04)).toBe('0');
+    expect(rate(12_345.67)).toBe('12,345.7');
   });
 });

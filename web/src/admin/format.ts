@@ -1,4 +1,11 @@
-/** How the admin page writes numbers and times. */
+/** How the admin page writes numbers and times; counts as the main page does (format/numbers.ts). */
+
+const rateFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
+/** A rate, grouped, with one decimal at most: 3.3333 → "3.3", 1234 → "1,234". */
+export function rate(value: number): string {
+  return rateFormat.format(value);
+}
 
 export function percent(rate: number): string {
   return `${(rate * 100).toFixed(1)}%`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, toApiError } from './client';
+import { ApiError, isUnreachable, reach, toApiError } from './client';
 
 describe('toApiError', () => {
   it('keeps the API’s stable code and message', async () => {
@@ -15,5 +15,15 @@ describe('toApiError', () => {
       const error = await toApiError(new Response(body, { status: 502 }));
       expect(error).toMatchObject({ status: 502, code: 'HTTP_502', message: 'The server answered 502. Try again shortly.' });
     }
+  });
+});
+
+describe('isUnreachable', () => {
+  it('tells a server out of reach from what the server answered', async () => {
+    const away = await reach('http://127.0.0.1:1/').catch((error: unknown) => error);
+    expect(isUnreachable(away)).toBe(true);
+    expect(isUnreachable(new ApiError(400, 'INDEX_TOO_LARGE', 'too large'))).toBe(false);
+    expect(isUnreachable(new ApiError(502, 'HTTP_502', 'The server answered 502. Try again shortly.'))).toBe(false);
+    expect(isUnreachable(new Error('The server cannot be reached.'))).toBe(false);
   });
 });

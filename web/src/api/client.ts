@@ -33,6 +33,11 @@ export async function reach(url: string, init?: RequestInit): Promise<Response> 
   }
 }
 
+/** Whether `error` says only that the server could not be reached (`reach`), not what it answered. */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'NETWORK';
+}
+
 /** The API's error body, or plain words for an answer that has none (a proxy's HTML error page). */
 export async function toApiError(response: Response): Promise<ApiError> {
   const body: unknown = await response.json().catch(() => null);

@@ -1,11 +1,13 @@
-import { type FormEvent, useId, useRef, useState } from 'react';
-import { ApiError } from '../api/client';
+import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { ApiError, isUnreachable } from '../api/client';
 import { formatCount } from '../format/numbers';
 import { validateIndex } from '../form/validateIndex';
 
 interface Props {
   maxIndex: number | null;
   onSubmit: (index: number) => Promise<unknown>;
+  /** Whether the event stream is live: a message that the server could not be reached goes once it is. */
+  connected: boolean;
 }
 
 const examples = [10, 90, 1_000, 100_000];
@@ -14,12 +16,12 @@ const examples = [10, 90, 1_000, 100_000];
  * The index field. Mistakes are explained as soon as the field has been left or submitted once, then
  * live while it is corrected; the server's own message replaces the local one when it answers an error.
  */
-export function IndexForm({ maxIndex, onSubmit }: Props) {
+export function IndexForm({ maxIndex, onSubmit, connected }: Props) {
   const [text, setText] = useState('');
   const [checked, setChecked] = useState(false);
   // The server's refusal, and whether it is of the index (the field is then marked invalid; a server
-  // away or busy is not the index's fault).
-  const [serverError, setServerError] = useState<{ message: string; ofIndex: boolean } | null>(null);
+  // away or busy is not the index's fault), or only that the server could not be reached.
+  const [serverError, setServerError] = useState<{ message: string; ofIndex: boolean; unreachable: boolean } | null>(null);
   // What was typed of each submission not answered yet. A submission does not wait for the one before:
   // the page takes their answers in any order (App's `submit`).
   const [pending, setPending] = useState<readonly string[]>([]);
@@ -27,6 +29,9 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
   const current = useRef(text);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
+  useEffect(() => {
+    if (connected) setServerError((shown) => (shown?.unreachable ? null : shown));
+  }, [connected]);
 
   const check = validateIndex(text, maxIndex);
   const message = serverError?.message ?? (checked && !check.ok ? check.problem.message : null);
@@ -63,10 +68,10 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
     } catch (error) {
       const problem =
         error instanceof ApiError
-          ? { message: error.message, ofIndex: error.code.startsWith('INDEX_') }
-          : { message: 'Something went wrong. Try again.', ofIndex: false };
+          ? { message: error.message, ofIndex: error.code.startsWith('INDEX_'), unreachable: isUnreachable(error) }
+          : { message: 'Something went wrong. Try again.', ofIndex: false, unreachable: false };
       // Typed over since, the field holds another index: the message says which one it is about.
-      setServerError(current.current === sent ? problem : { message: `F(${check.index}): ${problem.message}`, ofIndex: false });
+      setServerError(current.current === sent ? problem : { ...problem, message: `F(${check.index}): ${problem.message}`, ofIndex: false });
     } finally {
       setPending((texts) => texts.filter((_, at) => at !== texts.indexOf(sent)));
       input.current?.focus();

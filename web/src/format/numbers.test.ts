@@ -6,6 +6,8 @@ describe('formatting numbers', () => {
     expect(formatDigitCount(1)).toBe('1 digit');
     expect(formatDigitCount(19)).toBe('19 digits');
     expect(formatDigitCount(2_089_877)).toBe('2,089,877 digits');
+    // A summary-only F(n)'s length, as the admin page's "Slowest calculations" shows it.
+    expect(formatDigitCount(1_882_393_317_509_687)).toBe('1,882,393,317,509,687 digits');
   });
 
   it('writes durations at the precision that matters for their size', () => {
