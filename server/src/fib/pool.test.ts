@@ -77,6 +77,32 @@ describe('FibPool', () => {
     }
   });
 
+  it('counts a task’s time limit from when a thread takes it, not while it waits for one', async () => {
+    const busy = new FibPool({ threads: 1, timeoutMs: 1_000, maxMemoryMb: 256, engine: 'bigint' });
+    try {
+      // The one thread is held for the whole limit; the next task waits that long, then runs in far less.
+      const held = busy.compute(200_000_000);
+      const waiting = busy.compute(200_001);
+      await expect(held).rejects.toBeInstanceOf(ComputeTimeLimitError);
+      expect((await waiting).value.byteLength).toBeGreaterThan(10_000);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('lets a task waiting for a thread be cancelled, and fails those still waiting at close', async () => {
+    const busy = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 256, engine: 'bigint' });
+    const held = busy.compute(200_000_000);
+    const controller = new AbortController();
+    const cancelled = busy.compute(200_001, controller.signal);
+    const left = busy.compute(200_002);
+    controller.abort();
+    await expect(cancelled).rejects.toMatchObject({ name: 'AbortError' });
+    const closing = [expect(left).rejects.toThrow('the compute pool is closed'), expect(held).rejects.toMatchObject({ name: 'AbortError' })];
+    await busy.close();
+    await Promise.all(closing);
+  });
+
   it('fails a task that needs more memory than a thread may use, not the process', async () => {
     const small = new FibPool({ threads: 1, timeoutMs: 20_000, maxMemoryMb: 16, engine: 'bigint' });
     try {

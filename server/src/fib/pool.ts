@@ -14,7 +14,10 @@ export const INLINE_MAX_INDEX = 100_000;
 export interface FibPoolOptions {
   /** Worker threads computing at once; each holds at most one value in memory. */
   threads: number;
-  /** A task still running after this long is abandoned and its thread replaced (ComputeTimeLimitError). */
+  /**
+   * A task still running after this long is abandoned and its thread replaced (ComputeTimeLimitError).
+   * The time counts from when a thread takes the task: waiting for one behind other tasks does not.
+   */
   timeoutMs: number;
   /**
    * Heap limit of each thread in MiB. A task that needs more fails alone (its thread is replaced)
@@ -52,10 +55,13 @@ export class ComputeTimeLimitError extends Error {
  */
 export class FibPool {
   private readonly piscina: Piscina<ComputeRequest | DecimalRequest, ComputeResult | Uint8Array>;
+  /** A task reaches Piscina only with a thread free for it, so that its time limit is its running time. */
+  private readonly threads: Slots;
   /** The engine of small indexes, computed on the calling thread. */
   private inline: FibEngine | undefined;
 
   constructor(private readonly options: FibPoolOptions) {
+    this.threads = new Slots(options.threads);
     const fromSource = extname(fileURLToPath(import.meta.url)) === '.ts';
     this.piscina = new Piscina({
       filename: new URL(fromSource ? './compute.task.dev.mjs' : './compute.task.js', import.meta.url).href,
@@ -88,10 +94,12 @@ export class FibPool {
   }
 
   async close(): Promise<void> {
+    this.threads.close(new Error('the compute pool is closed'));
     await this.piscina.close({ force: true });
   }
 
   private async run(task: ComputeRequest | DecimalRequest, name: string, signal?: AbortSignal) {
+    const release = await this.threads.take(signal);
     const timeout = AbortSignal.timeout(this.options.timeoutMs);
     try {
       return await this.piscina.run(task, { name, signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
@@ -100,6 +108,59 @@ export class FibPool {
         throw new ComputeTimeLimitError(`${name} ran past ${this.options.timeoutMs} ms`, { cause: error });
       }
       throw error;
+    } finally {
+      release();
     }
+  }
+}
+
+/**
+ * A count of free threads, taken in turn. A waiter whose signal aborts leaves the line with the signal's
+ * reason, as a task Piscina had queued would; closing fails everyone still waiting.
+ */
+class Slots {
+  private readonly waiting: Array<{ grant(): void; fail(error: unknown): void }> = [];
+  private closed: Error | undefined;
+
+  constructor(private free: number) {}
+
+  /** Resolves once a slot is this caller's, with the function that gives it back. */
+  async take(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    if (this.closed) throw this.closed;
+    if (this.free > 0) this.free--;
+    else {
+      await new Promise<void>((resolve, reject) => {
+        const waiter = {
+          grant: () => {
+            signal?.removeEventListener('abort', leave);
+            resolve();
+          },
+          fail: (error: unknown) => {
+            signal?.removeEventListener('abort', leave);
+            reject(error);
+          },
+        };
+        const leave = () => {
+          this.waiting.splice(this.waiting.indexOf(waiter), 1);
+          reject(signal!.reason);
+        };
+        this.waiting.push(waiter);
+        signal?.addEventListener('abort', leave, { once: true });
+      });
+    }
+    let given = false;
+    return () => {
+      if (given) return;
+      given = true;
+      const next = this.waiting.shift();
+      if (next) next.grant();
+      else this.free++;
+    };
+  }
+
+  close(error: Error): void {
+    this.closed = error;
+    for (const waiter of this.waiting.splice(0)) waiter.fail(error);
   }
 }
