@@ -79,6 +79,11 @@ describe('the values of done calculations', () => {
     await page.route(`**/api/calculations/${index}/value`, (route) => route.abort('connectionrefused'));
     await card.getByRole('button', { name: `Copy F(${index})` }).click();
     await expect.poll(() => card.locator('.action-problem').textContent()).toBe('The server cannot be reached. Check your connection and try again.');
+    // Once the page is live again after an outage, the message is out of date and goes.
+    await context.setOffline(true);
+    await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    await context.setOffline(false);
+    await expect.poll(() => card.locator('.action-problem').count(), { timeout: 20_000 }).toBe(0);
     await context.close();
   });
 });

@@ -9,6 +9,7 @@ import { ListPanel } from './components/ListPanel';
 import { Spiral } from './components/Spiral';
 import { SubmissionItem } from './components/SubmissionItem';
 import { formatCount, formatDigitCount } from './format/numbers';
+import { ConnectedContext } from './live/connected';
 import { supersedes } from './state/calculations';
 import { useAnnouncer } from './state/useAnnouncer';
 import { useLiveData } from './state/useLiveData';
@@ -81,7 +82,7 @@ export function App() {
   );
 
   return (
-    <>
+    <ConnectedContext.Provider value={connected}>
       <header className="masthead">
         <a className="brand" href="/">
           <span className="brand-mark" aria-hidden="true">
@@ -98,7 +99,7 @@ export function App() {
             Ask for F(n) up to n = {maxIndex === null ? 'the server’s limit' : formatCount(maxIndex)}. Workers compute
             it, and it appears here the moment it is ready, for everyone watching.
           </p>
-          <IndexForm maxIndex={maxIndex} onSubmit={submit} connected={connected} />
+          <IndexForm maxIndex={maxIndex} onSubmit={submit} />
           {latest && (
             <section className="latest" aria-labelledby="latest-title">
               <h2 id="latest-title" className="latest-title">
@@ -118,7 +119,6 @@ export function App() {
           list={live.calculations}
           onLoadOlder={live.loadOlderCalculations}
           onShowNewest={live.showNewestCalculations}
-          connected={connected}
           renderItem={(calculation) => (
             <CalculationItem key={calculation.index} calculation={calculation} onRetry={submit} announce={announce} />
           )}
@@ -136,7 +136,6 @@ export function App() {
           list={live.submissions}
           onLoadOlder={live.loadOlderSubmissions}
           onShowNewest={live.showNewestSubmissions}
-          connected={connected}
           placeholderRows={6}
           renderItem={(submission) => <SubmissionItem key={submission.id} submission={submission} />}
           empty={
@@ -151,7 +150,7 @@ export function App() {
         <p>F(0) = 0, F(1) = 1, F(n) = F(n−1) + F(n−2). {exactness(config)}</p>
       </footer>
       <Announcer announcement={announcement} />
-    </>
+    </ConnectedContext.Provider>
   );
 }
 

@@ -1,12 +1,14 @@
 import { useCallback, useEffect, useState } from 'react';
 import { isUnreachable } from '../api/client';
+import { useConnected } from '../live/connected';
 
 /**
  * What a button's asynchronous action needs: whether one is under way, and what went wrong the last
- * time, in words for the page. `run` answers whether the action succeeded. Given `connected` (the event
- * stream live), an error that only said the server could not be reached goes once it is back.
+ * time, in words for the page. `run` answers whether the action succeeded. An error that only said the
+ * server could not be reached goes once the page's event stream is live again (ConnectedContext).
  */
-export function useAction(connected = false) {
+export function useAction() {
+  const connected = useConnected();
   const [running, setRunning] = useState(false);
   const [failure, setFailure] = useState<{ message: string; unreachable: boolean } | null>(null);
   useEffect(() => {

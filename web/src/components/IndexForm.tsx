@@ -2,12 +2,11 @@ import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
 import { ApiError, isUnreachable } from '../api/client';
 import { formatCount } from '../format/numbers';
 import { validateIndex } from '../form/validateIndex';
+import { useConnected } from '../live/connected';
 
 interface Props {
   maxIndex: number | null;
   onSubmit: (index: number) => Promise<unknown>;
-  /** Whether the event stream is live: a message that the server could not be reached goes once it is. */
-  connected: boolean;
 }
 
 const examples = [10, 90, 1_000, 100_000];
@@ -16,7 +15,7 @@ const examples = [10, 90, 1_000, 100_000];
  * The index field. Mistakes are explained as soon as the field has been left or submitted once, then
  * live while it is corrected; the server's own message replaces the local one when it answers an error.
  */
-export function IndexForm({ maxIndex, onSubmit, connected }: Props) {
+export function IndexForm({ maxIndex, onSubmit }: Props) {
   const [text, setText] = useState('');
   const [checked, setChecked] = useState(false);
   // The server's refusal, and whether it is of the index (the field is then marked invalid; a server
@@ -29,6 +28,7 @@ export function IndexForm({ maxIndex, onSubmit, connected }: Props) {
   const current = useRef(text);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
+  const connected = useConnected();
   useEffect(() => {
     if (connected) setServerError((shown) => (shown?.unreachable ? null : shown));
   }, [connected]);

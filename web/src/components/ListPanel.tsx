@@ -15,12 +15,10 @@ interface Props<T> {
   onShowNewest: () => Promise<void>;
   /** Rows drawn while the first page loads, so the page does not jump when it arrives. */
   placeholderRows?: number;
-  /** Whether the event stream is live: a button's error that the server could not be reached goes once it is. */
-  connected: boolean;
 }
 
 /** A titled, newest-first list with its loading, empty and error states and a "load more" button. */
-export function ListPanel<T>({ heading, description, list, empty, className, renderItem, onLoadOlder, onShowNewest, placeholderRows = 3, connected }: Props<T>) {
+export function ListPanel<T>({ heading, description, list, empty, className, renderItem, onLoadOlder, onShowNewest, placeholderRows = 3 }: Props<T>) {
   const titleId = useId();
   const title = useRef<HTMLHeadingElement>(null);
   const items = useRef<HTMLOListElement>(null);
@@ -28,7 +26,7 @@ export function ListPanel<T>({ heading, description, list, empty, className, ren
   // pages, nothing newer), and a lost focus falls back to the top of the page. After "Load more" it goes
   // to the first item loaded, once it is shown; after "Show newer", to the list's title.
   const firstLoaded = useRef<(() => Element | null | undefined) | null>(null);
-  const older = useAction(connected);
+  const older = useAction();
   const loadOlder = () =>
     older.run(async () => {
       const last = items.current?.lastElementChild;
@@ -38,7 +36,7 @@ export function ListPanel<T>({ heading, description, list, empty, className, ren
         throw error;
       });
     });
-  const newest = useAction(connected);
+  const newest = useAction();
   const showNewest = () =>
     newest.run(async () => {
       await onShowNewest();
