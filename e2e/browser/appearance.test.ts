@@ -69,7 +69,7 @@ describe('how the page looks', () => {
         expect(await overflow(page)).toBeLessThanOrEqual(0);
         await saveScreenshot(page, `calculator-${width}-${colorScheme}`);
 
-        // Offline, the header says so at its longest ("Offline · retrying in N s", "Reconnect now"): it still fits.
+        // Offline, the header says so with its countdown ("Offline · retrying in N s", "Reconnect now"): it still fits.
         await context.setOffline(true);
         await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
         expect(await overflow(page)).toBeLessThanOrEqual(0);

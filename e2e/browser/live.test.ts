@@ -133,6 +133,8 @@ describe('live updates', () => {
     await page.route('**/api/events', (route) => route.abort('connectionrefused'));
     await page.reload();
     await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
+    // The network is there, the server did not answer: not "Offline", which sends people to their Wi-Fi.
+    expect(await page.locator('.connection').textContent()).toContain('Server unreachable');
 
     const first = freshIndex(1_200_000, 150_000);
     const second = first + 150_000;

@@ -28,7 +28,8 @@ export function ConnectionStatus({ connection, onReconnect }: Props) {
     live: 'Live',
     connecting: 'Connecting…',
     paused: 'Paused while hidden',
-    retrying: `Offline · retrying in ${seconds} s`,
+    // The browser knows when it has no network at all; otherwise it is the server that did not answer.
+    retrying: `${navigator.onLine ? 'Server unreachable' : 'Offline'} · retrying in ${seconds}\u00a0s`,
   }[connection.kind];
   return (
     <div className={`connection is-${connection.kind}`}>
