@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { isUnreachable } from '../api/client';
-import { useConnected } from '../live/connected';
+import { useProblem } from '../live/connected';
 
 /**
  * What a button's asynchronous action needs: whether one is under way, and what went wrong the last
@@ -8,12 +8,8 @@ import { useConnected } from '../live/connected';
  * server could not be reached goes once the page's event stream is live again (ConnectedContext).
  */
 export function useAction() {
-  const connected = useConnected();
   const [running, setRunning] = useState(false);
-  const [failure, setFailure] = useState<{ message: string; unreachable: boolean } | null>(null);
-  useEffect(() => {
-    if (connected) setFailure((shown) => (shown?.unreachable ? null : shown));
-  }, [connected]);
+  const [failure, setFailure] = useProblem<{ message: string; unreachable: boolean }>();
   const run = useCallback(async (action: () => Promise<unknown>): Promise<boolean> => {
     setRunning(true);
     setFailure(null);

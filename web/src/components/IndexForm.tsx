@@ -1,8 +1,8 @@
-import { type FormEvent, useEffect, useId, useRef, useState } from 'react';
+import { type FormEvent, useId, useRef, useState } from 'react';
 import { ApiError, isUnreachable } from '../api/client';
 import { formatCount } from '../format/numbers';
 import { validateIndex } from '../form/validateIndex';
-import { useConnected } from '../live/connected';
+import { useProblem } from '../live/connected';
 
 interface Props {
   maxIndex: number | null;
@@ -20,7 +20,7 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
   const [checked, setChecked] = useState(false);
   // The server's refusal, and whether it is of the index (the field is then marked invalid; a server
   // away or busy is not the index's fault), or only that the server could not be reached.
-  const [serverError, setServerError] = useState<{ message: string; ofIndex: boolean; unreachable: boolean } | null>(null);
+  const [serverError, setServerError] = useProblem<{ message: string; ofIndex: boolean; unreachable: boolean }>();
   // What was typed of each submission not answered yet. A submission does not wait for the one before:
   // the page takes their answers in any order (App's `submit`).
   const [pending, setPending] = useState<readonly string[]>([]);
@@ -28,10 +28,6 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
   const current = useRef(text);
   const input = useRef<HTMLInputElement>(null);
   const id = useId();
-  const connected = useConnected();
-  useEffect(() => {
-    if (connected) setServerError((shown) => (shown?.unreachable ? null : shown));
-  }, [connected]);
 
   const check = validateIndex(text, maxIndex);
   const message = serverError?.message ?? (checked && !check.ok ? check.problem.message : null);
