@@ -328,7 +328,9 @@ describe('backups of Postgres to an S3-compatible bucket', () => {
     const database = await openMigratedDatabase();
     try {
       const config = settings({ DATABASE_URL: database.url, BACKUP_S3_BUCKET: 'fibstack-backups', S3_ENDPOINT: 'http://127.0.0.1:1', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' });
-      const backups = createBackupService(config, silentLogger);
+      const lines: Array<{ level: number; source?: string; msg: string }> = [];
+      const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+      const backups = createBackupService(config, logger);
       const failures: Error[] = [];
       const handler = { handle: async () => void (await backups.create()), onFailed: async (_: unknown, error: Error) => void failures.push(error) };
       const handlers = { [JobName.Backup]: handler } as unknown as JobHandlers;
@@ -337,6 +339,8 @@ describe('backups of Postgres to an S3-compatible bucket', () => {
       expect(error).not.toBeInstanceOf(RetryLaterError);
       expect(error).toMatchObject({ code: 'SERVICE_UNAVAILABLE', message: expect.stringMatching(/^the backup store s3:\/\/fibstack-backups\/backups\/ does not answer/) });
       expect(failures).toEqual([error]);
+      // What the SDK has to say goes to the service's log, as JSON, not to the console as plain text.
+      expect(lines).toContainEqual(expect.objectContaining({ level: 40, source: 's3', msg: 'An error was encountered in a non-retryable streaming request.' }));
     } finally {
       await database.close();
     }

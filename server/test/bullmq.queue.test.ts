@@ -4,6 +4,8 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BullmqQueue } from '../src/jobs/bullmq.queue.js';
 import { jobId, JobName, type JobHandlers } from '../src/jobs/types.js';
+import { instrumentHandlers } from '../src/observability/instrument.js';
+import { Metrics } from '../src/observability/metrics.js';
 import { createAdapters, type Adapters } from './support/adapters.js';
 import { eventually, redisUrl } from './support/services.js';
 
@@ -51,6 +53,26 @@ describe('the BullMQ queue', () => {
     expect(failures).toEqual([{ payload, name: 'WorkerLostError', message: 'job stalled more than allowable limit' }]);
     expect(runs).toEqual([]);
     expect((await queue.counts()).failed).toBe(1);
+  });
+
+  it('counts that job among those failed for good, as the alert on failing jobs reads them', async () => {
+    await lostTooOften();
+    const metrics = new Metrics({ role: 'worker' });
+    const failures: Error[] = [];
+    await queue.work(
+      instrumentHandlers(
+        handlers(async (_payload, error) => void failures.push(error), []),
+        metrics,
+      ),
+      { concurrency: 1, engine: 'bigint' },
+    );
+    await eventually(() => (failures.length > 0 ? true : undefined));
+    const counted = (await metrics.render()).body.split('\n').filter((line) => line.startsWith('jobs_finished_total{job_name="compute-fibonacci"'));
+    expect(counted).toEqual([
+      'jobs_finished_total{job_name="compute-fibonacci",outcome="completed",role="worker"} 0',
+      'jobs_finished_total{job_name="compute-fibonacci",outcome="failed",role="worker"} 1',
+      'jobs_finished_total{job_name="compute-fibonacci",outcome="retried",role="worker"} 0',
+    ]);
   });
 
   it('lets the work be sent again when that failure cannot be recorded', async () => {

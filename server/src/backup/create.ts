@@ -33,7 +33,7 @@ export function createBackupService(config: BackupConfig, logger: Logger, db?: D
     ? new PostgresDumper(config.DATABASE_URL)
     : new PGliteDumper(config.DATA_DIR, db && embeddedPool(db));
   const store: BackupStore = withDistinctOutages(
-    config.BACKUP_S3_BUCKET ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET }) : new DirectoryStore(config.BACKUP_DIR),
+    config.BACKUP_S3_BUCKET ? new S3Store({ ...config, BACKUP_S3_BUCKET: config.BACKUP_S3_BUCKET }, logger) : new DirectoryStore(config.BACKUP_DIR),
   );
   return new BackupService(dumper, store, config.BACKUP_KEEP, config.BACKUP_SIGNING_KEY, logger, afterRestore);
 }

@@ -2,8 +2,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { format } from 'node:util';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Config } from '../config.js';
+import type { Logger } from '../lib/logger.js';
 import { BACKUP_NAME, MANIFEST_SUFFIX, newestFirst, type BackupInfo, type BackupStore } from './store.js';
 
 type S3Settings = Pick<
@@ -21,7 +23,7 @@ export class S3Store implements BackupStore {
   private readonly bucket: string;
   private readonly prefix: string;
 
-  constructor(settings: S3Settings) {
+  constructor(settings: S3Settings, logger: Logger) {
     this.bucket = settings.BACKUP_S3_BUCKET;
     this.prefix = settings.BACKUP_S3_PREFIX;
     this.location = `s3://${this.bucket}/${this.prefix}`;
@@ -38,6 +40,7 @@ export class S3Store implements BackupStore {
         settings.S3_ACCESS_KEY_ID && settings.S3_SECRET_ACCESS_KEY
           ? { accessKeyId: settings.S3_ACCESS_KEY_ID, secretAccessKey: settings.S3_SECRET_ACCESS_KEY }
           : undefined,
+      logger: sdkLogger(logger),
     });
   }
 
@@ -101,4 +104,16 @@ export class S3Store implements BackupStore {
   private key(name: string): string {
     return `${this.prefix}${name}`;
   }
+}
+
+/**
+ * The SDK's log, in the service's: its warnings and errors as JSON lines (without a logger it writes
+ * some to the console, as plain text), and not its record of every command (info and below).
+ */
+function sdkLogger(logger: Logger): NonNullable<S3ClientConfig['logger']> {
+  const write =
+    (level: 'warn' | 'error') =>
+    (...content: unknown[]) =>
+      logger[level]({ source: 's3' }, format(...content));
+  return { trace() {}, debug() {}, info() {}, warn: write('warn'), error: write('error') };
 }

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SubmissionBatchObserver } from '../services/calculation.service.js';
 import type { FibComputer } from '../services/compute.service.js';
 import { JobName, type JobHandler, type JobHandlers } from '../jobs/types.js';
+import { WorkerLostError } from '../jobs/run-job.js';
 import { isTransientError } from '../lib/errors.js';
 import { sizeBucket, type Metrics } from './metrics.js';
 
@@ -21,7 +22,7 @@ type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * The same handlers, each run timed and counted by outcome: `completed`; `failed`, a job's last attempt
- * failing; `retried`, a run the job will have again (an attempt left, a dependency away, or its worker
+ * failing, or its workers stopping mid-run too often; `retried`, a run the job will have again (an attempt left, a dependency away, or its worker
  * stopping: see runJob).
  */
 export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): JobHandlers {
@@ -47,7 +48,12 @@ export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): Job
           throw error;
         }
       },
-      onFailed: handler.onFailed?.bind(handler),
+      async onFailed(payload, error) {
+        // A job whose workers stopped mid-run too often fails without a run of its own, so without the
+        // count above (see BullmqQueue.failLost): its failure for good is counted here.
+        if (error instanceof WorkerLostError) metrics.jobsFinished.inc({ job_name: name, outcome: 'failed' });
+        await handler.onFailed?.(payload, error);
+      },
     };
   }
   return timed as JobHandlers;

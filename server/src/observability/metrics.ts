@@ -112,6 +112,16 @@ export class Metrics {
       });
     }
     if (newestBackup) {
+      const labels = { location: newestBackup.location };
+      // One listing of the store serves both gauges of a scrape (prom-client collects them at once): the
+      // newest backup's time (0: there is none), or undefined when the store failed or took too long.
+      let listing: Promise<number | undefined> | undefined;
+      const newest = () =>
+        (listing ??= withTimeout(newestBackup.read(), COLLECT_TIMEOUT_MS)
+          .then((date) => date?.getTime() ?? 0, () => undefined)
+          .finally(() => {
+            listing = undefined;
+          }));
       new Gauge({
         name: 'backup_newest_timestamp_seconds',
         help: 'When the newest complete backup in the store was made (Unix time; 0: there is none), by store location',
@@ -119,9 +129,18 @@ export class Metrics {
         registers: [this.registry],
         async collect() {
           // The store slow or unreachable: the last value read stays (none before the first), rather
-          // than a failed scrape or a value that says there is no backup.
-          const newest = await withTimeout(newestBackup.read(), COLLECT_TIMEOUT_MS).then((date) => date?.getTime() ?? 0, () => undefined);
-          if (newest !== undefined) this.set({ location: newestBackup.location }, newest / 1_000);
+          // than a failed scrape or a value that says there is no backup; backup_store_up says so.
+          const time = await newest();
+          if (time !== undefined) this.set(labels, time / 1_000);
+        },
+      });
+      new Gauge({
+        name: 'backup_store_up',
+        help: 'Whether the backup store answered its listing at this scrape (1) or failed or took over 2 s (0), by store location',
+        labelNames: ['location'],
+        registers: [this.registry],
+        async collect() {
+          this.set(labels, (await newest()) === undefined ? 0 : 1);
         },
       });
     }
