@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FILE_VARIANTS } from '../../server/src/config.js';
 import { root, run, runOk } from './support/run.js';
 
 describe('shell scripts', () => {
@@ -53,6 +54,23 @@ describe('server entrypoint', () => {
     // Only the ends: white space inside is the secret's own.
     writeFileSync(join(dir, 'url'), 'pa ss\n  word\n');
     expect((await entrypoint('url')).stdout).toBe('pa ss\n  word|unset\n');
+  });
+
+  it('reads the server’s own secrets alone: other programs’ _FILE variables name files, and stay', async () => {
+    const script = readFileSync(join(root, 'deploy/docker/server-entrypoint.sh'), 'utf8');
+    expect(script).toContain(`for name in ${FILE_VARIANTS.join(' ')}; do`);
+    const { code, stdout } = await run('deploy/docker/server-entrypoint.sh', ['sh', '-c', 'echo "$SSL_CERT_FILE|${SSL_CERT-unset}"'], {
+      env: { PATH: process.env.PATH, SSL_CERT_FILE: '/etc/ssl/certs/ca-certificates.crt' },
+    });
+    expect({ code, stdout }).toEqual({ code: 0, stdout: '/etc/ssl/certs/ca-certificates.crt|unset\n' });
+  });
+
+  it('refuses a secret set both as VAR and as VAR_FILE, as the server does', async () => {
+    writeFileSync(join(dir, 'url'), 'postgres://u:p@h/db\n');
+    const { code, stdout, stderr } = await run('deploy/docker/server-entrypoint.sh', ['true'], {
+      env: { PATH: process.env.PATH, DATABASE_URL: 'postgres://other/db', DATABASE_URL_FILE: join(dir, 'url') },
+    });
+    expect({ code, stdout, stderr }).toEqual({ code: 1, stdout: '', stderr: 'DATABASE_URL_FILE: set DATABASE_URL or DATABASE_URL_FILE, not both\n' });
   });
 
   it('refuses a missing or empty file, as the server does, naming it', async () => {

@@ -41,7 +41,9 @@ describe('parseConfig', () => {
 
   it('keeps values that take more than a fraction of a millisecond out of batches', () => {
     expect(parseConfig({ EXPENSIVE_INDEX: '1000' }).EXPENSIVE_INDEX).toBe(1_000);
-    expect(() => parseConfig({ EXPENSIVE_INDEX: '5000000' })).toThrow('EXPENSIVE_INDEX: must be at most 100000');
+    expect(() => parseConfig({ EXPENSIVE_INDEX: '5000000' })).toThrow(
+      'EXPENSIVE_INDEX: must be a whole number from 0 to 100000: smaller indexes are computed in batches, one after another (got "5000000")',
+    );
   });
 
   it('refuses a connection string it cannot read among the other problems, without echoing it', () => {
@@ -68,6 +70,8 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ CORS_ORIGINS: 'https://app.example.com,https://other.example.com/' })).toThrow(
       'CORS_ORIGINS.1: must be an origin such as https://app.example.com (got "https://app.example.com,https://other.example.com/")',
     );
+    // One problem for one origin, whatever is wrong with it.
+    expect(() => parseConfig({ CORS_ORIGINS: 'app.example.com' })).toThrow(/^Invalid configuration:\n {2}- CORS_ORIGINS.0: must be an origin[^\n]*$/);
   });
 
   it('serves metrics on a port of their own, not on the main one', () => {
@@ -88,10 +92,24 @@ describe('parseConfig', () => {
     ]);
   });
 
-  it('treats an empty variable as unset', () => {
-    const config = parseConfig({ PORT: '', REDIS_URL: '' });
+  it('treats an empty or blank variable as unset', () => {
+    const config = parseConfig({ PORT: '', REDIS_URL: '', RATE_LIMIT_MAX: ' ', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '\t' });
     expect(config.PORT).toBe(3050);
     expect(config.REDIS_URL).toBeUndefined();
+    // Not 0, which would turn the limits off.
+    expect(config).toMatchObject({ RATE_LIMIT_MAX: 600, MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: 100_000_000 });
+  });
+
+  it('reads whole numbers written in digits only', () => {
+    expect(parseConfig({ PORT: ' 8080\n', TRUST_PROXY: '1' })).toMatchObject({ PORT: 8080, TRUST_PROXY: 1 });
+    for (const [key, value] of [['PORT', '1e3'], ['TRUST_PROXY', '0x2'], ['PORT', '80.5'], ['PORT', '-1'], ['PORT', '65536'], ['RATE_LIMIT_MAX', '1 000']]) {
+      expect(() => parseConfig({ [key]: value }), `${key}=${value}`).toThrow(new RegExp(`^  - ${key}: must be a whole number from \\d+ to \\d+ \\(got`, 'm'));
+    }
+  });
+
+  it('takes a host name or an IP address to listen on', () => {
+    for (const HOST of ['0.0.0.0', '::', 'localhost', 'api.internal']) expect(parseConfig({ HOST }).HOST).toBe(HOST);
+    expect(() => parseConfig({ HOST: 'not a host' })).toThrow('HOST: must be an IP address or a host name (got "not a host")');
   });
 
   it('lists every problem at once, without echoing connection strings', () => {
@@ -141,6 +159,40 @@ describe('operations settings', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('reads a secret set directly as one read from a file: without the newline a secret often ends in', () => {
+    expect(parseConfig({ ADMIN_PASSWORD: 'longpassword\n' }).ADMIN_PASSWORD).toBe('longpassword');
+    // Blank: unset, as empty is, and the admin routes stay closed.
+    expect(parseConfig({ ADMIN_PASSWORD: ' '.repeat(8) }).ADMIN_PASSWORD).toBeUndefined();
+  });
+
+  it('lists a secret file it cannot read, or one set twice, among every other problem', () => {
+    const read = () => parseConfig({ DATABASE_URL_FILE: '/nonexistent/url', ADMIN_PASSWORD: 'from-the-env', ADMIN_PASSWORD_FILE: '/run/secrets/admin', PORT: 'x' });
+    expect(read).toThrow(
+      [
+        'Invalid configuration:',
+        '  - ADMIN_PASSWORD_FILE: set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE, not both',
+        '  - DATABASE_URL_FILE: cannot read /nonexistent/url (ENOENT)',
+        '  - PORT: must be a whole number from 0 to 65535 (got "x")',
+      ].join('\n'),
+    );
+  });
+
+  it('takes a Sentry DSN only in the shape its SDK reads, never echoing it', () => {
+    expect(parseConfig({ SENTRY_DSN: 'https://0123abcd@o1.ingest.sentry.io/42' }).SENTRY_DSN).toBe('https://0123abcd@o1.ingest.sentry.io/42');
+    for (const bad of ['https://sentry.example.com/', 'https://key@sentry.example.com/', 'mailto:key@example.com']) {
+      const read = () => parseConfig({ SENTRY_DSN: bad });
+      expect(read, bad).toThrow(/^ {2}- SENTRY_DSN: must be a DSN such as https:\/\/<key>@<host>\/<project id>$/m);
+      expect(read, bad).not.toThrow(/example/);
+    }
+  });
+
+  it('takes both S3 keys or neither, and an S3 endpoint over HTTP', () => {
+    expect(parseConfig({ S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' })).toMatchObject({ S3_ACCESS_KEY_ID: 'id', S3_SECRET_ACCESS_KEY: 'secret' });
+    expect(() => parseConfig({ S3_ACCESS_KEY_ID: 'id' })).toThrow(/^ {2}- S3_SECRET_ACCESS_KEY: is required with the other S3 key/m);
+    expect(() => parseConfig({ S3_SECRET_ACCESS_KEY: 'secret' })).toThrow(/^ {2}- S3_ACCESS_KEY_ID: is required with the other S3 key/m);
+    expect(() => parseConfig({ S3_ENDPOINT: 'ftp://minio:9000' })).toThrow(/S3_ENDPOINT: must start with http:\/\/ or https:\/\//);
   });
 
   it('takes cron expressions of 5 or 6 fields, or off, and refuses anything else', () => {

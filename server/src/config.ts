@@ -3,6 +3,7 @@
  * and a bad value stops the process with the whole list of problems.
  */
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +18,18 @@ const boolean = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
-const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/**
+ * A whole number from `min` to `max`, in digits: `1e3`, `0x10` or blanks are refused, not read as
+ * numbers (blanks as 0 would turn a limit off). `why` tells the reason for the range, where it has one.
+ */
+const integer = (min: number, max: number, why = '') => {
+  const message = `must be a whole number from ${min} to ${max}${why}`;
+  return z
+    .string()
+    .regex(/^\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message));
+};
 
 /**
  * A connection string of one of `protocols`. The refinement runs even after `z.url()` refused the value,
@@ -29,6 +41,16 @@ const url = (protocols: string[]) =>
     .refine((value) => !URL.canParse(value) || protocols.includes(new URL(value).protocol), {
       message: `must start with ${protocols.map((p) => `${p}//`).join(' or ')}`,
     });
+
+/** A Sentry DSN, as its SDK reads one (anything else it would take in silence, and report nothing). */
+const dsn = z.url().refine(
+  (value) => {
+    if (!URL.canParse(value)) return true;
+    const { protocol, username, pathname } = new URL(value);
+    return ['http:', 'https:'].includes(protocol) && username !== '' && /\/\d+$/.test(pathname);
+  },
+  { message: 'must be a DSN such as https://<key>@<host>/<project id>' },
+);
 
 /** A cron expression (5 fields, or 6 with seconds), or `off` to turn the schedule off. */
 const cron = z.string().refine(
@@ -57,7 +79,10 @@ export const configSchema = z.object({
    * Where HTTP listens: this machine alone by default, as `npm start` runs the embedded app; the images
    * and the env files under deploy/ listen on every interface (0.0.0.0).
    */
-  HOST: z.string().min(1).default('127.0.0.1'),
+  HOST: z
+    .string()
+    .refine((value) => isIP(value) !== 0 || z.hostname().safeParse(value).success, 'must be an IP address or a host name')
+    .default('127.0.0.1'),
   PORT: integer(0, 65_535).default(3050),
   /** Postgres connection string; without it the embedded PGlite database in DATA_DIR is used. */
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
@@ -114,9 +139,7 @@ export const configSchema = z.object({
    * Indexes from this one up count as expensive work… (below it they are computed in batches, one
    * after another and unclaimed: no larger than F(100,000), a fraction of a millisecond each)
    */
-  EXPENSIVE_INDEX: integer(0, MAX_SAFE_INDEX)
-    .max(100_000, 'must be at most 100000: smaller indexes are computed in batches, one after another')
-    .default(100_000),
+  EXPENSIVE_INDEX: integer(0, 100_000, ': smaller indexes are computed in batches, one after another').default(100_000),
   /** …of which one client may have this many queued or running at once (429 past it). */
   MAX_PENDING_PER_CLIENT: integer(1, 100_000).default(5),
   /**
@@ -134,7 +157,7 @@ export const configSchema = z.object({
     .string()
     .transform((value) => value.split(',').map((origin) => origin.trim()).filter(Boolean))
     // As a browser sends it in `Origin`: scheme, host and port, no path (not even a trailing slash).
-    .pipe(z.array(z.url().refine((value) => URL.canParse(value) && new URL(value).origin === value, 'must be an origin such as https://app.example.com')))
+    .pipe(z.array(z.string().refine((value) => URL.canParse(value) && new URL(value).origin === value, 'must be an origin such as https://app.example.com')))
     .default([]),
   /** Trust X-Forwarded-* headers from this many proxies in front (1 behind nginx). */
   TRUST_PROXY: integer(0, 10).default(0),
@@ -158,7 +181,7 @@ export const configSchema = z.object({
   /** The admin's password; unset: every admin route answers 401. */
   ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').optional(),
   /** Unhandled errors of the api and worker go to this Sentry DSN; unset: reported nowhere but the logs. */
-  SENTRY_DSN: z.url().optional(),
+  SENTRY_DSN: dsn.optional(),
   /** The environment name errors are reported under; NODE_ENV when unset. */
   SENTRY_ENVIRONMENT: z.string().min(1).optional(),
   /** The release errors are reported under. */
@@ -187,13 +210,13 @@ export const configSchema = z.object({
   /** Key prefix of the backups in the bucket. */
   BACKUP_S3_PREFIX: z.string().default('backups/'),
   /** The S3 API endpoint (MinIO, R2, …); unset: AWS. */
-  S3_ENDPOINT: z.url().optional(),
+  S3_ENDPOINT: url(['http:', 'https:']).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_ACCESS_KEY_ID: z.string().min(1).optional(),
   S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   /** Address the bucket as a path (`endpoint/bucket/key`), as most self-hosted S3 servers need. */
   S3_FORCE_PATH_STYLE: boolean.default(true),
-}).superRefine(({ ROLE, DATABASE_URL, REDIS_URL, PORT, METRICS_PORT, SHUTDOWN_DRAIN_MS, SHUTDOWN_TIMEOUT_MS }, context) => {
+}).superRefine(({ ROLE, DATABASE_URL, REDIS_URL, PORT, METRICS_PORT, SHUTDOWN_DRAIN_MS, SHUTDOWN_TIMEOUT_MS, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY }, context) => {
   // An api or worker alone shares its work through Postgres and Redis: on the embedded database and
   // in-process queue it would take work no process ever does.
   if (ROLE !== 'all') {
@@ -203,6 +226,11 @@ export const configSchema = z.object({
   }
   if (METRICS_PORT !== undefined && METRICS_PORT !== 0 && METRICS_PORT === PORT) {
     context.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
+  }
+  // One of the pair alone would leave the SDK to find credentials of its own, the one given unused.
+  if ((S3_ACCESS_KEY_ID === undefined) !== (S3_SECRET_ACCESS_KEY === undefined)) {
+    const missing = S3_ACCESS_KEY_ID === undefined ? 'S3_ACCESS_KEY_ID' : 'S3_SECRET_ACCESS_KEY';
+    context.addIssue({ code: 'custom', path: [missing], message: 'is required with the other S3 key: set both, or neither for the SDK’s own credentials' });
   }
   const least = SHUTDOWN_DRAIN_MS + SHUTDOWN_CLOSE_MS;
   if (SHUTDOWN_TIMEOUT_MS < least) {
@@ -214,8 +242,11 @@ export const configSchema = z.object({
   }
 });
 
-/** Secrets may come from a file (`ADMIN_PASSWORD_FILE=/run/secrets/admin`), as container secrets do. */
-const FILE_VARIANTS = ['ADMIN_USER', 'ADMIN_PASSWORD', 'SENTRY_DSN', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'BACKUP_SIGNING_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
+/**
+ * Secrets may come from a file (`ADMIN_PASSWORD_FILE=/run/secrets/admin`), as container secrets do. The
+ * image's entrypoint (deploy/docker/server-entrypoint.sh) reads the same list, for its other commands.
+ */
+export const FILE_VARIANTS = ['ADMIN_USER', 'ADMIN_PASSWORD', 'SENTRY_DSN', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'BACKUP_SIGNING_KEY', 'DATABASE_URL', 'REDIS_URL'] as const;
 
 /** Keys whose values never appear in an error message. */
 const SECRET = /_URL$|PASSWORD|SECRET|DSN|ACCESS_KEY|SIGNING_KEY/;
@@ -229,13 +260,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** Validates an environment; unset and empty variables take their defaults. */
+/**
+ * Validates an environment. Values are read without the white space around them (a secret made from a
+ * file often ends in a newline), as the _FILE variants are; unset and empty variables take their defaults.
+ */
 export function parseConfig(env: Record<string, string | undefined>): Config {
-  const present = readFileVariants(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== '')));
+  const set = Object.entries(env).flatMap(([key, value]) => (value?.trim() ? [[key, value.trim()] as const] : []));
+  const { present, problems } = readFileVariants(Object.fromEntries(set));
   const result = configSchema.safeParse(present);
   if (!result.success) {
-    throw new ConfigError(
-      result.error.issues.map((issue) => {
+    problems.push(
+      ...result.error.issues.map((issue) => {
         // The variable, whatever part of its value (`CORS_ORIGINS.1`) the issue is about.
         const key = String(issue.path[0]);
         const value = SECRET.test(key) ? '' : key in present ? ` (got ${JSON.stringify(present[key])})` : ' (unset: the default)';
@@ -243,22 +278,30 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
       }),
     );
   }
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
   const { DATA_DIR, WEB_DIR, BACKUP_DIR } = result.data;
   return { ...result.data, DATA_DIR: resolve(DATA_DIR), WEB_DIR: resolve(WEB_DIR), BACKUP_DIR: resolve(BACKUP_DIR) };
 }
 
-function readFileVariants(env: Record<string, string | undefined>): Record<string, string | undefined> {
-  const read = { ...env };
+/** The secrets given as files read into their variables, and what stopped any of them being read. */
+function readFileVariants(env: Record<string, string>): { present: Record<string, string>; problems: string[] } {
+  const present = { ...env };
+  const problems: string[] = [];
   for (const key of FILE_VARIANTS) {
     const file = env[`${key}_FILE`];
-    if (!file || env[key] !== undefined) continue;
+    if (file === undefined) continue;
+    // Two sources, one of them silently ignored, would leave which one is used to whoever reads it.
+    if (env[key] !== undefined) {
+      problems.push(`${key}_FILE: set ${key} or ${key}_FILE, not both`);
+      continue;
+    }
     try {
-      read[key] = readFileSync(file, 'utf8').trim();
+      present[key] = readFileSync(file, 'utf8').trim();
     } catch (error) {
-      throw new ConfigError([`${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`]);
+      problems.push(`${key}_FILE: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
     }
   }
-  return read;
+  return { present, problems };
 }
 
 /**
