@@ -86,5 +86,24 @@ describe('through nginx with 2 api and 2 worker processes', () => {
     expect(await page.text()).toContain('<div id="root">');
     const api = await fetch(`${baseUrl}/api/health`);
     expect(api.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    // A client's own id, where the API would take it, goes through; any other is replaced.
+    const mine = `trace-${Date.now()}.1`;
+    expect((await fetch(`${baseUrl}/api/health`, { headers: { 'x-request-id': mine } })).headers.get('x-request-id')).toBe(mine);
+    for (const unfit of ['a'.repeat(65), 'has space', 'semi;colon']) {
+      const answer = await fetch(`${baseUrl}/api/health`, { headers: { 'x-request-id': unfit } });
+      expect(answer.headers.get('x-request-id'), unfit).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+
+  it('records a POST a client sends twice under its own request id once, through the proxy', async () => {
+    const requestId = `retry-${Date.now()}`;
+    const post = () =>
+      fetch(`${baseUrl}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': requestId }, body: '{"index":4242}' });
+    expect((await post()).status).toBe(202);
+    // Answered as any POST of a known index is: 200 once it is done, 202 before.
+    const again = await post();
+    expect([200, 202]).toContain(again.status);
+    expect(await again.json()).toMatchObject({ index: 4242 });
+    expect(await count('SELECT count(*) FROM submissions WHERE request_id = $1', [requestId])).toBe(1);
   });
 });

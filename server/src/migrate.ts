@@ -14,6 +14,17 @@ try {
     await db.destroy();
   }
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(describe(error));
   process.exitCode = 1;
+}
+
+/**
+ * What stopped it: a problem the user can act on (a setting, Postgres's own answer, a connection
+ * refused: each has a code) in a line, anything else whole, with its stack.
+ */
+function describe(error: unknown): unknown {
+  if (error instanceof ConfigError) return error.message;
+  const { code, message } = error instanceof Error ? (error as Error & { code?: unknown }) : {};
+  // A connection refused on every address of a name is an AggregateError, without a message of its own.
+  return typeof code === 'string' ? `migrations not applied: ${message || code} (${code})` : error;
 }

@@ -1,8 +1,13 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
-import { createTestDatabase, type TestDatabase } from './support/services.js';
+import { createTestDatabase, postgresUrl, type TestDatabase } from './support/services.js';
+
+const migrateCli = fileURLToPath(new URL('../dist/migrate.js', import.meta.url));
 
 describe('migrations', () => {
   let database: TestDatabase;
@@ -41,5 +46,15 @@ describe('migrations', () => {
     } finally {
       await sql`DELETE FROM kysely_migration WHERE name = '9999_from_a_newer_release'`.execute(db!);
     }
+  });
+
+  it('say in a line why they were not applied, when Postgres refuses (node server/dist/migrate.js)', async () => {
+    const missing = new URL(postgresUrl);
+    missing.pathname = '/fibstack_no_such_database';
+    const failure = await promisify(execFile)(process.execPath, [migrateCli], { env: { PATH: process.env.PATH, DATABASE_URL: missing.href } }).then(
+      () => undefined,
+      (error: { code: number; stderr: string }) => error,
+    );
+    expect(failure).toMatchObject({ code: 1, stderr: 'migrations not applied: database "fibstack_no_such_database" does not exist (3D000)\n' });
   });
 });
