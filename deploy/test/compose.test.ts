@@ -46,6 +46,16 @@ async function resolved(paths: string[]): Promise<ComposeFile> {
   return parse(await runOk('docker-compose', [...args, 'config'], { env })) as ComposeFile;
 }
 
+/**
+ * A Swarm stack as `docker stack deploy` reads it, which differs from docker-compose: it reads each
+ * file's env_file into that file's environment before merging the files. `docker stack config` (the
+ * docker CLI's own loader) needs no engine.
+ */
+async function stack(paths: string[]): Promise<ComposeFile> {
+  const args = paths.flatMap((path) => ['-c', path]);
+  return parse(await runOk('docker', ['stack', 'config', ...args], { env: { ...process.env, FIBSTACK_TAG: '0123abc' } })) as ComposeFile;
+}
+
 describe.each(Object.entries(files))('compose: %s', (_name, paths) => {
   it('passes docker-compose config', async () => {
     expect((await resolved(paths)).services).toBeTypeOf('object');
@@ -157,7 +167,7 @@ describe('production compose', () => {
 
 describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
   it('starts new tasks first and rolls back a failed update', async () => {
-    const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
+    const { services } = await stack(files[`swarm ${environment}` as keyof typeof files]);
     for (const name of ['api', 'worker']) {
       expect(services[name]!.deploy?.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
       expect(services[name]!.deploy?.replicas, name).toBeGreaterThan(0);
@@ -166,12 +176,12 @@ describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
   });
 
   it('brings the schema up to date in every server replica: Swarm orders no services, and a release may start with a worker', async () => {
-    const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
+    const { services } = await stack(files[`swarm ${environment}` as keyof typeof files]);
     for (const name of ['api', 'worker']) expect(services[name]!.environment?.MIGRATE_ON_START, name).toBe('true');
   });
 
   it("runs a proxy on each node's own port, so that nginx and the API see each client's address", async () => {
-    const { services } = await resolved(files[`swarm ${environment}` as keyof typeof files]);
+    const { services } = await stack(files[`swarm ${environment}` as keyof typeof files]);
     const { deploy, ports } = services.proxy!;
     expect(ports).toEqual([expect.objectContaining({ mode: 'host', published: expect.anything(), target: 8080 })]);
     expect(deploy).toMatchObject({ mode: 'global', update_config: { order: 'stop-first', failure_action: 'rollback' } });
