@@ -102,7 +102,7 @@ describe('parseConfig', () => {
 
   it('reads whole numbers written in digits only', () => {
     expect(parseConfig({ PORT: ' 8080\n', TRUST_PROXY: '1' })).toMatchObject({ PORT: 8080, TRUST_PROXY: 1 });
-    for (const [key, value] of [['PORT', '1e3'], ['TRUST_PROXY', '0x2'], ['PORT', '80.5'], ['PORT', '-1'], ['PORT', '65536'], ['RATE_LIMIT_MAX', '1 000']]) {
+    for (const [key, value] of [['PORT', '1e3'], ['TRUST_PROXY', '0x2'], ['PORT', '80.5'], ['PORT', '-1'], ['PORT', '65536'], ['RATE_LIMIT_MAX', '1 000']] as const) {
       expect(() => parseConfig({ [key]: value }), `${key}=${value}`).toThrow(new RegExp(`^  - ${key}: must be a whole number from \\d+ to \\d+ \\(got`, 'm'));
     }
   });
