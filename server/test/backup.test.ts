@@ -1,13 +1,15 @@
-import { copyFile, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { Migrator, sql, type Migration } from 'kysely';
 import pg from 'pg';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBackupService } from '../src/backup/create.js';
+import { DirectoryStore } from '../src/backup/directory.store.js';
 import { RetryLaterError, runJob } from '../src/jobs/run-job.js';
 import { JobName, type JobHandlers } from '../src/jobs/types.js';
 import type { BackupInfo } from '../src/backup/store.js';
@@ -17,7 +19,7 @@ import { migrateToLatest } from '../src/db/migrate.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { SubmissionRepository } from '../src/repositories/submission.repository.js';
 import { silentLogger } from './support/adapters.js';
-import { openMigratedDatabase } from './support/services.js';
+import { createTestDatabase, openMigratedDatabase } from './support/services.js';
 import { result, summary } from './support/records.js';
 
 /** Calculations as the service leaves them: requested, some done with values, each with a submission. */
@@ -41,6 +43,31 @@ async function snapshot(db: Db): Promise<unknown[]> {
     db.selectFrom('calculation_values').selectAll().orderBy('index').execute(),
     db.selectFrom('submissions').selectAll().orderBy('id').execute(),
   ]);
+}
+
+/** The schema an earlier release left: every migration up to `last`, none after. */
+async function migrateTo(db: Db, last: string): Promise<void> {
+  const names = (await readdir(join(import.meta.dirname, '../src/migrations'))).map((file) => file.replace(/\.ts$/, '')).filter((name) => name <= last);
+  const migrations = Object.fromEntries(await Promise.all(names.map(async (name) => [name, (await import(`../src/migrations/${name}.ts`)) as Migration])));
+  const { error } = await new Migrator({ db, provider: { getMigrations: async () => migrations } }).migrateToLatest();
+  if (error) throw error;
+}
+
+/** A submission as POST /api/calculations records it: the statement that needs the latest schema. */
+async function submit(db: Db, index: number): Promise<void> {
+  const [outcome] = await new CalculationRepository(db).submitMany([{ index, client: 'test', requestId: `request-${index}`, summary: summary(index) }]);
+  expect(outcome).toMatchObject({ calculation: { index } });
+}
+
+const migrationNames = async (db: Db) => (await sql<{ name: string }>`SELECT name FROM kysely_migration ORDER BY name`.execute(db)).rows.map((row) => row.name);
+
+/** Makes `name`'s file `content`, its manifest's size and checksum made to match: only the restore can tell. */
+async function rewriteBackup(dir: string, name: string, content: Buffer): Promise<void> {
+  await writeFile(join(dir, name), content);
+  const manifest = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as BackupInfo;
+  manifest.bytes = content.length;
+  manifest.sha256 = createHash('sha256').update(content).digest('hex');
+  await writeFile(join(dir, `${name}.json`), JSON.stringify(manifest));
 }
 
 const settings = (extra: Record<string, string>): Config => parseConfig({ BACKUP_KEEP: '2', ...extra });
@@ -172,21 +199,62 @@ describe('backups of Postgres to a directory', () => {
     const { name, bytes } = await backups.create();
     const before = await snapshot(database.db);
     // A damaged archive whose manifest agrees with it: only pg_restore can tell.
-    const rewrite = async (content: Buffer) => {
-      await writeFile(join(dir, name), content);
-      const manifest = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8'));
-      const { createHash } = await import('node:crypto');
-      manifest.bytes = content.length;
-      manifest.sha256 = createHash('sha256').update(content).digest('hex');
-      await writeFile(join(dir, `${name}.json`), JSON.stringify(manifest));
-    };
+    const rewrite = (content: Buffer) => rewriteBackup(dir, name, content);
     const archive = await readFile(join(dir, name));
-    await rewrite(archive.subarray(0, Math.floor(bytes * 0.8)));
-    await expect(backups.restore(name)).rejects.toMatchObject({ code: 'BACKUP_INVALID' });
+    await rewrite(archive.subarray(0, bytes - 16));
+    // What pg_restore said, not only that it failed.
+    await expect(backups.restore(name)).rejects.toMatchObject({
+      code: 'BACKUP_INVALID',
+      message: 'pg_restore failed: could not read from input file: end of file; the restore was rolled back and nothing changed',
+    });
     expect(await snapshot(database.db)).toEqual(before);
     await rewrite(Buffer.from('not a pg_dump archive at all'));
     await expect(backups.restore(name)).rejects.toMatchObject({ code: 'BACKUP_INVALID', message: expect.stringMatching(/not a readable/) });
     expect(await snapshot(database.db)).toEqual(before);
+  });
+
+  it('brings a backup of an earlier release to the latest schema as it restores it', async () => {
+    const earlier = await createTestDatabase();
+    const earlierDb = await openDatabase({ DATABASE_URL: earlier.url, DATABASE_POOL_SIZE: 2, DATA_DIR: '/nonexistent' });
+    try {
+      await migrateTo(earlierDb, '0009_finish_by_key');
+      const { name } = await createBackupService({ ...config, DATABASE_URL: earlier.url }, silentLogger).create();
+      let migrated: string[] = [];
+      // What follows a restore (renewing the restored work) already runs on the latest schema.
+      const afterRestore = async () => void (migrated = await migrationNames(database.db));
+      await createBackupService(config, silentLogger, undefined, afterRestore).restore(name);
+      expect(migrated).toContain('0010_request_id_reuse');
+      await submit(database.db, 42);
+    } finally {
+      await earlierDb.destroy();
+      await earlier.drop();
+    }
+  });
+
+  it('reports a backup folder it cannot read, rather than no backups', async () => {
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'not a folder');
+    const backups = createBackupService({ ...config, BACKUP_DIR: file }, silentLogger);
+    await expect(backups.list()).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(backups.restore('fibstack-2020-01-01T00-00-00-000Z.pgdump')).rejects.toMatchObject({ code: 'ENOTDIR' });
+    // A folder not made yet holds no backups.
+    expect(await createBackupService({ ...config, BACKUP_DIR: join(dir, 'not-yet') }, silentLogger).list()).toEqual([]);
+  });
+
+  it('leaves nothing behind of a backup it failed to store', async () => {
+    const file = join(dir, 'backup-file');
+    await writeFile(file, 'the dump');
+    const info: BackupInfo = { name: 'fibstack-2020-01-01T00-00-00-000Z.pgdump', kind: 'postgres', bytes: 8, sha256: '0'.repeat(64), createdAt: '2020-01-01T00:00:00.000Z' };
+    const folder = join(dir, 'store');
+    const store = new DirectoryStore(folder);
+    // Where the file, then its manifest, is renamed to stands a folder that is not empty: the rename fails,
+    // as a write does on a full disk.
+    for (const blocked of [info.name, `${info.name}.json`]) {
+      await rm(folder, { recursive: true, force: true });
+      await mkdir(join(folder, blocked, 'in-the-way'), { recursive: true });
+      await expect(store.put(file, info)).rejects.toThrow();
+      expect(await readdir(folder), blocked).toEqual([blocked]);
+    }
   });
 
   it('answers an unknown or malformed name with NOT_FOUND', async () => {
@@ -391,6 +459,76 @@ describe('backups of the embedded database', () => {
       expect(await snapshot(db)).toEqual(before);
       await db.destroy();
     } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unreadable archive, leaving the live database as it was and nothing beside it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fibstack-pglite-'));
+    const backupDir = await mkdtemp(join(tmpdir(), 'fibstack-backups-'));
+    const config = settings({ DATA_DIR: dataDir, BACKUP_DIR: backupDir });
+    try {
+      let db = await openDatabase(config);
+      await migrateToLatest(db);
+      await record(db, [3, 4]);
+      const { name, bytes } = await createBackupService(config, silentLogger, db).create();
+      await record(db, [12]);
+      const before = await snapshot(db);
+      await db.destroy();
+      const archive = await readFile(join(backupDir, name));
+      const contents = await readdir(dataDir);
+
+      for (const content of [archive.subarray(0, Math.floor(bytes / 2)), Buffer.from('not an archive at all')]) {
+        await rewriteBackup(backupDir, name, content);
+        await expect(createBackupService(config, silentLogger).restore(name)).rejects.toMatchObject({
+          code: 'BACKUP_INVALID',
+          message: 'the backup is not a readable PGlite archive; nothing was restored',
+        });
+        expect(await readdir(dataDir)).toEqual(contents);
+      }
+      db = await openDatabase(config);
+      expect(await snapshot(db)).toEqual(before);
+      await db.destroy();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+      await rm(backupDir, { recursive: true, force: true });
+    }
+  });
+
+  it('brings a backup of an earlier release to the latest schema as it restores it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fibstack-pglite-'));
+    const config = settings({ DATA_DIR: dataDir, BACKUP_DIR: join(dataDir, 'backups') });
+    try {
+      let db = await openDatabase(config);
+      await migrateTo(db, '0009_finish_by_key');
+      const { name } = await createBackupService(config, silentLogger, db).create();
+      await migrateToLatest(db);
+      await db.destroy();
+
+      await createBackupService(config, silentLogger).restore(name);
+      db = await openDatabase(config);
+      expect(await migrationNames(db)).toContain('0010_request_id_reuse');
+      await submit(db, 42);
+      await db.destroy();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('makes one backup at a time: one asked for while another is being made is refused', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fibstack-pglite-'));
+    const config = settings({ DATA_DIR: dataDir, BACKUP_DIR: join(dataDir, 'backups'), BACKUP_KEEP: '5' });
+    const db = await openDatabase(config);
+    try {
+      await migrateToLatest(db);
+      const backups = createBackupService(config, silentLogger, db);
+      const [first, second] = await Promise.allSettled([backups.create(), backups.create()]);
+      expect(first).toMatchObject({ status: 'fulfilled' });
+      expect(second).toMatchObject({ status: 'rejected', reason: { code: 'CONFLICT', message: expect.stringContaining('already being made') } });
+      await backups.create();
+      expect(await backups.list()).toHaveLength(2);
+    } finally {
+      await db.destroy();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import type { Dumper } from './dumpers.js';
+import { BackupInProgressError, type Dumper } from './dumpers.js';
 import { sign, signatureState, type SignatureState } from './signature.js';
 import { BACKUP_NAME, type BackupInfo, type BackupStore } from './store.js';
 
@@ -16,6 +16,7 @@ const NEWEST_TTL_MS = 60_000;
 /** Backups as an operator sees them: make one (keeping the last N), list them, restore one. */
 export class BackupService {
   private newestKnown: { readAt: number; createdAt: Promise<Date | undefined> } | undefined;
+  private creating = false;
 
   constructor(
     private readonly dumper: Dumper,
@@ -28,7 +29,22 @@ export class BackupService {
     private readonly afterRestore: () => Promise<unknown> = async () => {},
   ) {}
 
+  /**
+   * One backup at a time, as on Postgres (the dump's advisory lock, across processes): one asked for
+   * meanwhile is refused. The embedded database's dumps would otherwise wait for each other, and two
+   * asked for in the same millisecond would take the same name, one file written over the other.
+   */
   async create(): Promise<BackupInfo> {
+    if (this.creating) throw new BackupInProgressError();
+    this.creating = true;
+    try {
+      return await this.createNow();
+    } finally {
+      this.creating = false;
+    }
+  }
+
+  private async createNow(): Promise<BackupInfo> {
     const createdAt = new Date().toISOString();
     const name = `fibstack-${createdAt.replaceAll(':', '-').replace('.', '-')}.${this.dumper.extension}`;
     const info = await this.withTempFile(async (file) => {
@@ -91,8 +107,8 @@ export class BackupService {
       if (bytes !== info.bytes || (await sha256(file)) !== info.sha256) {
         throw new AppError('BACKUP_INVALID', `${name} is damaged (${bytes} of ${info.bytes} bytes, checksum mismatch); nothing was restored`);
       }
-      await this.dumper.restore(file);
-      this.logger.info({ backup: name }, 'backup restored');
+      const migrated = await this.dumper.restore(file);
+      this.logger.info({ backup: name, ...(migrated.length > 0 && { migrated }) }, 'backup restored');
       await this.afterRestore();
       return info;
     });

@@ -13,17 +13,32 @@ export class DirectoryStore implements BackupStore {
     await mkdir(this.location, { recursive: true, mode: 0o700 });
     // A crash mid-copy leaves only a dot-file, which nothing lists; rename makes it whole at once.
     const partial = join(this.location, `.${info.name}.partial`);
-    // Created with its mode, never readable by others for a moment (a copy takes the source's); one left
-    // by a crash goes first, as a file written over keeps the mode it had.
-    await rm(partial, { force: true });
-    await pipeline(createReadStream(file), createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
-    await rename(partial, join(this.location, info.name));
-    await writeFile(`${partial}${MANIFEST_SUFFIX}`, JSON.stringify(info, null, 2), { mode: 0o600 });
-    await rename(`${partial}${MANIFEST_SUFFIX}`, join(this.location, `${info.name}${MANIFEST_SUFFIX}`));
+    const complete = join(this.location, info.name);
+    let renamed = false;
+    try {
+      // Created with its mode, never readable by others for a moment (a copy takes the source's); one
+      // left by a crash goes first, as a file written over keeps the mode it had.
+      await rm(partial, { force: true });
+      await pipeline(createReadStream(file), createWriteStream(partial, { mode: 0o600, flags: 'wx' }));
+      await rename(partial, complete);
+      renamed = true;
+      await writeFile(`${partial}${MANIFEST_SUFFIX}`, JSON.stringify(info, null, 2), { mode: 0o600 });
+      await rename(`${partial}${MANIFEST_SUFFIX}`, join(this.location, `${info.name}${MANIFEST_SUFFIX}`));
+    } catch (error) {
+      // What a failed backup (a full disk) left is not listed, and so would never be pruned: it would
+      // fill the disk again. A backup file without its manifest is removed with it.
+      const leftovers = [partial, `${partial}${MANIFEST_SUFFIX}`, ...(renamed ? [complete] : [])];
+      await Promise.all(leftovers.map((leftover) => rm(leftover, { force: true }).catch(() => {})));
+      throw error;
+    }
   }
 
   async list(): Promise<BackupInfo[]> {
-    const names = await readdir(this.location).catch(() => []);
+    // A folder not there yet holds no backups; one that cannot be read (not a folder, no rights) is an error, not an empty store.
+    const names = await readdir(this.location).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return [];
+      throw error;
+    });
     const manifests = names.filter((name) => name.endsWith(MANIFEST_SUFFIX) && BACKUP_NAME.test(name.slice(0, -MANIFEST_SUFFIX.length)));
     const infos = await Promise.all(manifests.map((name) => this.manifest(name.slice(0, -MANIFEST_SUFFIX.length))));
     return newestFirst(infos.filter((info): info is BackupInfo => info !== undefined));
@@ -46,9 +61,16 @@ export class DirectoryStore implements BackupStore {
 
   private async manifest(name: string): Promise<BackupInfo | undefined> {
     if (!BACKUP_NAME.test(name)) return undefined;
+    // Only a manifest that is not there means no such backup; one that cannot be read is an error.
+    const text = await readFile(join(this.location, `${name}${MANIFEST_SUFFIX}`), 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (text === undefined) return undefined;
     try {
-      return JSON.parse(await readFile(join(this.location, `${name}${MANIFEST_SUFFIX}`), 'utf8')) as BackupInfo;
+      return JSON.parse(text) as BackupInfo;
     } catch {
+      // Written whole and renamed: one that does not parse is not a manifest this service wrote.
       return undefined;
     }
   }

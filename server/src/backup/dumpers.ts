@@ -5,11 +5,15 @@
 import { execFile, type ExecFileOptions } from 'node:child_process';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from '../db/data-dir-lock.js';
-import { embeddedDataDir } from '../db/database.js';
-import type { PGlitePool } from '../db/pglite-pool.js';
+import { embeddedDataDir, openDatabase, type Db } from '../db/database.js';
+import { migrateToLatest } from '../db/migrate.js';
+import { PGlitePool } from '../db/pglite-pool.js';
+import type { Database } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
 import type { BackupInfo } from './store.js';
 
@@ -41,12 +45,42 @@ async function runTool(tool: 'pg_dump' | 'pg_restore', args: string[], options: 
   }
 }
 
+/**
+ * What a tool said went wrong, for the operator: its last error line ("pg_restore: error: could not read
+ * from input file: end of file"), or its last line. Lines before it say where (which table of contents
+ * entry), and "Command was:" lines the SQL.
+ */
+function toolError(error: unknown): string {
+  const lines = String((error as { stderr?: unknown }).stderr ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('Command was:'));
+  const last = lines.findLast((line) => /\berror:/.test(line)) ?? lines.at(-1);
+  return last === undefined ? '' : `: ${last.replace(/^pg_restore: (error: )?/, '')}`;
+}
+
 export interface Dumper {
   readonly kind: BackupInfo['kind'];
   readonly extension: string;
   dump(file: string): Promise<void>;
-  /** Replaces the database's contents with the backup's, all or nothing. */
-  restore(file: string): Promise<void>;
+  /**
+   * Replaces the database's contents with the backup's, all or nothing, and brings them to this
+   * release's schema. Answers the migrations that took.
+   */
+  restore(file: string): Promise<string[]>;
+}
+
+/**
+ * A backup of an earlier release comes back with that release's schema, functions and migration rows,
+ * and nothing else migrates it: the service runs on, and MIGRATE_ON_START is off where migrations are a
+ * step of their own (compose). Its queries would fail on the old schema until someone migrated by hand.
+ */
+async function migrateRestored(db: Db): Promise<string[]> {
+  try {
+    return (await migrateToLatest(db)).applied;
+  } finally {
+    await db.destroy();
+  }
 }
 
 /**
@@ -87,7 +121,7 @@ export class PostgresDumper implements Dumper {
     }
   }
 
-  async restore(file: string): Promise<void> {
+  async restore(file: string): Promise<string[]> {
     // Reading the archive's table of contents refuses a file that is not a pg_dump archive at all.
     await runTool('pg_restore', ['--list', file], { env: this.env }).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
@@ -101,8 +135,9 @@ export class PostgresDumper implements Dumper {
       { env: this.env, maxBuffer: 16 * 1024 * 1024 },
     ).catch((error: unknown) => {
       if (error instanceof AppError) throw error;
-      throw new AppError('BACKUP_INVALID', 'pg_restore failed; the restore was rolled back and nothing changed');
+      throw new AppError('BACKUP_INVALID', `pg_restore failed${toolError(error)}; the restore was rolled back and nothing changed`);
     });
+    return migrateRestored(await openDatabase({ DATABASE_URL: this.databaseUrl, DATABASE_POOL_SIZE: 1, DATA_DIR: '' }));
   }
 }
 
@@ -123,7 +158,7 @@ export class PGliteDumper implements Dumper {
     await writeFile(file, Buffer.from(await archive.arrayBuffer()));
   }
 
-  async restore(file: string): Promise<void> {
+  async restore(file: string): Promise<string[]> {
     if (this.pool) {
       throw new AppError('CONFLICT', 'the embedded database is in use: stop the process, then run `npm run restore -- <name>`');
     }
@@ -131,28 +166,53 @@ export class PGliteDumper implements Dumper {
     await mkdir(this.dataDir, { recursive: true });
     const unlock = await lockDataDir(this.dataDir, () => {});
     try {
-      await this.replace(file);
+      return await this.replace(file);
     } finally {
       await unlock();
     }
   }
 
-  private async replace(file: string): Promise<void> {
+  /**
+   * The backup is loaded and migrated in a folder beside the live database, which is swapped in only
+   * once that worked: a backup that fails to load, or a process killed while it loads, leaves the live
+   * database where it was. Only the two renames of the swap are between them.
+   */
+  private async replace(file: string): Promise<string[]> {
     const live = embeddedDataDir(this.dataDir);
+    const incoming = `${live}.restoring`;
+    // One left by a restore that was killed.
+    await rm(incoming, { recursive: true, force: true });
+    let applied: string[];
+    try {
+      applied = await migrateRestored(await this.load(file, incoming));
+    } catch (error) {
+      await rm(incoming, { recursive: true, force: true });
+      throw error;
+    }
     const aside = `${live}.before-restore-${Date.now()}`;
     await rename(live, aside).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
-    try {
-      const pglite = await PGlite.create(live, { loadDataDir: new Blob([await readFile(file)]) });
-      await pglite.query('SELECT 1');
-      await pglite.close();
-    } catch {
-      // Put the live database back as it was.
-      await rm(live, { recursive: true, force: true });
-      await rename(aside, live).catch(() => {});
-      throw new AppError('BACKUP_INVALID', 'the backup is not a readable PGlite archive; nothing was restored');
-    }
+    await rename(incoming, live);
     await rm(aside, { recursive: true, force: true });
+    return applied;
+  }
+
+  /** Opens the archive as a database in `folder`. */
+  private async load(file: string, folder: string): Promise<Db> {
+    const unreadable = () => new AppError('BACKUP_INVALID', 'the backup is not a readable PGlite archive; nothing was restored');
+    // Unpacked here, where a damaged archive fails as an error: PGlite's own gunzip lets it escape, and
+    // the process dies. PGlite takes the plain tar as it is.
+    const archive = await promisify(gunzip)(await readFile(file)).catch(() => {
+      throw unreadable();
+    });
+    const pglite = await PGlite.create(folder, { loadDataDir: new Blob([archive]) }).catch(() => {
+      throw unreadable();
+    });
+    await pglite.query('SELECT 1').catch(async () => {
+      await pglite.close().catch(() => {});
+      throw unreadable();
+    });
+    return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new PGlitePool(pglite) }) });
   }
 }
