@@ -81,6 +81,27 @@ describe('wrong admin credentials across two api replicas sharing Redis', () => 
     }
   });
 
+  it('counts no right credentials, those sent at once beside wrong ones too: a page loading many files locks nobody out', async () => {
+    const client = '192.0.2.61';
+    for (let i = 0; i < MAX_FAILURES - 2; i++) await (await stats(replicas[i % 2]!, client, `typo-${i}`)).arrayBuffer();
+    // A page's many requests at once: those past the count wait for a moment, and add nothing.
+    for (let burst = 0; burst < 4; burst++) {
+      const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => stats(replicas[i % 2]!, client, 'admin-password-1')));
+      await Promise.all(answers.map((answer) => answer.arrayBuffer()));
+    }
+    const after = await stats(replicas[0]!, client, 'admin-password-1');
+    expect(after.status).toBe(200);
+    await after.arrayBuffer();
+    // The two wrong tries left still count, and then the lock holds.
+    const statuses = [];
+    for (const password of ['typo-more-1', 'typo-more-2', 'admin-password-1']) {
+      const answer = await stats(replicas[1]!, client, password);
+      statuses.push(answer.status);
+      await answer.arrayBuffer();
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+  });
+
   it('counts the addresses of one IPv6 /64 as one client', async () => {
     for (let i = 0; i < MAX_FAILURES; i++) {
       const refused = await stats(replicas[0]!, `2001:db8:7:1::${i + 1}`, `guess-${i}`);

@@ -28,6 +28,13 @@ describe.each(adapterKinds)('amounts counted per key over a window: %s', (kind) 
     await first.remove('203.0.113.9');
     expect((await first.get('203.0.113.9')).count).toBe(2);
 
+    // A window whose amounts were all taken back closes: the next amount opens a window of its own.
+    await first.add('192.0.2.8', 2);
+    await sleep(300);
+    await first.remove('192.0.2.8', 2);
+    expect(await first.get('192.0.2.8')).toEqual({ count: 0, resetsInMs: 0 });
+    expect((await first.add('192.0.2.8')).resetsInMs).toBeGreaterThan(1_900);
+
     // Once the window is over, the count starts again, and taking back opens none.
     await first.remove('192.0.2.1');
     expect(await first.get('192.0.2.1')).toEqual({ count: 0, resetsInMs: 0 });

@@ -34,11 +34,15 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
     }
     const given = /^Basic (.*)$/.exec(request.headers.authorization ?? '')?.[1];
     if (given !== undefined) {
-      // Each try is counted before its credentials are compared, in one step, so that guesses sent at
-      // once cannot all be compared while the count is still low; the right credentials take theirs
-      // back. Redis away: the count is not known, and the admin pages stay open to the right credentials.
+      // Each try is counted before it is answered, in one step, so that guesses sent at once cannot all
+      // be answered while the count is still low. The right credentials take theirs back, refused or
+      // not: only wrong ones add up, and a page that loads many files at once locks nobody out. Redis
+      // away: the count is not known, and the admin pages stay open to the right credentials.
       const client = clientKey(request.ip);
       const { count, resetsInMs } = await failures.add(client).catch(() => ({ count: 0, resetsInMs: 0 }));
+      // Digests have equal lengths, so timingSafeEqual compares without revealing where they differ.
+      const right = expected !== undefined && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected);
+      if (right) await failures.remove(client).catch(() => {});
       if (count > MAX_FAILURES) {
         const minutes = Math.max(1, Math.ceil(resetsInMs / 60_000));
         await reply
@@ -48,11 +52,7 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
           .send(body('RATE_LIMITED', `too many wrong credentials; try again in ${minutes} min`));
         return;
       }
-      // Digests have equal lengths, so timingSafeEqual compares without revealing where they differ.
-      if (expected && timingSafeEqual(digest(Buffer.from(given, 'base64').toString('utf8')), expected)) {
-        await failures.remove(client).catch(() => {});
-        return;
-      }
+      if (right) return;
     }
     await reply
       .status(401)

@@ -25,12 +25,15 @@ export interface WindowCounts {
   get(key: string): Promise<Counted>;
   /** Counts `amount` for `key`, opening its window if none is, and answers the count with it (one step: two adds at once both count). */
   add(key: string, amount?: number): Promise<Counted>;
-  /** Takes `amount` back from `key`'s open window; nothing once it has closed. */
+  /**
+   * Takes `amount` back from `key`'s open window; nothing once it has closed. A window left with nothing
+   * closes: the next amount opens one of its own.
+   */
   remove(key: string, amount?: number): Promise<void>;
 }
 
-/** DECRBY on a key that exists. */
-const TAKE_BACK = "if redis.call('exists', KEYS[1]) == 1 then redis.call('decrby', KEYS[1], ARGV[1]) end";
+/** DECRBY on a key that exists; one that comes to nothing goes, its window with it. */
+const TAKE_BACK = "if redis.call('exists', KEYS[1]) == 1 and redis.call('decrby', KEYS[1], ARGV[1]) <= 0 then redis.call('del', KEYS[1]) end";
 
 /** Keys tracked at most in process: past it, windows that ended are let go, then the oldest. */
 const MAX_KEYS = 10_000;
@@ -57,7 +60,9 @@ export class MemoryWindowCounts implements WindowCounts {
 
   async remove(key: string, amount = 1): Promise<void> {
     const window = this.open(key);
-    if (window) window.count -= amount;
+    if (!window) return;
+    window.count -= amount;
+    if (window.count <= 0) this.windows.delete(key);
   }
 
   private open(key: string): { count: number; resetsAt: number } | undefined {
