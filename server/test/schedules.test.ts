@@ -78,7 +78,7 @@ describe('a worker whose Redis is emptied under a live connection', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    worker = await startRuntime(workerConfig(database, namespace.prefix), silentLogger);
+    worker = await startRuntime(workerConfig(database, namespace.prefix, { PRUNE_CRON: 'off' }), silentLogger);
     queue = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: namespace.prefix });
   });
   afterAll(async () => {
@@ -86,6 +86,16 @@ describe('a worker whose Redis is emptied under a live connection', () => {
     await worker?.stop();
     await database?.drop();
     await namespace.clean();
+  });
+
+  it('declares again a job scheduler removed while its schedule is on, as from the queue dashboard', async () => {
+    await queue.removeJobScheduler(JobName.Backup);
+    expect(await queue.getJobScheduler(JobName.Backup)).toBeUndefined();
+    // At the worker's next heartbeat (every 10 s).
+    const again = await eventually(() => queue.getJobScheduler(JobName.Backup), 30_000);
+    expect(again).toMatchObject({ pattern: expect.any(String), tz: 'UTC' });
+    // One whose schedule is off stays away.
+    expect(await queue.getJobScheduler(JobName.Prune)).toBeUndefined();
   });
 
   it('declares its schedules again and sends the unfinished work again, as after a reconnection', async () => {

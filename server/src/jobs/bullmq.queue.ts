@@ -56,6 +56,8 @@ export class BullmqQueue implements JobQueue {
   private heartbeat: NodeJS.Timeout | undefined;
   private workerId: string | undefined;
   private readonly emptiedListeners: Array<() => void> = [];
+  /** The schedules this process declared, which its heartbeat keeps declared (see keepScheduled). */
+  private declared: Partial<Schedules> = {};
   /** Aborted when jobs still run at a stop's close timeout: they are stopped and handed back. */
   private stopping = new AbortController();
 
@@ -197,6 +199,7 @@ export class BullmqQueue implements JobQueue {
     this.heartbeat = setInterval(() => {
       beat()
         .then((emptied) => emptied && this.emptiedListeners.forEach((listener) => listener()))
+        .then(() => this.keepScheduled())
         .catch(() => {});
     }, HEARTBEAT_MS).unref();
   }
@@ -233,11 +236,25 @@ export class BullmqQueue implements JobQueue {
   }
 
   async schedule(schedules: Schedules): Promise<void> {
+    this.declared = schedules;
     for (const [name, pattern] of Object.entries(schedules)) {
       // A job scheduler lives in Redis under its name: every worker upserting it leaves one scheduler,
       // which adds one job per tick.
       if (pattern === 'off') await this.queues.jobs.removeJobScheduler(name);
       else await this.queues.jobs.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
+    }
+  }
+
+  /**
+   * The settings say what runs when: a job scheduler removed while its schedule is on (from the
+   * dashboard at /admin/queues, its queue obliterated there) is declared again. Its queued work lost
+   * with it is the next reconciliation's to send again.
+   */
+  private async keepScheduled(): Promise<void> {
+    for (const [name, pattern] of Object.entries(this.declared)) {
+      if (pattern === 'off' || (await this.queues.jobs.getJobScheduler(name))) continue;
+      this.options.logger.warn({ schedule: name }, 'job scheduler removed while its schedule is on: declared again');
+      await this.queues.jobs.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
     }
   }
 
