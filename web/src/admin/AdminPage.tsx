@@ -74,7 +74,7 @@ export function AdminPage() {
                   <dd data-testid={`queue-${state}`}>{formatCount(count)}</dd>
                 </div>
               ))}
-              <dt>jobs per minute ({stats.windowMinutes} min)</dt>
+              <dt>calculations finished per minute ({stats.windowMinutes} min)</dt>
               <dd data-testid="jobs-per-minute">{rate(stats.jobsPerMinute)}</dd>
               <dt>failure rate</dt>
               <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
