@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../lib/logger.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { PGlitePool } from './pglite-pool.js';
@@ -33,7 +33,10 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABA
     pool.on('connect', (client) => client.on('error', () => {}));
     return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  await mkdir(config.DATA_DIR, { recursive: true });
+  await mkdir(config.DATA_DIR, { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    // A file in its place, or no right to make it: told as the setting it is, not with a stack.
+    throw new ConfigError([`DATA_DIR: cannot make the folder ${config.DATA_DIR} (${error.code ?? 'error'})`]);
+  });
   // One process at a time (see lockDataDir). Losing the lock means its folder was tampered with.
   const unlock = await lockDataDir(config.DATA_DIR, (error) => logger?.error({ err: error }, 'the lock of the embedded database was lost'));
   const pglite = await PGlite.create(embeddedDataDir(config.DATA_DIR), { parsers: { [INT8]: Number } }).catch(async (error: unknown) => {
