@@ -183,14 +183,14 @@ describe('metrics on a port of their own', () => {
 
 describe('a scheduled job that fails for good', () => {
   const { logger, lines } = capturingLogger();
-  // Embedded: a backup of Postgres ticking every second may find the one before it still running and
-  // be skipped (completed); an embedded backup never is.
+  // A backup asked for while the one before is still being made is skipped, and that run completes: the
+  // ticks are far enough apart for a backup's two attempts (a second apart) to end before the next.
   const runtime = embeddedRuntime(logger, async (dir) => {
     // Backups go under a plain file: every attempt fails, and not for want of a dependency.
     await writeFile(join(dir, 'not-a-folder'), '');
     return {
       ...{ METRICS_PORT: '0', JOB_ATTEMPTS: '2', BACKUP_DIR: join(dir, 'not-a-folder', 'backups') },
-      ...{ BACKUP_CRON: '* * * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' },
+      ...{ BACKUP_CRON: '*/5 * * * * *', PRUNE_CRON: 'off', RECONCILE_CRON: 'off' },
     };
   });
 
