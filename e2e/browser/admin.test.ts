@@ -1,9 +1,16 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEngine } from '../../server/src/fib/engine.js';
+import type { ManagedProcess } from '../topology/process.js';
 import { getJson } from '../support/api.js';
 import { launchBrowser } from '../support/browser.js';
+import { startEmbedded } from '../support/embedded.js';
+import { freePort } from '../support/ports.js';
 
 const baseUrl = inject('baseUrl');
 const databaseUrl = inject('databaseUrl');
@@ -38,6 +45,12 @@ describe('the admin page in Chromium, through nginx', () => {
     // Each worker says which engine it computes with: the one this build and FIB_ENGINE's default give.
     const engine = page.getByRole('region', { name: 'Workers' }).getByRole('cell', { name: resolveEngine('auto'), exact: true });
     expect(await engine.count()).toBe(2);
+    // The schedules the workers declared, as Redis holds them (the defaults), each with its next run.
+    await expect.poll(() => scheduleRows(page), { timeout: 15_000 }).toEqual([
+      ['backup', '0 3 * * *'],
+      ['prune', '17 * * * *'],
+      ['reconcile', '*/10 * * * *'],
+    ]);
     const retry = page.getByRole('button', { name: 'Retry F(4242)' });
     await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(1);
     await retry.click();
@@ -80,7 +93,7 @@ describe('the admin page in Chromium, through nginx', () => {
         .map((element) => ({ tabIndex: element.tabIndex, role: element.getAttribute('role'), name: element.getAttribute('aria-label') })),
     );
     expect(boxes).toEqual(
-      ['Workers table', 'Slowest calculations table', 'Failed calculations table'].map((name) => ({ tabIndex: 0, role: 'region', name })),
+      ['Workers table', 'Schedules table', 'Slowest calculations table', 'Failed calculations table'].map((name) => ({ tabIndex: 0, role: 'region', name })),
     );
     // The workers' table is wider than the screen: Tab reaches its box, and the arrow keys scroll it.
     const workers = page.getByRole('region', { name: 'Workers table' });
@@ -94,3 +107,56 @@ describe('the admin page in Chromium, through nginx', () => {
     await context.close();
   });
 });
+
+describe('the admin page of the embedded app in Chromium', () => {
+  let browser: Browser;
+  let dataDir: string;
+  let server: ManagedProcess;
+  let base: string;
+  const password = `e2e-${randomUUID()}`;
+
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    dataDir = await mkdtemp(join(tmpdir(), 'fibstack-admin-embedded-'));
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    // A backup every 2 s, for a run to show; pruning off.
+    server = await startEmbedded(dataDir, port, { ADMIN_PASSWORD: password, BACKUP_DIR: join(dataDir, 'backups'), BACKUP_CRON: '*/2 * * * * *', PRUNE_CRON: 'off' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop('SIGTERM');
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('shows the in-process queue’s schedules, and how the latest backup went', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
+    const page = await context.newPage();
+    await page.goto(`${base}/admin`);
+    await expect.poll(() => scheduleRows(page), { timeout: 15_000 }).toEqual([
+      ['backup', '*/2 * * * * *'],
+      ['prune', 'off'],
+      ['reconcile', '*/10 * * * *'],
+    ]);
+    const backup = page.getByRole('region', { name: 'Schedules table' }).getByRole('row').filter({ has: page.getByRole('cell', { name: 'backup', exact: true }) });
+    // The page refreshes every 5 s: a backup made since shows as completed, a moment ago.
+    await expect.poll(() => backup.getByRole('cell').allTextContents(), { timeout: 15_000 }).toEqual([
+      'backup',
+      '*/2 * * * * *',
+      expect.stringMatching(/\d/),
+      expect.stringMatching(/^\d+ s ago$/),
+      expect.stringMatching(/ m?s$/),
+      'completed',
+    ]);
+    // One that is off says so, and has no next run.
+    const prune = page.getByRole('region', { name: 'Schedules table' }).getByRole('row').filter({ has: page.getByRole('cell', { name: 'prune', exact: true }) });
+    expect(await prune.getByRole('cell').allTextContents()).toEqual(['prune', 'off', '—', 'none yet', '—', '—']);
+    await context.close();
+  });
+});
+
+/** Each row of the Schedules table: its job and its schedule. */
+async function scheduleRows(page: Page): Promise<string[][]> {
+  const rows = await page.getByRole('region', { name: 'Schedules table' }).locator('tbody tr').all();
+  return Promise.all(rows.map(async (row) => (await row.getByRole('cell').allTextContents()).slice(0, 2)));
+}

@@ -60,6 +60,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       FIB_THREADS: '1',
       FIB_ENGINE: 'bigint',
       WORKER_CONCURRENCY: '4',
+      PRUNE_CRON: 'off',
     });
     runtime = await startRuntime(config, silentLogger);
   });
@@ -106,6 +107,16 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     expect(stats.workers[0]).toMatchObject({ concurrency: 4, engine: 'bigint' });
     expect(stats.slowest.map((calculation: { index: number }) => calculation.index).sort()).toEqual([300, 5_000]);
     expect(stats.failed).toEqual([]);
+  });
+
+  it('lists the periodic jobs, each with its expression and next run, or as off', async () => {
+    const { schedules } = (await call('/api/admin/stats', { headers: auth })).json();
+    expect(schedules).toEqual([
+      { name: 'backup', pattern: '0 3 * * *', next: expect.stringMatching(/T03:00:00\.000Z$/), last: null },
+      { name: 'prune', pattern: 'off', next: null, last: null },
+      { name: 'reconcile', pattern: '*/10 * * * *', next: expect.any(String), last: null },
+    ]);
+    expect(Date.parse(schedules[2].next)).toBeGreaterThan(Date.now());
   });
 
   it('retries only failed calculations', async () => {

@@ -297,6 +297,61 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(ticks.length).toBeLessThanOrEqual(seen + 1);
   });
 
+  it('lists each periodic job with its expression and next run, or as off', async () => {
+    const queue = await newQueue();
+    await queue.schedule({ [JobName.Backup]: '0 3 * * *', [JobName.Prune]: 'off', [JobName.Reconcile]: '*/10 * * * *' });
+    const [backup, prune, reconcile, ...others] = await queue.schedules();
+    expect(others).toEqual([]);
+    expect(backup).toMatchObject({ name: JobName.Backup, pattern: '0 3 * * *', last: null });
+    expect(prune).toEqual({ name: JobName.Prune, pattern: 'off', next: null, last: null });
+    expect(reconcile).toMatchObject({ name: JobName.Reconcile, pattern: '*/10 * * * *' });
+    // The next tick: 03:00 UTC within a day, a multiple of ten minutes within ten.
+    const next = Date.parse(backup!.next!);
+    expect(next).toBeGreaterThan(Date.now());
+    expect(next - Date.now()).toBeLessThanOrEqual(24 * 3_600_000);
+    expect(new Date(next).toISOString()).toMatch(/T03:00:00\.000Z$/);
+    expect(Date.parse(reconcile!.next!) % 600_000).toBe(0);
+  });
+
+  it('says how a periodic job’s latest run ended: completed, with how long it took', async () => {
+    const queue = await newQueue();
+    const scheduled: JobHandlers = { ...handlers(async () => {}), [JobName.Reconcile]: { handle: () => sleep(50) } };
+    await queue.work(scheduled, { concurrency: 1, engine: 'bigint' });
+    await queue.schedule({ [JobName.Reconcile]: '* * * * * *', [JobName.Prune]: 'off', [JobName.Backup]: 'off' });
+    const reconcile = await eventually(async () => (await queue.schedules()).find(({ name, last }) => name === JobName.Reconcile && last));
+    expect(reconcile.last).toEqual({ at: expect.any(String), outcome: 'completed', durationMs: expect.any(Number) });
+    expect(reconcile.last!.durationMs).toBeGreaterThanOrEqual(40);
+    expect(Date.now() - Date.parse(reconcile.last!.at)).toBeLessThan(5_000);
+    // Calculations are no periodic job: nothing is said of them.
+    expect((await queue.schedules()).map(({ name }) => name)).toEqual([JobName.Backup, JobName.Prune, JobName.Reconcile]);
+  });
+
+  it('says a periodic job failed only once its last attempt failed, with the error’s first line, credentials taken out', async () => {
+    const queue = await newQueue(2);
+    const seen: Array<string | undefined> = [];
+    const scheduled: JobHandlers = {
+      ...handlers(async () => {}),
+      [JobName.Backup]: {
+        handle: async (_payload, { attempt }) => {
+          // The first retry (one at a time: no other run ends meanwhile) finds the failed try no outcome yet.
+          if (attempt === 2 && seen.length === 0) seen.push((await queue.schedules())[0]!.last?.outcome);
+          throw new Error(`could not reach s3://key:secret@backups.example/fibstack (attempt ${attempt})\n    at the stack`);
+        },
+      },
+    };
+    await queue.work(scheduled, { concurrency: 1, engine: 'bigint' });
+    await queue.schedule({ [JobName.Backup]: '* * * * * *', [JobName.Prune]: 'off', [JobName.Reconcile]: 'off' });
+    const backup = await eventually(async () => (await queue.schedules()).find(({ name, last }) => name === JobName.Backup && last), 15_000);
+    await queue.schedule({ [JobName.Backup]: 'off', [JobName.Prune]: 'off', [JobName.Reconcile]: 'off' });
+    expect(seen).toEqual([undefined]);
+    expect(backup.last).toEqual({
+      at: expect.any(String),
+      outcome: 'failed',
+      durationMs: expect.any(Number),
+      error: 'could not reach s3://[redacted]@backups.example/fibstack (attempt 2)',
+    });
+  });
+
   it('prunes finished jobs older than asked, and only those', async () => {
     const queue = await newQueue();
     await queue.work(handlers(async () => {}), { concurrency: 2, engine: 'bigint' });

@@ -6,8 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryStore } from '../src/backup/directory.store.js';
 import { parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { QUEUE_NAMES } from '../src/jobs/bullmq.queue.js';
+import { BullmqQueue, QUEUE_NAMES } from '../src/jobs/bullmq.queue.js';
 import { JobName } from '../src/jobs/types.js';
+import { createCommandRedis, whenReady } from '../src/lib/redis.js';
 import { CalculationRepository } from '../src/repositories/calculation.repository.js';
 import { startRuntime, type Runtime } from '../src/runtime.js';
 import { silentLogger } from './support/adapters.js';
@@ -67,6 +68,24 @@ describe('scheduled backups with two worker replicas', () => {
     const first = Math.min(...backups.map(({ createdAt }) => Date.parse(createdAt)));
     const ticks = tick(Date.now()) - tick(first) + 1;
     expect(backups.length).toBeLessThanOrEqual(ticks);
+  });
+
+  it('tells a process that runs no jobs, as an api replica, the schedules and how the latest backup went', async () => {
+    const connection = await whenReady(createCommandRedis(redisUrl, silentLogger));
+    // It never works, so never opens a worker's connection.
+    const reader = new BullmqQueue({ attempts: 1, closeTimeoutMs: 1_000, connection, createWorkerConnection: () => connection, prefix: namespace.prefix, lockMs: 5_000, logger: silentLogger });
+    try {
+      const [backup, prune] = await eventually(async () => {
+        const schedules = await reader.schedules();
+        return schedules[0]?.last ? schedules : undefined;
+      }, 15_000);
+      expect(backup).toMatchObject({ name: JobName.Backup, pattern: '*/2 * * * * *', last: { outcome: 'completed' } });
+      expect(Date.parse(backup!.next!)).toBeGreaterThan(Date.now() - 2_000);
+      expect(prune).toEqual({ name: JobName.Prune, pattern: 'off', next: null, last: null });
+    } finally {
+      await reader.close();
+      connection.disconnect();
+    }
   });
 });
 

@@ -4,12 +4,15 @@ import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/timeout.js';
 import { describeWorker } from './heartbeat.js';
 import { recordFailure, RetryLaterError, runJob, WorkerLostError } from './run-job.js';
+import { completedRun, failedRun } from './scheduled-run.js';
 import {
+  isScheduled,
   jobId,
   laneConcurrency,
   laneOf,
   lanes,
   retryPolicy,
+  scheduledJobs,
   type JobCounts,
   type JobHandler,
   type JobHandlers,
@@ -20,6 +23,8 @@ import {
   type Lane,
   type QueueOptions,
   HEARTBEAT_MS,
+  type ScheduledRun,
+  type ScheduleInfo,
   type Schedules,
   type WorkerInfo,
   type WorkerOptions,
@@ -133,12 +138,18 @@ export class BullmqQueue implements JobQueue {
         // The job's own attempts, as the process that queued it set them: one whose settings differ (a
         // rolling change of JOB_ATTEMPTS) must still record the failure on the last one BullMQ runs.
         const context = { signal: controller.signal, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? this.options.attempts, id: job.id ?? '' };
+        const startedAt = Date.now();
         try {
           await runJob(handlers, job.name as JobName, job.data, context);
+          await this.recordRun(job.name as JobName, completedRun(startedAt));
         } catch (error) {
           // Stopped by this worker's shutdown: back to the queue at once. A dependency unavailable: later.
           const delayMs = stopping.aborted ? 0 : error instanceof RetryLaterError ? error.delayMs : undefined;
-          if (delayMs === undefined) throw error;
+          if (delayMs === undefined) {
+            // Failed for good on the last attempt; an earlier one is retried, and has no outcome yet.
+            if (context.attempt >= context.attempts) await this.recordRun(job.name as JobName, failedRun(startedAt, error));
+            throw error;
+          }
           // BullMQ's way to run a job later without counting an attempt.
           await job.moveToDelayed(Date.now() + delayMs, token);
           throw new DelayedError();
@@ -169,8 +180,10 @@ export class BullmqQueue implements JobQueue {
 
   private async failLost(handlers: JobHandlers, job: Job, reason: string): Promise<void> {
     const name = job.name as JobName;
+    const error = new WorkerLostError(reason);
+    await this.recordRun(name, failedRun(job.processedOn ?? Date.now(), error));
     try {
-      await recordFailure(handlers[name] as JobHandler<JobName>, job.data, new WorkerLostError(reason));
+      await recordFailure(handlers[name] as JobHandler<JobName>, job.data, error);
     } catch {
       // Not recorded: without its job, the next reconciliation sends the unfinished work again.
       await job.remove().catch(() => {});
@@ -256,6 +269,37 @@ export class BullmqQueue implements JobQueue {
       this.options.logger.warn({ schedule: name }, 'job scheduler removed while its schedule is on: declared again');
       await this.queues.jobs.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
     }
+  }
+
+  /** What Redis holds: each job scheduler, and how its job's latest run ended (see recordRun). */
+  async schedules(): Promise<ScheduleInfo[]> {
+    const [schedulers, runs] = await Promise.all([
+      Promise.all(scheduledJobs.map((name) => this.queues.jobs.getJobScheduler(name))),
+      this.options.connection.hgetall(this.runsKey),
+    ]);
+    return scheduledJobs.map((name, i) => {
+      const scheduler = schedulers[i];
+      const last = runs[name];
+      return {
+        name,
+        pattern: scheduler?.pattern ?? 'off',
+        next: scheduler?.next === undefined ? null : new Date(scheduler.next).toISOString(),
+        last: last === undefined ? null : (JSON.parse(last) as ScheduledRun),
+      };
+    });
+  }
+
+  /**
+   * A periodic job's run that ended, in one Redis hash every replica writes and the admin page reads.
+   * The outcome is BullMQ's to keep: a record Redis refuses only leaves the page a run behind.
+   */
+  private async recordRun(name: JobName, run: ScheduledRun): Promise<void> {
+    if (!isScheduled(name)) return;
+    await this.options.connection.hset(this.runsKey, name, JSON.stringify(run)).catch(() => {});
+  }
+
+  private get runsKey(): string {
+    return `${this.options.prefix}:${QUEUE_NAMES.jobs}:fibstack-scheduled-runs`;
   }
 
   async prune(olderThanMs: number): Promise<number> {

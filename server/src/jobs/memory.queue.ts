@@ -1,12 +1,15 @@
 import { CronExpressionParser } from 'cron-parser';
 import { describeWorker } from './heartbeat.js';
 import { RetryLaterError, runJob } from './run-job.js';
+import { completedRun, failedRun } from './scheduled-run.js';
 import {
+  isScheduled,
   jobId,
   laneConcurrency,
   laneOf,
   lanes,
   retryPolicy,
+  scheduledJobs,
   type JobCounts,
   type JobHandlers,
   type JobName,
@@ -15,6 +18,9 @@ import {
   type JobRequest,
   type Lane,
   type QueueOptions,
+  type ScheduledJobName,
+  type ScheduledRun,
+  type ScheduleInfo,
   type Schedules,
   type WorkerInfo,
   type WorkerOptions,
@@ -46,8 +52,10 @@ export class MemoryQueue implements JobQueue {
   /** Ids of finished jobs, oldest first. */
   private readonly finished: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
-  /** The next tick of each periodic job. */
-  private readonly schedules = new Map<string, NodeJS.Timeout>();
+  /** Each periodic job that is on: its expression, its next tick (ms) and the timer waiting for it. */
+  private readonly declared = new Map<ScheduledJobName, { pattern: string; tick: number; timer: NodeJS.Timeout }>();
+  /** How each periodic job's latest run ended. */
+  private readonly lastRuns = new Map<ScheduledJobName, ScheduledRun>();
   private readonly running: Record<Lane, Set<Promise<void>>> = { batches: new Set(), jobs: new Set() };
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
@@ -93,10 +101,22 @@ export class MemoryQueue implements JobQueue {
 
   async schedule(schedules: Schedules): Promise<void> {
     for (const [name, pattern] of Object.entries(schedules) as Array<[keyof Schedules, string]>) {
-      clearTimeout(this.schedules.get(name));
-      this.schedules.delete(name);
+      clearTimeout(this.declared.get(name)?.timer);
+      this.declared.delete(name);
       if (pattern !== 'off') this.scheduleNext(name, pattern);
     }
+  }
+
+  async schedules(): Promise<ScheduleInfo[]> {
+    return scheduledJobs.map((name) => {
+      const declared = this.declared.get(name);
+      return {
+        name,
+        pattern: declared?.pattern ?? 'off',
+        next: declared ? new Date(declared.tick).toISOString() : null,
+        last: this.lastRuns.get(name) ?? null,
+      };
+    });
   }
 
   /** The one worker of the process, while it works: its heartbeat is now. */
@@ -131,9 +151,10 @@ export class MemoryQueue implements JobQueue {
 
   async close(): Promise<void> {
     await this.stopWorking();
-    for (const timer of [...this.timers, ...this.schedules.values()]) clearTimeout(timer);
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const { timer } of this.declared.values()) clearTimeout(timer);
     this.timers.clear();
-    this.schedules.clear();
+    this.declared.clear();
   }
 
   /** One job per tick, its id named after the tick as BullMQ's job schedulers name theirs. */
@@ -145,7 +166,7 @@ export class MemoryQueue implements JobQueue {
       this.add(`repeat:${name}:${tick}`, name, {});
       this.scheduleNext(name, pattern);
     }, Math.min(wait, MAX_TIMER_MS));
-    this.schedules.set(name, timer);
+    this.declared.set(name, { pattern, tick, timer });
   }
 
   private nextTick(pattern: string): number {
@@ -169,9 +190,11 @@ export class MemoryQueue implements JobQueue {
     job.state = 'active';
     job.attemptsMade++;
     const context = { signal: this.stopping.signal, attempt: job.attemptsMade, attempts: this.options.attempts, id: job.id };
+    const startedAt = Date.now();
     try {
       await runJob(handlers, job.name, job.payload, context);
       this.finish(job, 'completed');
+      if (isScheduled(job.name)) this.lastRuns.set(job.name, completedRun(startedAt));
     } catch (error) {
       if (error instanceof RetryLaterError) {
         job.attemptsMade--;
@@ -185,6 +208,7 @@ export class MemoryQueue implements JobQueue {
         this.retryLater(job, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
       } else {
         this.finish(job, 'failed');
+        if (isScheduled(job.name)) this.lastRuns.set(job.name, failedRun(startedAt, error));
       }
     }
   }

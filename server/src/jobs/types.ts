@@ -37,6 +37,29 @@ export const scheduledJobs = [JobName.Backup, JobName.Prune, JobName.Reconcile] 
 export type ScheduledJobName = (typeof scheduledJobs)[number];
 /** A cron expression (UTC) per periodic job, or `off`. */
 export type Schedules = Record<ScheduledJobName, string>;
+export const isScheduled = (name: JobName): name is ScheduledJobName => (scheduledJobs as readonly JobName[]).includes(name);
+
+/** How a periodic job's latest run ended: completed, or failed on its last attempt (a retry is no outcome yet). */
+export interface ScheduledRun {
+  /** When it ended. */
+  at: string;
+  outcome: 'completed' | 'failed';
+  /** How long its last attempt took. */
+  durationMs: number;
+  /** The error's first line, shortened, when it failed. */
+  error?: string;
+}
+
+/** A periodic job as the queue holds it: what every worker declared, and what the last run did. */
+export interface ScheduleInfo {
+  name: ScheduledJobName;
+  /** Its cron expression (UTC), or `off`. */
+  pattern: string;
+  /** When it runs next; null when off. */
+  next: string | null;
+  /** Null until a run has ended (since Redis was last emptied, or the process started, in process). */
+  last: ScheduledRun | null;
+}
 
 /** One calculation to compute: an attempt of F(index). */
 export interface CalculationJob {
@@ -165,6 +188,8 @@ export interface JobQueue {
    * declare the same schedules; declaring again replaces the expression, and `off` removes the schedule.
    */
   schedule(schedules: Schedules): Promise<void>;
+  /** Each periodic job, in the order of `scheduledJobs`, as declared by whichever process declared them. */
+  schedules(): Promise<ScheduleInfo[]>;
   /** Worker processes heard from in the last three heartbeats. */
   workers(): Promise<WorkerInfo[]>;
   /** Forgets finished (completed or failed) jobs older than this; returns how many. */

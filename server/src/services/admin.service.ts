@@ -2,7 +2,7 @@ import type { Db } from '../db/database.js';
 import type { EventBus } from '../events/bus.js';
 import { AppError, isTransientError } from '../lib/errors.js';
 import type { JobSender } from '../jobs/outbox.js';
-import type { JobCounts, JobQueue, WorkerInfo } from '../jobs/types.js';
+import type { JobCounts, JobQueue, ScheduleInfo, WorkerInfo } from '../jobs/types.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { StatsRepository } from '../repositories/stats.repository.js';
 import { toCalculationView, type CalculationView } from './calculation.view.js';
@@ -21,6 +21,8 @@ export interface AdminStats {
   failureRate: number;
   windowMinutes: number;
   workers: WorkerInfo[];
+  /** The periodic jobs: expression, next run, how the latest run ended. */
+  schedules: ScheduleInfo[];
   slowest: CalculationView[];
   failed: CalculationView[];
 }
@@ -42,9 +44,10 @@ export class AdminService {
   }
 
   async overview(): Promise<AdminStats> {
-    const [queue, workers, finished, slowest, failed] = await Promise.all([
+    const [queue, workers, schedules, finished, slowest, failed] = await Promise.all([
       this.queue.counts(),
       this.queue.workers(),
+      this.queue.schedules(),
       this.stats.finishedSince(WINDOW_MINUTES),
       this.stats.slowest(SLOWEST_HOURS, LIST_LIMIT),
       this.stats.failed(LIST_LIMIT),
@@ -56,6 +59,7 @@ export class AdminService {
       failureRate: total === 0 ? 0 : round(finished.failed / total),
       windowMinutes: WINDOW_MINUTES,
       workers,
+      schedules,
       slowest: slowest.map(toCalculationView),
       failed: failed.map(toCalculationView),
     };

@@ -1,13 +1,14 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAction } from '../actions/useAction';
 import { formatCount, formatDigitCount } from '../format/numbers';
-import { adminApi, type Backup, type Stats } from './api';
+import { formatMoment } from '../format/time';
+import { adminApi, type Backup, type Schedule, type Stats } from './api';
 import { ago, bytes, duration, percent, rate } from './format';
 
 /** The page refreshes itself this often. */
 const REFRESH_MS = 5_000;
 
-/** What an operator checks first: the queue, throughput, workers, slow and failed calculations, backups. */
+/** What an operator checks first: the queue, throughput, workers, schedules, slow and failed calculations, backups. */
 export function AdminPage() {
   const [stats, setStats] = useState<Stats>();
   const [backups, setBackups] = useState<Backup[]>([]);
@@ -109,6 +110,29 @@ export function AdminPage() {
             </Wide>
           </section>
 
+          <section aria-label="Schedules">
+            <h2>Schedules</h2>
+            <Wide label="Schedules">
+              <table>
+                <thead>
+                  <tr>
+                    <th>job</th>
+                    <th>schedule (UTC)</th>
+                    <th>next run</th>
+                    <th>last run</th>
+                    <th>took</th>
+                    <th>outcome</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {stats.schedules.map((schedule) => (
+                    <ScheduleRow key={schedule.name} schedule={schedule} />
+                  ))}
+                </tbody>
+              </table>
+            </Wide>
+          </section>
+
           <section aria-label="Slowest calculations">
             <h2>Slowest calculations (24 h)</h2>
             <Wide label="Slowest calculations">
@@ -184,6 +208,20 @@ export function AdminPage() {
         </ul>
       </section>
     </main>
+  );
+}
+
+/** One periodic job: a failed run's error stands beside its outcome, as a failed calculation's does. */
+function ScheduleRow({ schedule: { name, pattern, next, last } }: { schedule: Schedule }) {
+  return (
+    <tr>
+      <td>{name}</td>
+      <td>{pattern}</td>
+      <td>{next ? <time dateTime={next}>{formatMoment(next)}</time> : '—'}</td>
+      <td>{last ? <time dateTime={last.at}>{ago(last.at)}</time> : 'none yet'}</td>
+      <td>{last ? duration(last.durationMs) : '—'}</td>
+      <td>{last ? (last.error ? `${last.outcome}: ${last.error}` : last.outcome) : '—'}</td>
+    </tr>
   );
 }
 

@@ -25,12 +25,22 @@ export interface Worker {
   lastHeartbeat: string;
 }
 
+/** A periodic job: its cron expression (UTC) or `off`, its next run, and how its latest run ended. */
+export interface Schedule {
+  name: 'backup' | 'prune' | 'reconcile';
+  pattern: string;
+  next: string | null;
+  /** A run that failed with an attempt left is retried, and not yet an outcome. */
+  last: { at: string; outcome: 'completed' | 'failed'; durationMs: number; error?: string } | null;
+}
+
 export interface Stats {
   queue: Record<QueueState, number>;
   jobsPerMinute: number;
   failureRate: number;
   windowMinutes: number;
   workers: Worker[];
+  schedules: Schedule[];
   slowest: Calculation[];
   failed: Calculation[];
   /** Where the queue dashboard is, or null: the in-process queue (the embedded app) has none. */
