@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { resolveEngine } from '../../server/src/fib/engine.js';
 import type { ManagedProcess } from '../topology/process.js';
 import { getJson } from '../support/api.js';
+import { seriousViolations } from '../support/axe.js';
 import { launchBrowser } from '../support/browser.js';
 import { startEmbedded } from '../support/embedded.js';
 import { freePort } from '../support/ports.js';
@@ -151,6 +152,16 @@ describe('the admin page of the embedded app in Chromium', () => {
     // One that is off says so, and has no next run.
     const prune = page.getByRole('region', { name: 'Schedules table' }).getByRole('row').filter({ has: page.getByRole('cell', { name: 'prune', exact: true }) });
     expect(await prune.getByRole('cell').allTextContents()).toEqual(['prune', 'off', '—', 'none yet', '—', '—']);
+    await context.close();
+  });
+
+  it.each(['light', 'dark'] as const)('is accessible in the %s scheme', async (colorScheme) => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password }, colorScheme });
+    const page = await context.newPage();
+    await page.goto(`${base}/admin`);
+    // Every section on show, a finished run's outcome in its colour among them.
+    await page.getByRole('region', { name: 'Schedules table' }).getByRole('cell', { name: 'completed' }).waitFor({ timeout: 15_000 });
+    expect(await seriousViolations(page)).toEqual([]);
     await context.close();
   });
 });

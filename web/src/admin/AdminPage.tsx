@@ -49,36 +49,48 @@ export function AdminPage() {
   const busy = action.running;
 
   return (
-    <main style={{ fontFamily: 'system-ui, sans-serif', maxWidth: 960, margin: '0 auto', padding: 16 }}>
+    <main className="admin">
       <h1>fibstack admin</h1>
       {stats && (
         <p>
           {stats.queueDashboard ? (
             <a href={stats.queueDashboard}>Queue dashboard</a>
           ) : (
-            'The queue dashboard comes with the Redis queue (the distributed roles); the in-process queue is shown here.'
+            <span className="muted">The queue dashboard comes with the Redis queue (the distributed roles); the in-process queue is shown here.</span>
           )}
         </p>
       )}
       {/* The last action's failure stays until the next action; a failed refresh, until one succeeds. */}
-      {action.error && <p role="alert">{action.error}</p>}
-      {error && <p role="alert">{error}</p>}
+      {action.error && (
+        <p role="alert" className="problem">
+          {action.error}
+        </p>
+      )}
+      {error && (
+        <p role="alert" className="problem">
+          {error}
+        </p>
+      )}
       <p role="status">{notice}</p>
       {stats && (
         <>
           <section aria-label="Queue">
             <h2>Queue</h2>
-            <dl>
+            <dl className="counts">
               {Object.entries(stats.queue).map(([state, count]) => (
                 <div key={state}>
                   <dt>{state}</dt>
                   <dd data-testid={`queue-${state}`}>{formatCount(count)}</dd>
                 </div>
               ))}
-              <dt>calculations finished per minute ({stats.windowMinutes} min)</dt>
-              <dd data-testid="jobs-per-minute">{rate(stats.jobsPerMinute)}</dd>
-              <dt>failure rate</dt>
-              <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
+              <div>
+                <dt>calculations finished per minute ({stats.windowMinutes} min)</dt>
+                <dd data-testid="jobs-per-minute">{rate(stats.jobsPerMinute)}</dd>
+              </div>
+              <div>
+                <dt>failure rate</dt>
+                <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
+              </div>
             </dl>
           </section>
 
@@ -154,14 +166,14 @@ export function AdminPage() {
             <h2 ref={failedHeading} tabIndex={-1}>
               Failed calculations
             </h2>
-            {stats.failed.length === 0 && <p>None.</p>}
+            {stats.failed.length === 0 && <p className="muted">None.</p>}
             <Wide label="Failed calculations">
               <table>
                 <tbody>
                   {stats.failed.map((calculation) => (
                     <tr key={calculation.index}>
                       <td>F({calculation.index})</td>
-                      <td>{calculation.error}</td>
+                      <td className="message">{calculation.error}</td>
                       <td>
                         <button
                           disabled={busy}
@@ -199,7 +211,7 @@ export function AdminPage() {
         >
           Back up now
         </button>
-        <ul>
+        <ul className="backups">
           {backups.map((backup) => (
             <li key={backup.name}>
               {backup.name} — {bytes(backup.bytes)}
@@ -216,11 +228,13 @@ function ScheduleRow({ schedule: { name, pattern, next, last } }: { schedule: Sc
   return (
     <tr>
       <td>{name}</td>
-      <td>{pattern}</td>
+      <td>
+        <code>{pattern}</code>
+      </td>
       <td>{next ? <time dateTime={next}>{formatMoment(next)}</time> : '—'}</td>
       <td>{last ? <time dateTime={last.at}>{ago(last.at)}</time> : 'none yet'}</td>
       <td>{last ? duration(last.durationMs) : '—'}</td>
-      <td>{last ? (last.error ? `${last.outcome}: ${last.error}` : last.outcome) : '—'}</td>
+      <td className={last ? `message outcome-${last.outcome}` : undefined}>{last ? (last.error ? `${last.outcome}: ${last.error}` : last.outcome) : '—'}</td>
     </tr>
   );
 }
@@ -231,7 +245,7 @@ function ScheduleRow({ schedule: { name, pattern, next, last } }: { schedule: Sc
  */
 function Wide({ label, children }: { label: string; children: ReactNode }) {
   return (
-    <div style={{ overflowX: 'auto' }} tabIndex={0} role="region" aria-label={`${label} table`}>
+    <div className="wide" tabIndex={0} role="region" aria-label={`${label} table`}>
       {children}
     </div>
   );
