@@ -32,6 +32,22 @@ describe('the admin page in Chromium, through nginx', () => {
     }
   });
 
+  it('takes an action from its own origin, port included, and refuses one from another, through nginx', async () => {
+    // As a browser that sends Origin but not Sec-Fetch-Site does.
+    const retry = (origin: string) =>
+      fetch(`${baseUrl}/api/admin/calculations/1/retry`, {
+        method: 'POST',
+        headers: { origin, authorization: `Basic ${Buffer.from(`admin:${adminPassword}`).toString('base64')}` },
+      });
+    const own = await retry(new URL(baseUrl).origin);
+    // Never failed: refused for what it is, not for where it comes from.
+    expect([404, 409]).toContain(own.status);
+    await own.arrayBuffer();
+    const other = await retry('https://elsewhere.example');
+    expect(other.status).toBe(403);
+    expect(await other.json()).toMatchObject({ error: { code: 'CROSS_SITE_REQUEST' } });
+  });
+
   it('shows the workers and the queue, retries a failed calculation, makes a backup', async () => {
     // A calculation whose job failed for good, as a worker's onFailed leaves it.
     const db = new pg.Client({ connectionString: databaseUrl });

@@ -62,14 +62,16 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
   };
 }
 
-function crossSite({ method, headers }: FastifyRequest): boolean {
+function crossSite({ method, headers, host }: FastifyRequest): boolean {
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
   const site = headers['sec-fetch-site'];
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = headers.origin;
   if (origin === undefined) return false;
   try {
-    return new URL(origin).host !== headers.host;
+    // The host the browser asked for, its port included: behind a trusted proxy, the one it forwards
+    // (X-Forwarded-Host), as the proxy's own Host may leave the port out.
+    return new URL(origin).host !== host;
   } catch {
     return true;
   }
