@@ -180,6 +180,20 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     expect(made.status).toBe(201);
   });
 
+  it('says which queues the dashboard paused, until they are resumed', async () => {
+    const paused = async () => (await call('/api/admin/stats', { headers: auth })).json().pausedQueues;
+    expect(await paused()).toEqual([]);
+    if (mode === 'embedded') return;
+    const dashboard = (action: string) => call(`/admin/queues/api/queues/calculations/${action}`, { method: 'PUT', headers: auth });
+    expect((await dashboard('pause')).status).toBe(200);
+    try {
+      expect(await paused()).toEqual(['calculations']);
+    } finally {
+      expect((await dashboard('resume')).status).toBe(200);
+    }
+    expect(await paused()).toEqual([]);
+  });
+
   it('serves the admin page, and the queue dashboard where the queue is BullMQ', async () => {
     const page = await call('/admin', { headers: auth });
     expect(page.status).toBe(200);

@@ -248,6 +248,11 @@ export class BullmqQueue implements JobQueue {
     return Object.fromEntries(states.map((state) => [state, lanes.reduce((sum, counts) => sum + (counts[state] ?? 0), 0)])) as JobCounts;
   }
 
+  async paused(): Promise<string[]> {
+    const paused = await Promise.all(lanes.map((lane) => this.queues[lane].isPaused()));
+    return lanes.filter((_, i) => paused[i]).map((lane) => QUEUE_NAMES[lane]);
+  }
+
   async schedule(schedules: Schedules): Promise<void> {
     this.declared = schedules;
     for (const [name, pattern] of Object.entries(schedules)) {

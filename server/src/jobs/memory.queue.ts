@@ -99,6 +99,11 @@ export class MemoryQueue implements JobQueue {
     return counts;
   }
 
+  /** Nothing outside the process reaches this queue to pause it. */
+  async paused(): Promise<string[]> {
+    return [];
+  }
+
   async schedule(schedules: Schedules): Promise<void> {
     for (const [name, pattern] of Object.entries(schedules) as Array<[keyof Schedules, string]>) {
       clearTimeout(this.declared.get(name)?.timer);

@@ -183,6 +183,8 @@ export interface JobQueue {
   /** Starts consuming jobs in this process. */
   work(handlers: JobHandlers, options: WorkerOptions): Promise<void>;
   counts(): Promise<JobCounts>;
+  /** The queues paused from outside (the queue dashboard), by name: nothing in them runs until resumed. */
+  paused(): Promise<string[]>;
   /**
    * Declares the periodic jobs. Each runs once per tick of its cron expression however many processes
    * declare the same schedules; declaring again replaces the expression, and `off` removes the schedule.

@@ -21,6 +21,8 @@ export interface AdminStats {
   failureRate: number;
   windowMinutes: number;
   workers: WorkerInfo[];
+  /** Queues paused in the queue dashboard: their jobs wait until they are resumed. */
+  pausedQueues: string[];
   /** The periodic jobs: expression, next run, how the latest run ended. */
   schedules: ScheduleInfo[];
   slowest: CalculationView[];
@@ -44,8 +46,9 @@ export class AdminService {
   }
 
   async overview(): Promise<AdminStats> {
-    const [queue, workers, schedules, finished, slowest, failed] = await Promise.all([
+    const [queue, pausedQueues, workers, schedules, finished, slowest, failed] = await Promise.all([
       this.queue.counts(),
+      this.queue.paused(),
       this.queue.workers(),
       this.queue.schedules(),
       this.stats.finishedSince(WINDOW_MINUTES),
@@ -59,6 +62,7 @@ export class AdminService {
       failureRate: total === 0 ? 0 : round(finished.failed / total),
       windowMinutes: WINDOW_MINUTES,
       workers,
+      pausedQueues,
       schedules,
       slowest: slowest.map(toCalculationView),
       failed: failed.map(toCalculationView),

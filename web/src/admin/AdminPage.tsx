@@ -76,6 +76,11 @@ export function AdminPage() {
         <>
           <section aria-label="Queue">
             <h2>Queue</h2>
+            {stats.pausedQueues.length > 0 && (
+              <p className="problem">
+                Paused in the queue dashboard: {stats.pausedQueues.join(', ')}. Nothing there runs until it is resumed.
+              </p>
+            )}
             <dl className="counts">
               {Object.entries(stats.queue).map(([state, count]) => (
                 <div key={state}>

@@ -40,6 +40,8 @@ export interface Stats {
   failureRate: number;
   windowMinutes: number;
   workers: Worker[];
+  /** Queues paused in the queue dashboard: nothing in them runs until they are resumed there. */
+  pausedQueues: string[];
   schedules: Schedule[];
   slowest: Calculation[];
   failed: Calculation[];
