@@ -126,6 +126,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     { role: config.ROLE },
     {
       queueCounts: () => messaging.queue.counts(),
+      pausedQueues: () => messaging.queue.paused(),
       sseClients: runsApi ? () => streams?.size ?? 0 : undefined,
       dependencies: readiness,
       // Where the schedule makes backups: an alert can say when the newest is too old.

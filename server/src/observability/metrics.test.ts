@@ -39,3 +39,16 @@ describe('backup_newest_timestamp_seconds', () => {
     expect(reads).toBe(1);
   });
 });
+
+describe('queue_paused', () => {
+  it('counts the queues paused from outside, and keeps the last count while the queue cannot be read', async () => {
+    let paused: () => Promise<string[]> = async () => [];
+    const metrics = new Metrics({ role: 'api' }, { pausedQueues: () => paused() });
+    const sample = async () => (await metrics.render()).body.split('\n').find((line) => line.startsWith('queue_paused'));
+    expect(await sample()).toBe('queue_paused{role="api"} 0');
+    paused = async () => ['calculations'];
+    expect(await sample()).toBe('queue_paused{role="api"} 1');
+    paused = () => Promise.reject(new Error('Connection is closed.'));
+    expect(await sample()).toBe('queue_paused{role="api"} 1');
+  });
+});

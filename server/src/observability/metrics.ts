@@ -10,6 +10,8 @@ import { withTimeout } from '../lib/timeout.js';
 export interface MetricSources {
   /** Queue depth by state; absent where no queue is reachable. */
   queueCounts?: () => Promise<JobCounts>;
+  /** The queues paused from outside (the queue dashboard), by name. */
+  pausedQueues?: () => Promise<string[]>;
   /** Server-sent event clients of this process. */
   sseClients?: () => number;
   /** Whether each dependency answers, as readiness asks it (`/api/ready`). */
@@ -83,7 +85,7 @@ export class Metrics {
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
       registers: [this.registry],
     });
-    const { queueCounts, sseClients, dependencies, newestBackup } = this.sources;
+    const { queueCounts, pausedQueues, sseClients, dependencies, newestBackup } = this.sources;
     if (queueCounts) {
       new Gauge({
         name: 'queue_jobs',
@@ -95,6 +97,18 @@ export class Metrics {
           const counts = await queueCounts().catch(() => undefined);
           this.reset();
           if (counts) for (const [state, count] of Object.entries(counts)) this.set({ state }, count);
+        },
+      });
+    }
+    if (pausedQueues) {
+      new Gauge({
+        name: 'queue_paused',
+        help: 'Queues paused from outside (the queue dashboard): their jobs wait until they are resumed',
+        registers: [this.registry],
+        async collect() {
+          // Redis away: the last value read stays (dependency_up says Redis is away).
+          const paused = await pausedQueues().catch(() => undefined);
+          if (paused) this.set(paused.length);
         },
       });
     }
