@@ -161,6 +161,54 @@ describe('the cap on expensive work one client has unfinished', () => {
   });
 });
 
+describe('the caps per client, for the addresses of one IPv6 /64', () => {
+  let database: TestDatabase;
+  const namespace = redisNamespace();
+  let api: Runtime;
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    // An api with no worker, behind a proxy: what it queues stays unfinished.
+    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, TRUST_PROXY: '1' };
+    api = await startRuntime(parseConfig({ ...env, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2', EVENT_STREAMS_PER_CLIENT: '2' }), silentLogger);
+  });
+  afterAll(async () => {
+    await api?.stop();
+    await database?.drop();
+    await namespace.clean();
+  });
+
+  // One subscriber holds a whole /64, and picks addresses in it at will.
+  const from = (address: string) => ({ 'x-forwarded-for': address });
+
+  it('holds unfinished expensive work to the cap, whichever address of the /64 asks', async () => {
+    const statuses = [];
+    for (const [i, address] of ['2001:db8:9:9::1', '2001:db8:9:9::2', '2001:db8:9:9::3'].entries()) {
+      const response = await fetch(`${api.url}/api/calculations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...from(address) },
+        body: JSON.stringify({ index: 2_001 + i }),
+      });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses).toEqual([202, 202, 429]);
+  });
+
+  it('holds open event streams to the cap, whichever address of the /64 opens them', async () => {
+    const controller = new AbortController();
+    try {
+      const open = (address: string) => fetch(`${api.url}/api/events`, { headers: from(address), signal: controller.signal });
+      const statuses = [];
+      for (const address of ['2001:db8:9:9::11', '2001:db8:9:9::12', '2001:db8:9:9::13', '2001:db8:9:a::1']) statuses.push((await open(address)).status);
+      // The last is another /64's.
+      expect(statuses).toEqual([200, 200, 429, 200]);
+    } finally {
+      controller.abort();
+    }
+  });
+});
+
 describe('the digits of new large values one client may ask for per day, across replicas', () => {
   // F(1,000) and F(1,001) have 209 digits each, F(1,002) 210.
   const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });

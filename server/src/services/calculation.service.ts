@@ -99,7 +99,9 @@ export class CalculationService {
    * Cheap submissions go in batches (see Batcher): under load, one statement, one enqueue and one event
    * message serve many requests. Expensive ones go alone, checked against the client's unfinished work.
    */
-  async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
+  async submit(index: number, { requestId, client: address }: Requester): Promise<CalculationView> {
+    // An IPv6 address by its /64, as every per-client limit counts clients (see clientKey).
+    const client = clientKey(address);
     const summary = this.summarize(index);
     // A summary-only calculation is done at once: it is never expensive.
     if (index < this.expensive.fromIndex || !summary.exact) {
