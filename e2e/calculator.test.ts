@@ -83,7 +83,13 @@ describe('through nginx with 2 api and 2 worker processes', () => {
   it('serves the web client with a fallback for client-side routes, and passes request ids through', async () => {
     const page = await fetch(`${baseUrl}/some/client/route`);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="root">');
+    const shell = await page.text();
+    expect(shell).toContain('<div id="root">');
+    // Its hashed assets: kept a year, and never sniffed as another type.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(shell)![1]!;
+    const asset = await fetch(`${baseUrl}${script}`);
+    await asset.arrayBuffer();
+    expect([asset.headers.get('cache-control'), asset.headers.get('x-content-type-options')]).toEqual(['public, max-age=31536000, immutable', 'nosniff']);
     const api = await fetch(`${baseUrl}/api/health`);
     expect(api.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     // A client's own id, where the API would take it, goes through; any other is replaced.

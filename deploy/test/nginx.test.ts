@@ -61,7 +61,9 @@ describe('web client server', () => {
 
   it("sends the page's security headers, the same as the proxy's (deploy/nginx/routes.conf)", async () => {
     const routes = readFileSync(resolve(deployDir, 'nginx/routes.conf'), 'utf8');
-    const proxyHeaders = [...routes.matchAll(/add_header (Content-Security-Policy|X-Content-Type-Options|X-Frame-Options|Referrer-Policy) "?(.+?)"? always;/g)];
+    // The page's, in `location /` (the assets' location sends nosniff again).
+    const page = routes.slice(routes.indexOf('location / {'));
+    const proxyHeaders = [...page.matchAll(/add_header (Content-Security-Policy|X-Content-Type-Options|X-Frame-Options|Referrer-Policy) "?(.+?)"? always;/g)];
     expect(proxyHeaders).toHaveLength(4);
     const response = await fetch(`http://127.0.0.1:${port}/`);
     await response.text();
@@ -70,7 +72,8 @@ describe('web client server', () => {
 
   it('lets browsers keep hashed assets for a year, and 404s a missing one', async () => {
     const asset = await fetch(`http://127.0.0.1:${port}/assets/index-abc123.js`);
-    expect(asset.headers.get('cache-control')).toContain('immutable');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    expect(asset.headers.get('x-content-type-options')).toBe('nosniff');
     await asset.text();
     const missing = await fetch(`http://127.0.0.1:${port}/assets/gone.js`);
     expect(missing.status).toBe(404);

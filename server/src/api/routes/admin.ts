@@ -24,7 +24,7 @@ export interface AdminContext {
 
 const DASHBOARD_PATH = '/admin/queues';
 const DASHBOARD_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'";
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /** Everything under /admin and /api/admin, each route behind the admin credentials. */
 export async function adminRoutes(app: FastifyInstance, context: AdminContext): Promise<void> {
