@@ -95,7 +95,10 @@ describe('keyboard-only use', () => {
       const last = await values.locator('li.calculation').last().getAttribute('data-index');
       await values.getByRole('button', { name: 'Load more' }).focus();
       await page.keyboard.press('Enter');
-      await expect.poll(() => page.evaluate(() => document.activeElement?.matches('section.values li.calculation') ?? false)).toBe(true);
+      // A page's read waits its turn on a machine the other tests keep busy.
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.matches('section.values li.calculation') ?? false), { timeout: 10_000 })
+        .toBe(true);
       expect(await page.evaluate(() => (document.activeElement!.previousElementSibling as HTMLElement | null)?.dataset.index)).toBe(last);
     }
     expect(pages).toBeGreaterThan(0);
