@@ -16,6 +16,10 @@ interface Service {
   secrets?: unknown[];
   environment?: Record<string, string>;
   networks?: Record<string, unknown> | string[];
+  read_only?: boolean;
+  tmpfs?: string[] | string;
+  cap_drop?: string[];
+  security_opt?: string[];
   deploy?: { mode?: string; replicas?: number; resources?: { limits?: { cpus?: string; memory?: string } }; update_config?: { order?: string; failure_action?: string } };
 }
 interface ComposeFile {
@@ -125,6 +129,18 @@ describe('production compose', () => {
     for (const name of ['postgres', 'redis', 'api', 'worker']) expect(services[name]!.healthcheck, name).toBeDefined();
   });
 
+  it('runs fibstack’s own containers as its Kubernetes pods: read-only but /tmp, without capabilities or privileges to gain', () => {
+    for (const name of ['migrate', 'api', 'worker', 'proxy']) {
+      const { read_only, tmpfs, cap_drop, security_opt } = services[name]!;
+      expect({ read_only, tmpfs: [tmpfs].flat(), cap_drop, security_opt }, name).toEqual({
+        read_only: true,
+        tmpfs: ['/tmp'],
+        cap_drop: ['ALL'],
+        security_opt: ['no-new-privileges:true'],
+      });
+    }
+  });
+
   it('migrates once, before the api and the workers start', () => {
     expect(services.migrate!.command).toEqual(['node', 'server/dist/migrate.js']);
     for (const name of ['api', 'worker']) {
@@ -178,6 +194,14 @@ describe.each(['staging', 'production'])('swarm stack: %s', (environment) => {
   it('brings the schema up to date in every server replica: Swarm orders no services, and a release may start with a worker', async () => {
     const { services } = await stack(files[`swarm ${environment}` as keyof typeof files]);
     for (const name of ['api', 'worker']) expect(services[name]!.environment?.MIGRATE_ON_START, name).toBe('true');
+  });
+
+  it('runs its containers read-only but /tmp, without capabilities', async () => {
+    const { services } = await stack(files[`swarm ${environment}` as keyof typeof files]);
+    for (const name of ['api', 'worker', 'proxy']) {
+      const { read_only, tmpfs, cap_drop } = services[name]!;
+      expect({ read_only, tmpfs: [tmpfs].flat(), cap_drop }, name).toEqual({ read_only: true, tmpfs: ['/tmp'], cap_drop: ['ALL'] });
+    }
   });
 
   it("runs a proxy on each node's own port, so that nginx and the API see each client's address", async () => {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { freePort } from './support/nginx.js';
 import { startEngine, tickHealthChecks, type Engine } from './support/podman.js';
-import { deployDir, root, runOk } from './support/run.js';
+import { deployDir, root, run, runOk } from './support/run.js';
 
 const project = `fibstack-e2e-${process.pid}`;
 const files = ['prod', 'build', 'monitoring'].flatMap((name) => ['-f', `deploy/compose/docker-compose.${name}.yml`]);
@@ -202,6 +202,18 @@ describe('production stack containers', waitLimit, () => {
       }
     }
     expect((await exec('proxy', ['id', '-u'])).trim()).toBe('101');
+  });
+
+  it('runs the server and the proxy read-only but /tmp, without capabilities', async () => {
+    for (const service of ['api', 'proxy']) {
+      // Written to where the image is: refused; /tmp takes it.
+      const written = await run('podman', ['exec', `${project}_${service}_1`, 'sh', '-c', 'touch /probe'], { env });
+      expect(written.code, service).not.toBe(0);
+      expect(written.stderr, service).toMatch(/Read-only file system/);
+      await exec(service, ['touch', '/tmp/probe']);
+      // No capability in the process's effective set.
+      expect(await exec(service, ['grep', 'CapEff', '/proc/self/status']), service).toMatch(/CapEff:\s+0+\n/);
+    }
   });
 
   it('keeps Redis from evicting jobs, behind a password', async () => {
