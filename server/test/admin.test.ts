@@ -107,6 +107,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     expect(stats.workers[0]).toMatchObject({ concurrency: 4, engine: 'bigint' });
     expect(stats.slowest.map((calculation: { index: number }) => calculation.index).sort()).toEqual([300, 5_000]);
     expect(stats.failed).toEqual([]);
+    expect(stats.failedTotal).toBe(0);
   });
 
   it('lists the periodic jobs, each with its expression and next run, or as off', async () => {
@@ -222,6 +223,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       await calculations.fail(999, 1, 'The computation failed.');
       const stats = (await call('/api/admin/stats', { headers: auth })).json();
       expect(stats.failed).toMatchObject([{ index: 999, error: 'The computation failed.' }]);
+      expect(stats.failedTotal).toBe(1);
       // The queue still keeps, finished, a job under the id the retry's attempt takes: of a life of the
       // calculation before a restore (`npm run restore` leaves finished jobs in Redis).
       const jobs = new Queue(QUEUE_NAMES.jobs, { connection: { url: redisUrl }, prefix: env.QUEUE_PREFIX });

@@ -36,6 +36,15 @@ export class StatsRepository {
       .execute();
   }
 
+  /** How many calculations have failed, counted up to `max` at most (their partial index, no further). */
+  async countFailed(max: number): Promise<number> {
+    const { count } = await this.db
+      .selectFrom((eb) => eb.selectFrom('calculations').select('index').where('status', '=', 'failed').limit(max).as('failed'))
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .executeTakeFirstOrThrow();
+    return Number(count);
+  }
+
   /** Failed calculations, the latest first. */
   async failed(limit: number): Promise<CalculationRow[]> {
     return this.db.selectFrom('calculations').selectAll().where('status', '=', 'failed').orderBy('completed_at', 'desc').limit(limit).execute();

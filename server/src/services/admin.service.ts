@@ -12,6 +12,8 @@ import { requeueFailed } from './requeue.js';
 const WINDOW_MINUTES = 15;
 const SLOWEST_HOURS = 24;
 const LIST_LIMIT = 10;
+/** Failed calculations are counted up to this many: a page read every few seconds stays cheap. */
+export const FAILED_COUNT_LIMIT = 10_000;
 
 export interface AdminStats {
   queue: JobCounts;
@@ -27,6 +29,8 @@ export interface AdminStats {
   schedules: ScheduleInfo[];
   slowest: CalculationView[];
   failed: CalculationView[];
+  /** How many calculations have failed, `failed` the latest of them; at most FAILED_COUNT_LIMIT. */
+  failedTotal: number;
 }
 
 /** What an operator checks first, from the queue and the record alike, embedded or distributed. */
@@ -46,7 +50,7 @@ export class AdminService {
   }
 
   async overview(): Promise<AdminStats> {
-    const [queue, pausedQueues, workers, schedules, finished, slowest, failed] = await Promise.all([
+    const [queue, pausedQueues, workers, schedules, finished, slowest, failed, failedTotal] = await Promise.all([
       this.queue.counts(),
       this.queue.paused(),
       this.queue.workers(),
@@ -54,6 +58,7 @@ export class AdminService {
       this.stats.finishedSince(WINDOW_MINUTES),
       this.stats.slowest(SLOWEST_HOURS, LIST_LIMIT),
       this.stats.failed(LIST_LIMIT),
+      this.stats.countFailed(FAILED_COUNT_LIMIT),
     ]);
     const total = finished.done + finished.failed;
     return {
@@ -66,6 +71,7 @@ export class AdminService {
       schedules,
       slowest: slowest.map(toCalculationView),
       failed: failed.map(toCalculationView),
+      failedTotal,
     };
   }
 

@@ -172,6 +172,12 @@ export function AdminPage() {
               Failed calculations
             </h2>
             {stats.failed.length === 0 && <p className="muted">None.</p>}
+            {stats.failedTotal > stats.failed.length && (
+              <p className="muted">
+                The latest {stats.failed.length} of {formatCount(stats.failedTotal)}
+                {stats.failedTotal >= 10_000 ? ' or more' : ''}.
+              </p>
+            )}
             <Wide label="Failed calculations">
               <table>
                 <tbody>

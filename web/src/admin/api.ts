@@ -45,6 +45,8 @@ export interface Stats {
   schedules: Schedule[];
   slowest: Calculation[];
   failed: Calculation[];
+  /** How many have failed in all (counted up to 10,000), `failed` the latest of them. */
+  failedTotal: number;
   /** Where the queue dashboard is, or null: the in-process queue (the embedded app) has none. */
   queueDashboard: string | null;
 }
