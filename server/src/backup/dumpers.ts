@@ -10,7 +10,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from '../db/data-dir-lock.js';
-import { embeddedDataDir, openDatabase, type Db } from '../db/database.js';
+import { embeddedDataDir, openDatabase, restoredDataDir, type Db } from '../db/database.js';
 import { migrateToLatest } from '../db/migrate.js';
 import { PGlitePool } from '../db/pglite-pool.js';
 import type { Database } from '../db/schema.js';
@@ -175,13 +175,16 @@ export class PGliteDumper implements Dumper {
   /**
    * The backup is loaded and migrated in a folder beside the live database, which is swapped in only
    * once that worked: a backup that fails to load, or a process killed while it loads, leaves the live
-   * database where it was. Only the two renames of the swap are between them.
+   * database where it was. Loaded whole, it is renamed `pglite.restored` before the swap, so that a
+   * process killed between the swap's two renames leaves it to be swapped in at the next open
+   * (openDatabase).
    */
   private async replace(file: string): Promise<string[]> {
     const live = embeddedDataDir(this.dataDir);
     const incoming = `${live}.restoring`;
-    // One left by a restore that was killed.
-    await rm(incoming, { recursive: true, force: true });
+    const restored = restoredDataDir(this.dataDir);
+    // Those left by a restore that was killed before its swap.
+    await Promise.all([incoming, restored].map((folder) => rm(folder, { recursive: true, force: true })));
     let applied: string[];
     try {
       applied = await migrateRestored(await this.load(file, incoming));
@@ -189,11 +192,12 @@ export class PGliteDumper implements Dumper {
       await rm(incoming, { recursive: true, force: true });
       throw error;
     }
+    await rename(incoming, restored);
     const aside = `${live}.before-restore-${Date.now()}`;
     await rename(live, aside).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
-    await rename(incoming, live);
+    await rename(restored, live);
     await rm(aside, { recursive: true, force: true });
     return applied;
   }

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
@@ -39,6 +39,10 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABA
   });
   // One process at a time (see lockDataDir). Losing the lock means its folder was tampered with.
   const unlock = await lockDataDir(config.DATA_DIR, (error) => logger?.error({ err: error }, 'the lock of the embedded database was lost'));
+  await finishRestore(config.DATA_DIR).catch(async (error: unknown) => {
+    await unlock();
+    throw error;
+  });
   const pglite = await PGlite.create(embeddedDataDir(config.DATA_DIR), { parsers: { [INT8]: Number } }).catch(async (error: unknown) => {
     await unlock();
     throw error;
@@ -52,6 +56,23 @@ export async function openDatabase(config: Pick<Config, 'DATABASE_URL' | 'DATABA
 /** Where PGlite keeps its files inside DATA_DIR. */
 export function embeddedDataDir(dataDir: string): string {
   return `${dataDir}/pglite`;
+}
+
+/** Where a restore leaves the database it loaded and migrated, whole, for the swap (backup/dumpers.ts). */
+export function restoredDataDir(dataDir: string): string {
+  return `${embeddedDataDir(dataDir)}.restored`;
+}
+
+/**
+ * A restore swaps its database in by two renames: the live one aside, the restored one in. A process
+ * killed between them leaves no database, and the restored one whole beside it: the swap is finished
+ * here, before an empty database could be made in its place. Beside a live database, it is left alone.
+ */
+async function finishRestore(dataDir: string): Promise<void> {
+  await rename(restoredDataDir(dataDir), embeddedDataDir(dataDir)).catch((error: NodeJS.ErrnoException) => {
+    // None waiting, or the live database there (a restore killed before its swap began).
+    if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY' && error.code !== 'EEXIST') throw error;
+  });
 }
 
 const embedded = new WeakMap<Db, PGlitePool>();
