@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { AppError } from '../lib/errors.js';
+import { ifMissing } from '../lib/fs.js';
 import type { Logger } from '../lib/logger.js';
 import { BackupInProgressError, type Dumper } from './dumpers.js';
 import { sign, signatureState, type SignatureState } from './signature.js';
@@ -97,13 +98,7 @@ export class BackupService {
         throw new AppError('BACKUP_INVALID', `${name} is a ${info.kind} backup; this deployment's database is ${this.dumper.kind}`);
       }
       // No file: the store had the manifest alone (see BackupStore.fetch).
-      const bytes = await stat(file).then(
-        ({ size }) => size,
-        (error: NodeJS.ErrnoException) => {
-          if (error.code === 'ENOENT') return 0;
-          throw error;
-        },
-      );
+      const bytes = await stat(file).then(({ size }) => size, ifMissing(0));
       if (bytes !== info.bytes || (await sha256(file)) !== info.sha256) {
         throw new AppError('BACKUP_INVALID', `${name} is damaged (${bytes} of ${info.bytes} bytes, checksum mismatch); nothing was restored`);
       }

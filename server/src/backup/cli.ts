@@ -11,6 +11,7 @@ import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DataDirInUseError } from '../db/data-dir-lock.js';
 import { embeddedDataDir, openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
+import { ifMissing } from '../lib/fs.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { createLogger, type Logger } from '../lib/logger.js';
 import { createCommandRedis, whenReady } from '../lib/redis.js';
@@ -100,13 +101,7 @@ async function main(args: string[]): Promise<void> {
  */
 async function requireEmbeddedDatabase(dataDir: string): Promise<void> {
   const folder = embeddedDataDir(dataDir);
-  const exists = await stat(folder).then(
-    () => true,
-    (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    },
-  );
+  const exists = await stat(folder).then(() => true, ifMissing(false));
   if (!exists) {
     throw new AppError(
       'NOT_FOUND',

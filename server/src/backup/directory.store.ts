@@ -2,6 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
+import { ifMissing } from '../lib/fs.js';
 import { BACKUP_NAME, MANIFEST_SUFFIX, newestFirst, type BackupInfo, type BackupStore } from './store.js';
 
 /** Backups in a local directory (a mounted volume in containers). */
@@ -35,10 +36,7 @@ export class DirectoryStore implements BackupStore {
 
   async list(): Promise<BackupInfo[]> {
     // A folder not there yet holds no backups; one that cannot be read (not a folder, no rights) is an error, not an empty store.
-    const names = await readdir(this.location).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return [];
-      throw error;
-    });
+    const names = await readdir(this.location).catch(ifMissing([]));
     const manifests = names.filter((name) => name.endsWith(MANIFEST_SUFFIX) && BACKUP_NAME.test(name.slice(0, -MANIFEST_SUFFIX.length)));
     const infos = await Promise.all(manifests.map((name) => this.manifest(name.slice(0, -MANIFEST_SUFFIX.length))));
     return newestFirst(infos.filter((info): info is BackupInfo => info !== undefined));
@@ -47,9 +45,7 @@ export class DirectoryStore implements BackupStore {
   async fetch(name: string, file: string): Promise<BackupInfo | undefined> {
     const info = await this.manifest(name);
     if (!info) return undefined;
-    await copyFile(join(this.location, name), file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await copyFile(join(this.location, name), file).catch(ifMissing(undefined));
     return info;
   }
 
@@ -62,10 +58,7 @@ export class DirectoryStore implements BackupStore {
   private async manifest(name: string): Promise<BackupInfo | undefined> {
     if (!BACKUP_NAME.test(name)) return undefined;
     // Only a manifest that is not there means no such backup; one that cannot be read is an error.
-    const text = await readFile(join(this.location, `${name}${MANIFEST_SUFFIX}`), 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return undefined;
-      throw error;
-    });
+    const text = await readFile(join(this.location, `${name}${MANIFEST_SUFFIX}`), 'utf8').catch(ifMissing(undefined));
     if (text === undefined) return undefined;
     try {
       return JSON.parse(text) as BackupInfo;

@@ -15,6 +15,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { PGlitePool } from '../db/pglite-pool.js';
 import type { Database } from '../db/schema.js';
 import { AppError } from '../lib/errors.js';
+import { ifMissing } from '../lib/fs.js';
 import type { BackupInfo } from './store.js';
 
 const run = promisify(execFile);
@@ -194,9 +195,7 @@ export class PGliteDumper implements Dumper {
     }
     await rename(incoming, restored);
     const aside = `${live}.before-restore-${Date.now()}`;
-    await rename(live, aside).catch((error: NodeJS.ErrnoException) => {
-      if (error.code !== 'ENOENT') throw error;
-    });
+    await rename(live, aside).catch(ifMissing(undefined));
     await rename(restored, live);
     await rm(aside, { recursive: true, force: true });
     return applied;
