@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config.js';
 import { openDatabase } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
+import { failureLine } from './lib/failure.js';
 
 try {
   const config = loadConfig();
@@ -14,17 +15,10 @@ try {
     await db.destroy();
   }
 } catch (error) {
-  console.error(describe(error));
+  // A setting's problem speaks for itself; another the user can act on says first what did not happen;
+  // anything else goes whole, with its stack.
+  const line = failureLine(error);
+  if (error instanceof ConfigError) console.error(line);
+  else console.error(line === undefined ? error : `migrations not applied: ${line}`);
   process.exitCode = 1;
-}
-
-/**
- * What stopped it: a problem the user can act on (a setting, Postgres's own answer, a connection
- * refused: each has a code) in a line, anything else whole, with its stack.
- */
-function describe(error: unknown): unknown {
-  if (error instanceof ConfigError) return error.message;
-  const { code, message } = error instanceof Error ? (error as Error & { code?: unknown }) : {};
-  // A connection refused on every address of a name is an AggregateError, without a message of its own.
-  return typeof code === 'string' ? `migrations not applied: ${message || code} (${code})` : error;
 }

@@ -8,9 +8,9 @@ import { stat } from 'node:fs/promises';
 import { CACHE_TTL_SECONDS } from '../cache/cache.js';
 import { RedisCache } from '../cache/redis.cache.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { DataDirInUseError } from '../db/data-dir-lock.js';
 import { embeddedDataDir, openDatabase } from '../db/database.js';
 import { AppError } from '../lib/errors.js';
+import { failureLine } from '../lib/failure.js';
 import { ifMissing } from '../lib/fs.js';
 import { CalculationRepository } from '../repositories/calculation.repository.js';
 import { createLogger, type Logger } from '../lib/logger.js';
@@ -146,25 +146,11 @@ async function withRenewal(config: Config, logger: Logger, work: (renew?: () => 
   }
 }
 
-/**
- * One line an operator can act on: the message, and the code where there is one (a database that does
- * not exist, a folder not writable). An error without a code is a fault of this program: its stack helps.
- */
-function oneLine(error: unknown): string {
-  if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirInUseError) return error.message;
-  if (!(error instanceof Error)) return String(error);
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return error.stack ?? error.message;
-  // A connection tried on several addresses fails with all of them, and an empty message of its own.
-  const message = error.message || (error instanceof AggregateError ? error.errors.map((inner: Error) => inner.message).join('; ') : '');
-  return `${message} (${code})`;
-}
-
 main(process.argv.slice(2)).catch((error: unknown) => {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${usage}`);
   } else {
-    console.error(oneLine(error));
+    console.error(failureLine(error) ?? (error instanceof Error ? (error.stack ?? error.message) : String(error)));
   }
   process.exit(1);
 });
