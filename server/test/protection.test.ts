@@ -10,8 +10,11 @@ import { createTestDatabase, redisNamespace, redisUrl, type TestDatabase } from 
 
 const base = { HOST: '127.0.0.1', PORT: '0', WEB_DIR: '/nonexistent', SHUTDOWN_DRAIN_MS: '0' };
 
-/** Two api replicas on a database and a Redis prefix of their own, for the tests of the enclosing describe. */
-function twoApiReplicas(settings: Record<string, string>): Runtime[] {
+/**
+ * Api replicas, and no worker (what they queue stays unfinished), on a database and a Redis prefix of
+ * their own, for the tests of the enclosing describe.
+ */
+function apiReplicas(count: number, settings: Record<string, string>): Runtime[] {
   let database: TestDatabase;
   const namespace = redisNamespace();
   const replicas: Runtime[] = [];
@@ -19,7 +22,7 @@ function twoApiReplicas(settings: Record<string, string>): Runtime[] {
     database = await createTestDatabase();
     const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, ...settings };
     replicas.push(await startRuntime(parseConfig(env), silentLogger));
-    replicas.push(await startRuntime(parseConfig({ ...env, MIGRATE_ON_START: 'false' }), silentLogger));
+    while (replicas.length < count) replicas.push(await startRuntime(parseConfig({ ...env, MIGRATE_ON_START: 'false' }), silentLogger));
   });
   afterAll(async () => {
     await Promise.all(replicas.map((replica) => replica.stop()));
@@ -30,7 +33,7 @@ function twoApiReplicas(settings: Record<string, string>): Runtime[] {
 }
 
 describe('rate limit across two api replicas sharing Redis', () => {
-  const replicas = twoApiReplicas({ DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '6', ADMIN_PASSWORD: 'admin-password-1' });
+  const replicas = apiReplicas(2, { DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '6', ADMIN_PASSWORD: 'admin-password-1' });
 
   it('counts one client’s requests on every replica, and answers 429 with Retry-After past the limit', async () => {
     const statuses: number[] = [];
@@ -55,7 +58,7 @@ describe('rate limit across two api replicas sharing Redis', () => {
 });
 
 describe('wrong admin credentials across two api replicas sharing Redis', () => {
-  const replicas = twoApiReplicas({ DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '0', TRUST_PROXY: '1', ADMIN_PASSWORD: 'admin-password-1' });
+  const replicas = apiReplicas(2, { DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '0', TRUST_PROXY: '1', ADMIN_PASSWORD: 'admin-password-1' });
   const stats = (replica: Runtime, client: string, password: string) =>
     fetch(`${replica.url}/api/admin/stats`, {
       headers: { 'x-forwarded-for': client, authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` },
@@ -126,24 +129,10 @@ describe('wrong admin credentials across two api replicas sharing Redis', () => 
 });
 
 describe('the cap on expensive work one client has unfinished', () => {
-  let database: TestDatabase;
-  const namespace = redisNamespace();
-  let api: Runtime;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    // An api with no worker: what it queues stays unfinished.
-    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix };
-    api = await startRuntime(parseConfig({ ...env, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2' }), silentLogger);
-  });
-  afterAll(async () => {
-    await api?.stop();
-    await database?.drop();
-    await namespace.clean();
-  });
+  const replicas = apiReplicas(1, { DATABASE_POOL_SIZE: '2', RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2' });
 
   const post = (index: number) =>
-    fetch(`${api.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
+    fetch(`${replicas[0]!.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
 
   it('refuses new expensive work past the cap with 429 and Retry-After, and stores nothing', async () => {
     expect((await post(1_001)).status).toBe(202);
@@ -152,7 +141,7 @@ describe('the cap on expensive work one client has unfinished', () => {
     expect(refused.status).toBe(429);
     expect(refused.headers.get('retry-after')).toBe('10');
     expect(await refused.json()).toEqual({ error: { code: 'TOO_MANY_PENDING', message: expect.any(String) } });
-    expect((await fetch(`${api.url}/api/calculations/1003`)).status).toBe(404);
+    expect((await fetch(`${replicas[0]!.url}/api/calculations/1003`)).status).toBe(404);
     // Work already queued, and cheap work, are still accepted.
     expect((await post(1_001)).status).toBe(202);
     expect((await post(999)).status).toBe(202);
@@ -162,21 +151,8 @@ describe('the cap on expensive work one client has unfinished', () => {
 });
 
 describe('the caps per client, for the addresses of one IPv6 /64', () => {
-  let database: TestDatabase;
-  const namespace = redisNamespace();
-  let api: Runtime;
-
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    // An api with no worker, behind a proxy: what it queues stays unfinished.
-    const env = { ...base, ROLE: 'api', DATABASE_URL: database.url, DATABASE_POOL_SIZE: '2', REDIS_URL: redisUrl, QUEUE_PREFIX: namespace.prefix, TRUST_PROXY: '1' };
-    api = await startRuntime(parseConfig({ ...env, RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2', EVENT_STREAMS_PER_CLIENT: '2' }), silentLogger);
-  });
-  afterAll(async () => {
-    await api?.stop();
-    await database?.drop();
-    await namespace.clean();
-  });
+  // Behind a proxy, which says who the client is.
+  const replicas = apiReplicas(1, { DATABASE_POOL_SIZE: '2', TRUST_PROXY: '1', RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '2', EVENT_STREAMS_PER_CLIENT: '2' });
 
   // One subscriber holds a whole /64, and picks addresses in it at will.
   const from = (address: string) => ({ 'x-forwarded-for': address });
@@ -184,7 +160,7 @@ describe('the caps per client, for the addresses of one IPv6 /64', () => {
   it('holds unfinished expensive work to the cap, whichever address of the /64 asks', async () => {
     const statuses = [];
     for (const [i, address] of ['2001:db8:9:9::1', '2001:db8:9:9::2', '2001:db8:9:9::3'].entries()) {
-      const response = await fetch(`${api.url}/api/calculations`, {
+      const response = await fetch(`${replicas[0]!.url}/api/calculations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...from(address) },
         body: JSON.stringify({ index: 2_001 + i }),
@@ -198,7 +174,7 @@ describe('the caps per client, for the addresses of one IPv6 /64', () => {
   it('holds open event streams to the cap, whichever address of the /64 opens them', async () => {
     const controller = new AbortController();
     try {
-      const open = (address: string) => fetch(`${api.url}/api/events`, { headers: from(address), signal: controller.signal });
+      const open = (address: string) => fetch(`${replicas[0]!.url}/api/events`, { headers: from(address), signal: controller.signal });
       const statuses = [];
       for (const address of ['2001:db8:9:9::11', '2001:db8:9:9::12', '2001:db8:9:9::13', '2001:db8:9:a::1']) statuses.push((await open(address)).status);
       // The last is another /64's.
@@ -211,7 +187,7 @@ describe('the caps per client, for the addresses of one IPv6 /64', () => {
 
 describe('the digits of new large values one client may ask for per day, across replicas', () => {
   // F(1,000) and F(1,001) have 209 digits each, F(1,002) 210.
-  const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });
+  const replicas = apiReplicas(2, { RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });
   const post = (replica: Runtime, index: number) =>
     fetch(`${replica.url}/api/calculations`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ index }) });
 
@@ -229,7 +205,7 @@ describe('the digits of new large values one client may ask for per day, across 
 });
 
 describe('the daily digits, against requests refused for their request id', () => {
-  const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });
+  const replicas = apiReplicas(2, { RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_NEW_DIGITS_PER_CLIENT_PER_DAY: '500' });
   const post = (replica: Runtime, index: number, requestId: string) =>
     fetch(`${replica.url}/api/calculations`, {
       method: 'POST',
@@ -254,7 +230,7 @@ describe('the daily digits, against requests refused for their request id', () =
 });
 
 describe('the cap on expensive work, asked for many at once across replicas', () => {
-  const replicas = twoApiReplicas({ RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' });
+  const replicas = apiReplicas(2, { RATE_LIMIT_MAX: '0', EXPENSIVE_INDEX: '1000', MAX_PENDING_PER_CLIENT: '3' });
 
   it('accepts no more than the cap, however the requests interleave', async () => {
     const statuses = await Promise.all(
