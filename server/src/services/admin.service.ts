@@ -13,7 +13,7 @@ const WINDOW_MINUTES = 15;
 const SLOWEST_HOURS = 24;
 const LIST_LIMIT = 10;
 /** Failed calculations are counted up to this many: a page read every few seconds stays cheap. */
-export const FAILED_COUNT_LIMIT = 10_000;
+const FAILED_COUNT_LIMIT = 10_000;
 
 export interface AdminStats {
   queue: JobCounts;
