@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue } from 'bullmq';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
@@ -108,6 +109,7 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
     expect(stats.slowest.map((calculation: { index: number }) => calculation.index).sort()).toEqual([300, 5_000]);
     expect(stats.failed).toEqual([]);
     expect(stats.failedTotal).toBe(0);
+    expect(stats.failedTotalExact).toBe(true);
   });
 
   it('lists the periodic jobs, each with its expression and next run, or as off', async () => {
@@ -267,6 +269,22 @@ describe.each(['embedded', 'distributed'] as const)('admin, %s', (mode) => {
       const submitted = await call('/api/calculations', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"index": 100998}' });
       expect(submitted.json()).toMatchObject({ status: 'queued' });
       await eventually(async () => ((await calculations.find(100_998))?.status === 'done' ? true : undefined));
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  if (mode === 'distributed') it('says the failed count stopped at its limit when more have failed', async () => {
+    const db = await openDatabase({ DATABASE_URL: env.DATABASE_URL!, DATABASE_POOL_SIZE: 1, DATA_DIR: dir });
+    try {
+      const exact = (await call('/api/admin/stats', { headers: auth })).json();
+      expect(exact.failedTotalExact).toBe(true);
+      // One more than the count goes to, all failed.
+      const failed = exact.failedTotal;
+      await sql`insert into calculations (index, status, error, completed_at)
+        select index, 'failed', 'The computation failed.', now() from generate_series(5000000, ${5_000_000 + 10_000 - failed}) as index`.execute(db);
+      const counted = (await call('/api/admin/stats', { headers: auth })).json();
+      expect(counted).toMatchObject({ failedTotal: 10_000, failedTotalExact: false });
     } finally {
       await db.destroy();
     }

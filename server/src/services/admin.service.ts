@@ -29,8 +29,10 @@ export interface AdminStats {
   schedules: ScheduleInfo[];
   slowest: CalculationView[];
   failed: CalculationView[];
-  /** How many calculations have failed, `failed` the latest of them; at most FAILED_COUNT_LIMIT. */
+  /** How many calculations have failed, `failed` the latest of them; counted up to FAILED_COUNT_LIMIT. */
   failedTotal: number;
+  /** False when more than `failedTotal` have failed: the count stopped at its limit. */
+  failedTotalExact: boolean;
 }
 
 /** What an operator checks first, from the queue and the record alike, embedded or distributed. */
@@ -58,7 +60,7 @@ export class AdminService {
       this.stats.finishedSince(WINDOW_MINUTES),
       this.stats.slowest(SLOWEST_HOURS, LIST_LIMIT),
       this.stats.failed(LIST_LIMIT),
-      this.stats.countFailed(FAILED_COUNT_LIMIT),
+      this.stats.countFailed(FAILED_COUNT_LIMIT + 1),
     ]);
     const total = finished.done + finished.failed;
     return {
@@ -71,7 +73,8 @@ export class AdminService {
       schedules,
       slowest: slowest.map(toCalculationView),
       failed: failed.map(toCalculationView),
-      failedTotal,
+      failedTotal: Math.min(failedTotal, FAILED_COUNT_LIMIT),
+      failedTotalExact: failedTotal <= FAILED_COUNT_LIMIT,
     };
   }
 

@@ -175,7 +175,7 @@ export function AdminPage() {
             {stats.failedTotal > stats.failed.length && (
               <p className="muted">
                 The latest {stats.failed.length} of {formatCount(stats.failedTotal)}
-                {stats.failedTotal >= 10_000 ? ' or more' : ''}.
+                {stats.failedTotalExact ? '' : ' or more'}.
               </p>
             )}
             <Wide label="Failed calculations">

@@ -45,8 +45,10 @@ export interface Stats {
   schedules: Schedule[];
   slowest: Calculation[];
   failed: Calculation[];
-  /** How many have failed in all (counted up to 10,000), `failed` the latest of them. */
+  /** How many have failed in all, `failed` the latest of them; the count stops at a limit. */
   failedTotal: number;
+  /** False when more have failed than `failedTotal`: the count reached its limit. */
+  failedTotalExact: boolean;
   /** Where the queue dashboard is, or null: the in-process queue (the embedded app) has none. */
   queueDashboard: string | null;
 }
