@@ -2,9 +2,13 @@
  * The embedded default — what `npm start` runs after building: one process with the API, the worker and
  * the web client, on PGlite in DATA_DIR, with no Postgres or Redis.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getJson, postIndex } from './support/api.js';
 import { startEmbedded } from './support/embedded.js';
@@ -99,6 +103,45 @@ describe('npm start', () => {
       await expect(fetch(`${base}/api/health`)).rejects.toThrow();
     } finally {
       killGroup();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a start refused', () => {
+  const main = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'server/dist/main.js');
+  const start = (env: NodeJS.ProcessEnv) =>
+    promisify(execFile)(process.execPath, [main], { env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env } }).then(
+      () => ({ code: 0, stderr: '' }),
+      (error: { code: number; stderr: string }) => error,
+    );
+
+  it('lists every bad setting, and a misspelt one, in lines of their own, without a stack', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fibstack-refused-'));
+    try {
+      const refused = await start({ DATA_DIR: dataDir, PORT: 'eighty', RATE_LIMIT_MAX: '1e3', RATE_LIMT_WINDOW_MS: '5000' });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('Invalid configuration:\n');
+      expect(refused.stderr).toContain('  - PORT: must be a whole number from 0 to 65535 (got "eighty")\n');
+      expect(refused.stderr).toContain('  - RATE_LIMIT_MAX: must be a whole number from 0 to 1000000 (got "1e3")\n');
+      expect(refused.stderr).toContain('RATE_LIMT_WINDOW_MS is not a setting; RATE_LIMIT_WINDOW_MS is');
+      expect(refused.stderr).not.toMatch(/^\s+at /m);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line that its port is taken', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'fibstack-refused-'));
+    const taken = createServer();
+    await new Promise<void>((listening) => taken.listen(0, '127.0.0.1', listening));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const refused = await start({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`EADDRINUSE.*${port}.*\\(EADDRINUSE\\)$`))]);
+    } finally {
+      taken.close();
       await rm(dataDir, { recursive: true, force: true });
     }
   });

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { INLINE_MAX_INDEX } from './fib/limits.js';
 
 const MAX_SAFE_INDEX = Number.MAX_SAFE_INTEGER;
 /** The end of a SIGTERM's time kept for closing connections, after running jobs have had the rest. */
@@ -137,9 +138,10 @@ export const configSchema = z.object({
   RATE_LIMIT_WINDOW_MS: integer(1_000, 3_600_000).default(60_000),
   /**
    * Indexes from this one up count as expensive work… (below it they are computed in batches, one
-   * after another and unclaimed: no larger than F(100,000), a fraction of a millisecond each)
+   * after another and unclaimed, on the worker's own thread: no larger than F(INLINE_MAX_INDEX), a
+   * fraction of a millisecond each)
    */
-  EXPENSIVE_INDEX: integer(0, 100_000, ': smaller indexes are computed in batches, one after another').default(100_000),
+  EXPENSIVE_INDEX: integer(0, INLINE_MAX_INDEX, ': smaller indexes are computed in batches, one after another').default(INLINE_MAX_INDEX),
   /** …of which one client may have this many queued or running at once (429 past it). */
   MAX_PENDING_PER_CLIENT: integer(1, 100_000).default(5),
   /**

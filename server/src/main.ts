@@ -3,7 +3,7 @@
  * (an orchestrator's stop: the API drains first) or SIGINT (Ctrl-C at a terminal: no drain).
  */
 import { ConfigError, loadConfig, misspelledSettings } from './config.js';
-import { DataDirInUseError } from './db/data-dir-lock.js';
+import { failureLine } from './lib/failure.js';
 import { createLogger } from './lib/logger.js';
 import { flushErrorReports, reportError, startErrorReporting } from './observability/error-reporting.js';
 import { startRuntime } from './runtime.js';
@@ -11,7 +11,7 @@ import { startRuntime } from './runtime.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
-  for (const { variable, setting } of misspelledSettings(process.env)) logger.warn({ variable, setting }, `${variable} is not a setting; ${setting} is`);
+  for (const misspelt of misspelledSettings(process.env)) logger.warn(misspelt, misspelling(misspelt));
   if (startErrorReporting(config)) logger.info('error reporting on');
   const runtime = await startRuntime(config, logger);
 
@@ -42,10 +42,13 @@ async function main(): Promise<void> {
 }
 
 main().catch(async (error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) {
-    console.error(error.message);
+  // A setting, the data folder in use, a port taken, Postgres refusing: one line to act on. Anything
+  // else is a fault of the program, reported with its stack.
+  const line = failureLine(error);
+  if (line !== undefined) {
+    console.error(line);
     // A setting refused as unset may be one set under a misspelt name.
-    for (const { variable, setting } of error instanceof ConfigError ? misspelledSettings(process.env) : []) console.error(`${variable} is not a setting; ${setting} is`);
+    if (error instanceof ConfigError) for (const misspelt of misspelledSettings(process.env)) console.error(misspelling(misspelt));
   } else {
     console.error('fibstack failed to start:', error);
     reportError(error);
@@ -53,3 +56,7 @@ main().catch(async (error: unknown) => {
   }
   process.exit(1);
 });
+
+function misspelling({ variable, setting }: { variable: string; setting: string }): string {
+  return `${variable} is not a setting; ${setting} is`;
+}

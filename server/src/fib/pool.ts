@@ -3,13 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import { computeWith, type ComputeRequest, type ComputeResult, type DecimalRequest, type TaskData } from './compute.task.js';
 import { selectEngine, type EngineChoice, type FibEngine } from './engine.js';
+import { INLINE_MAX_INDEX } from './limits.js';
 
-/**
- * Indexes up to this one are computed on the calling thread: F(100,000) has 20,899 digits and takes
- * 0.1 ms on GMP, 0.4 ms on BigInt, about what handing it to a thread and back costs, and short enough
- * not to hold up the event loop.
- */
-export const INLINE_MAX_INDEX = 100_000;
 
 export interface FibPoolOptions {
   /** Worker threads computing at once; each holds at most one value in memory. */

@@ -5,7 +5,7 @@ import { asciiText } from '../fib/codec.js';
 import type { ComputeResult } from '../fib/compute.task.js';
 import { JobName, type JobContext, type JobHandler, type JobPayloads, type JobQueue } from '../jobs/types.js';
 import type { Logger } from '../lib/logger.js';
-import { INLINE_MAX_INDEX } from '../fib/pool.js';
+import { INLINE_MAX_INDEX } from '../fib/limits.js';
 import { Batcher } from '../lib/batcher.js';
 import { CalculationRepository, type CompletedCalculation, type FinishedCalculation } from '../repositories/calculation.repository.js';
 import { toCalculationView } from './calculation.view.js';
