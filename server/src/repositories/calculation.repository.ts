@@ -34,10 +34,10 @@ export interface FinishedCalculation extends CompletedCalculation {
   attempt: number;
 }
 
-/** One cheap submission, for `submitMany`. */
-export interface CheapSubmission {
+/** A submission to record: `submitMany` takes cheap ones in batches. */
+export interface SubmissionRequest {
   index: number;
-  /** Who asked (their address). */
+  /** Who asked: their address, an IPv6 one by its /64 (clientKey). */
   client: string;
   /** A request id recorded before leaves the submissions as they are. */
   requestId: string;
@@ -117,7 +117,7 @@ export class CalculationRepository {
    * belongs to another index (recorded with it, or with it earlier in the batch) records nothing and is
    * answered `RequestIdReused`.
    */
-  async submitMany(submissions: CheapSubmission[]): Promise<Array<SubmitResult | RequestIdReused>> {
+  async submitMany(submissions: SubmissionRequest[]): Promise<Array<SubmitResult | RequestIdReused>> {
     const input = submissions.map(({ index, client, requestId, summary }) => ({
       index,
       client,

@@ -10,7 +10,7 @@ import { AppError } from '../lib/errors.js';
 import { clientKey, type WindowCounts } from '../lib/window-counts.js';
 import {
   CalculationRepository,
-  type CheapSubmission,
+  type SubmissionRequest,
   type RequestedCalculation,
   type RequestIdReused,
   type SubmitResult,
@@ -66,7 +66,7 @@ export interface CalculationServiceOptions {
 export class CalculationService {
   private readonly calculations: CalculationRepository;
   private readonly submissions: SubmissionRepository;
-  private readonly cheap = new Batcher((batch: CheapSubmission[]) => this.recordCheap(batch), SUBMISSION_BATCHES);
+  private readonly cheap = new Batcher((batch: SubmissionRequest[]) => this.recordCheap(batch), SUBMISSION_BATCHES);
   private readonly queue: JobSender;
   private readonly events: EventBus;
   private readonly cache: CalculationCache;
@@ -99,16 +99,23 @@ export class CalculationService {
    * Cheap submissions go in batches (see Batcher): under load, one statement, one enqueue and one event
    * message serve many requests. Expensive ones go alone, checked against the client's unfinished work.
    */
-  async submit(index: number, { requestId, client: address }: Requester): Promise<CalculationView> {
-    // An IPv6 address by its /64, as every per-client limit counts clients (see clientKey).
-    const client = clientKey(address);
-    const summary = this.summarize(index);
+  async submit(index: number, { requestId, client }: Requester): Promise<CalculationView> {
+    const submission: SubmissionRequest = {
+      index,
+      // An IPv6 address by its /64, as every per-client limit counts clients (see clientKey).
+      client: clientKey(client),
+      requestId,
+      summary: this.summarize(index),
+    };
     // A summary-only calculation is done at once: it is never expensive.
-    if (index < this.expensive.fromIndex || !summary.exact) {
-      const view = await this.cheap.add({ index, client, requestId, summary });
-      if ('reusedFor' in view) throw requestIdReused(view);
-      return view;
-    }
+    if (index >= this.expensive.fromIndex && submission.summary.exact) return this.submitExpensive(submission);
+    const view = await this.cheap.add(submission);
+    if ('reusedFor' in view) throw requestIdReused(view);
+    return view;
+  }
+
+  /** One expensive submission, in a transaction of its own that counts the client's work under its lock. */
+  private async submitExpensive({ index, client, requestId, summary }: SubmissionRequest): Promise<CalculationView> {
     const result = await this.db.transaction().execute(async (trx) => {
       const calculations = new CalculationRepository(trx);
       // One client's expensive submissions take turns, on every replica: each counts what the ones
@@ -122,36 +129,33 @@ export class CalculationService {
       if (indexOfRequest !== index) throw requestIdReused({ reusedFor: indexOfRequest });
       // Counted under the client's lock, so the next request of the client sees it; a rollback after
       // it (a failed commit) leaves the client charged for work it did not get, never the other way round.
-      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(clientKey(client), summary.digits);
+      if (request.changed && this.expensive.dailyDigits?.max) await this.expensive.dailyDigits.counts.add(client, summary.digits);
       return { ...request, submission: recorded };
     });
-    const [view] = await this.afterCommit([result], [requestId]);
+    const [view] = await this.afterCommit([{ result, requestId }]);
     return view!;
   }
 
   /** A batch's submissions, answered in order: a view, or what refused it. */
-  private async recordCheap(batch: CheapSubmission[]): Promise<Array<CalculationView | RequestIdReused>> {
+  private async recordCheap(batch: SubmissionRequest[]): Promise<Array<CalculationView | RequestIdReused>> {
     const started = performance.now();
     const results = await this.calculations.submitMany(batch);
     const committed = performance.now();
-    const recorded = results.flatMap((result, i) => ('reusedFor' in result ? [] : [{ result, requestId: batch[i]!.requestId }]));
-    const views = await this.afterCommit(
-      recorded.map(({ result }) => result),
-      recorded.map(({ requestId }) => requestId),
-    );
+    const views = await this.afterCommit(results.flatMap((result, i) => ('reusedFor' in result ? [] : [{ result, requestId: batch[i]!.requestId }])));
     this.observeBatch({ size: batch.length, statementMs: committed - started, queueMs: performance.now() - committed });
     let next = 0;
     return results.map((result) => ('reusedFor' in result ? result : views[next++]!));
   }
 
   /** What follows a commit: queue the work and tell every api process what changed. */
-  private async afterCommit(results: SubmitResult[], requestIds: string[]): Promise<CalculationView[]> {
+  private async afterCommit(recorded: Array<{ result: SubmitResult; requestId: string }>): Promise<CalculationView[]> {
     const jobs: JobRequest[] = [];
     const batched: Array<CalculationJob & { batch: string }> = [];
     const earlierBatches = new Set<string>();
-    results.forEach(({ calculation: { status, index, attempt, batch, created_at }, changed, requeuedAt }, i) => {
-      if (status !== 'queued') return;
-      const work = { index, attempt, requestId: requestIds[i] };
+    for (const { result, requestId } of recorded) {
+      const { calculation: { status, index, attempt, batch, created_at }, changed, requeuedAt } = result;
+      if (status !== 'queued') continue;
+      const work = { index, attempt, requestId };
       // Queued by this statement: it joins its batch's one job.
       if (batch !== null && changed) batched.push({ ...work, batch });
       // Queued before: its batch is sent again whole, from the record (below), unless it is this
@@ -163,14 +167,14 @@ export class CalculationService {
       // before a restore brought it back at a lower attempt: a job of it that finished before the row
       // was made, or before this request queued it again, is not this one.
       else jobs.push({ name: JobName.ComputeFibonacci, payload: work, since: requeuedAt ?? created_at });
-    });
+    }
     // Sending work again is a no-op while its job exists (the id is the same), and the way a job that
     // never reached Redis (an api process killed between commit and enqueue) or was lost with it is
     // sent anew. A batch goes whole, with every unfinished calculation of it: sent with only some, its id
     // would keep the others from ever being sent.
     jobs.push(...batchJobs([...batched, ...(await this.calculations.unfinishedInBatches([...earlierBatches]))]));
-    const views = results.map(({ calculation }) => toCalculationView(calculation));
-    const events = results.flatMap(({ changed, submission }, i): AppEvent[] => [
+    const views = recorded.map(({ result }) => toCalculationView(result.calculation));
+    const events = recorded.flatMap(({ result: { changed, submission } }, i): AppEvent[] => [
       ...(submission ? [{ type: 'submission' as const, data: toSubmissionView(submission) }] : []),
       ...(changed ? [{ type: 'calculation' as const, data: views[i]! }] : []),
     ]);
@@ -194,7 +198,7 @@ export class CalculationService {
     if (!daily?.max) return;
     // Never to be accepted: refused as an index too large, not as a limit to wait out.
     if (digits > daily.max) throw new AppError('INDEX_TOO_LARGE', `F(${index}) has more digits than one client may ask for in a day (${daily.max})`);
-    const { count, resetsInMs } = await daily.counts.get(clientKey(client));
+    const { count, resetsInMs } = await daily.counts.get(client);
     if (count + digits > daily.max) {
       const hours = Math.max(1, Math.ceil(resetsInMs / 3_600_000));
       throw new AppError(
@@ -258,15 +262,13 @@ function requestIdReused({ reusedFor }: RequestIdReused): AppError {
 
 /**
  * Cheap submissions per statement at most, and statements under way at once per process. One at a
- * time: the next batch gathers while a statement runs, so batches (and the jobs they queue) are larger,
- * and under load the whole costs less (the load benchmark's POST mix on 2 cores: 2,630 against
- * 2,370 req/s, p99 47 against 63 ms, with two). Under load (a batch of 4 or more just went) the next
- * also lingers 3 ms: each batch costs about 2 ms of CPU across the system whatever its size, and
- * lingering makes them larger (the same benchmark: 19 POSTs per statement against 12, and 4,741–4,944
- * against 4,392–4,818 req/s, p99 no worse). A lone request never waits.
+ * time: the next batch gathers while a statement runs, so batches (and the jobs they queue) are larger.
+ * Under load (a batch of 4 or more just went) the next also lingers 3 ms: a batch costs about the same
+ * across the system whatever its size, and lingering makes them larger. A lone request never waits.
+ * The figures behind both are in docs/benchmarks.md ("Measured and dropped").
  */
 const SUBMISSION_BATCHES = { maxSize: 500, maxInFlight: 1, linger: { ms: 3, fromSize: 4 } };
 /** Characters read from Postgres at a time when streaming a value. */
 const VALUE_CHUNK = 256 * 1024;
 /** Values longer than this are not inlined in the compatibility listing: those this short have their decimal stored. */
-export const COMPAT_MAX_DIGITS = EAGER_DECIMAL_DIGITS;
+const COMPAT_MAX_DIGITS = EAGER_DECIMAL_DIGITS;
