@@ -16,8 +16,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../config.js';
-import { body } from './errors.js';
-import { clientKey, type WindowCounts } from '../lib/window-counts.js';
+import { AppError } from '../lib/errors.js';
+import { clientKey, retryAfterSeconds, type WindowCounts } from '../lib/window-counts.js';
+import { sendError } from './errors.js';
 
 export type AdminGuard = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 
@@ -29,7 +30,7 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
   const expected = ADMIN_PASSWORD === undefined ? undefined : digest(`${ADMIN_USER}:${ADMIN_PASSWORD}`);
   return async (request, reply) => {
     if (crossSite(request)) {
-      await reply.status(403).header('cache-control', 'no-store').send(body('CROSS_SITE_REQUEST', 'admin actions are accepted from this site’s pages only'));
+      await sendError(reply.header('cache-control', 'no-store'), new AppError('CROSS_SITE_REQUEST', 'admin actions are accepted from this site’s pages only'));
       return;
     }
     const given = /^Basic (.*)$/.exec(request.headers.authorization ?? '')?.[1];
@@ -45,20 +46,16 @@ export function adminGuard({ ADMIN_USER, ADMIN_PASSWORD }: Pick<Config, 'ADMIN_U
       if (right) await failures.remove(client).catch(() => {});
       if (count > MAX_FAILURES) {
         const minutes = Math.max(1, Math.ceil(resetsInMs / 60_000));
-        await reply
-          .status(429)
-          .header('retry-after', String(Math.max(1, Math.ceil(resetsInMs / 1_000))))
-          .header('cache-control', 'no-store')
-          .send(body('RATE_LIMITED', `too many wrong credentials; try again in ${minutes} min`));
+        const error = new AppError('RATE_LIMITED', `too many wrong credentials; try again in ${minutes} min`, retryAfterSeconds(resetsInMs));
+        await sendError(reply.header('cache-control', 'no-store'), error);
         return;
       }
       if (right) return;
     }
-    await reply
-      .status(401)
-      .header('www-authenticate', 'Basic realm="fibstack admin", charset="UTF-8"')
-      .header('cache-control', 'no-store')
-      .send(body('UNAUTHORIZED', 'credentials required'));
+    await sendError(
+      reply.header('www-authenticate', 'Basic realm="fibstack admin", charset="UTF-8"').header('cache-control', 'no-store'),
+      new AppError('UNAUTHORIZED', 'credentials required'),
+    );
   };
 }
 

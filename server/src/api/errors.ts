@@ -36,19 +36,18 @@ export function registerErrorHandling(app: FastifyInstance): void {
     // The client went away in the middle of its body: nobody to answer, and no outage to report.
     if (request.raw.readableAborted) {
       request.log.debug({ reason: error.message }, 'request cut short by the client');
-      return reply.status(400).send(body('BAD_REQUEST', 'the request was cut short'));
+      return sendError(reply, new AppError('BAD_REQUEST', 'the request was cut short'));
     }
     // No such route: whatever its body was, that is the answer.
     if (request.is404) return reply.status(404).send(notFound(request));
     const known = toAppError(error);
     if (known) {
       if (known instanceof UnavailableError) request.log.warn({ reason: error.message }, 'dependency unavailable');
-      if (known.retryAfterSeconds !== undefined) void reply.header('retry-after', String(known.retryAfterSeconds));
-      return reply.status(known.status).send(body(known.code, known.message));
+      return sendError(reply, known);
     }
     request.log.error({ err: error }, 'unhandled error');
     reportError(error, { route: request.routeOptions.url ?? 'unmatched', reqId: request.id });
-    return reply.status(500).send(body('INTERNAL', 'Something went wrong; it has been logged.'));
+    return sendError(reply, new AppError('INTERNAL', 'Something went wrong; it has been logged.'));
   });
 }
 
@@ -70,8 +69,10 @@ function toAppError(error: FastifyError): AppError | undefined {
 export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   // No route, so no route's hooks: the request id is set here.
   void reply.header('x-request-id', request.id);
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') void reply.status(414).send(body('URI_TOO_LONG', 'the address is too long'));
-  else void reply.status(400).send(body('BAD_REQUEST', 'the address is not valid'));
+  void sendError(
+    reply,
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? new AppError('URI_TOO_LONG', 'the address is too long') : new AppError('BAD_REQUEST', 'the address is not valid'),
+  );
 }
 
 /** The answer to an address no route serves. */
@@ -100,6 +101,12 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex):
     );
   }
   socket.destroy(error);
+}
+
+/** An AppError as the answer: its status, its Retry-After if it has one, and its code and message. */
+export function sendError(reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
+  return reply.status(error.status).send(body(error.code, error.message));
 }
 
 export function body(code: ErrorCode, message: string): ErrorBody {

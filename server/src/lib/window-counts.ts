@@ -14,6 +14,11 @@ export function clientKey(address: string): string {
   return normalizeIP(address);
 }
 
+/** A Retry-After for a window that closes in `resetsInMs`: whole seconds, at least one. */
+export function retryAfterSeconds(resetsInMs: number): number {
+  return Math.max(1, Math.ceil(resetsInMs / 1_000));
+}
+
 export interface Counted {
   count: number;
   /** Milliseconds left of the window (0: none open). */

@@ -7,7 +7,7 @@ import type { JobSender } from '../jobs/outbox.js';
 import { batchJobs, JobName, type CalculationJob, type JobRequest } from '../jobs/types.js';
 import { Batcher } from '../lib/batcher.js';
 import { AppError } from '../lib/errors.js';
-import { clientKey, type WindowCounts } from '../lib/window-counts.js';
+import { clientKey, retryAfterSeconds, type WindowCounts } from '../lib/window-counts.js';
 import {
   CalculationRepository,
   type SubmissionRequest,
@@ -204,7 +204,7 @@ export class CalculationService {
       throw new AppError(
         'QUOTA_EXCEEDED',
         `you have asked for ${count} digits of new large values today, and F(${index}) has ${digits} more than the ${daily.max} one client may; try again in ${hours} h`,
-        Math.max(1, Math.ceil(resetsInMs / 1_000)),
+        retryAfterSeconds(resetsInMs),
       );
     }
   }
