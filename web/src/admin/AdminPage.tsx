@@ -2,7 +2,8 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { useAction } from '../actions/useAction';
 import { formatCount, formatDigitCount } from '../format/numbers';
 import { formatMoment } from '../format/time';
-import { adminApi, type Backup, type Schedule, type Stats } from './api';
+import { adminApi } from './api';
+import type { Backup, Schedule, Stats } from './types';
 import { ago, bytes, duration, percent, rate } from './format';
 
 /** The page refreshes itself this often. */

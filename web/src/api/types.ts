@@ -1,6 +1,12 @@
-// The shapes of docs/api.md, as the client reads them.
+// The shapes of docs/api.md, as the client reads them, with the questions it asks of a status.
 
 export type CalculationStatus = 'queued' | 'running' | 'done' | 'failed';
+
+/** Done or failed: the calculation will not change again unless it is retried. */
+export const isFinished = (status: CalculationStatus): boolean => status === 'done' || status === 'failed';
+
+/** Queued or running: a worker has yet to finish it. */
+export const isUnfinished = (status: CalculationStatus): boolean => status === 'queued' || status === 'running';
 
 export interface Calculation {
   index: number;

@@ -15,18 +15,19 @@ interface Props {
  * a failed one. A failure is said beside the buttons.
  */
 export function CalculationActions({ calculation, onRetry, announce }: Props) {
-  const { run: attempt, running: busy, error: problem } = useAction();
+  const { run, running, error } = useAction();
   const [copied, setCopied] = useState(false);
   const name = `F(${calculation.index})`;
 
-  async function run(action: () => Promise<unknown>, success: string): Promise<boolean> {
-    const succeeded = await attempt(action);
+  /** Runs the action and, when it succeeds, says `success` to screen readers; answers whether it did. */
+  async function runAndAnnounce(action: () => Promise<unknown>, success: string): Promise<boolean> {
+    const succeeded = await run(action);
     if (succeeded) announce(success);
     return succeeded;
   }
 
   async function copy() {
-    if (await run(() => copyValue(calculation.index), `${name} copied to the clipboard.`)) {
+    if (await runAndAnnounce(() => copyValue(calculation.index), `${name} copied to the clipboard.`)) {
       setCopied(true);
       setTimeout(() => setCopied(false), 2_000);
     }
@@ -34,21 +35,21 @@ export function CalculationActions({ calculation, onRetry, announce }: Props) {
 
   return (
     <div className="actions">
-      {problem && (
+      {error && (
         <p className="action-problem" role="alert">
-          {problem}
+          {error}
         </p>
       )}
       {calculation.status === 'failed' && (
         <button
           type="button"
           className="button"
-          disabled={busy}
+          disabled={running}
           aria-label={`Retry ${name}`}
           onClick={async (event) => {
             // Queued again, the card loses this button: the focus goes to the card, not to the page's top.
             const card = event.currentTarget.closest<HTMLElement>('li');
-            if (await run(() => onRetry(calculation.index), `${name} queued again.`)) card?.focus();
+            if (await runAndAnnounce(() => onRetry(calculation.index), `${name} queued again.`)) card?.focus();
           }}
         >
           Retry
@@ -56,7 +57,7 @@ export function CalculationActions({ calculation, onRetry, announce }: Props) {
       )}
       {calculation.status === 'done' && calculation.exact && (
         <>
-          <button type="button" className="button" disabled={busy} aria-label={`Copy ${name}`} onClick={copy}>
+          <button type="button" className="button" disabled={running} aria-label={`Copy ${name}`} onClick={copy}>
             {copied ? 'Copied' : 'Copy'}
           </button>
           <a

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
-import type { Calculation, Page, Submission } from '../api/types';
+import { type Calculation, isUnfinished, type Page, type Submission } from '../api/types';
 import { type ConnectionState, openEventStream } from '../live/eventStream';
 import { catchUp } from './catchUp';
 import { reduceCalculations } from './calculations';
@@ -170,7 +170,7 @@ async function refreshUnfinished(
   watched: number | null,
   dispatch: (action: ListAction<Calculation>) => void,
 ): Promise<boolean> {
-  const indexes = items.filter((c) => c.status === 'queued' || c.status === 'running').slice(0, pageSize).map((c) => c.index);
+  const indexes = items.filter((c) => isUnfinished(c.status)).slice(0, pageSize).map((c) => c.index);
   if (watched !== null && !indexes.includes(watched)) indexes.push(watched);
   if (indexes.length === 0) return true;
   let failed = false;
