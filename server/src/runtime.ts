@@ -5,42 +5,35 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { ApiServices, Checks } from './api/context.js';
 import { EventStreamHub } from './api/event-stream.js';
-import type { Checks } from './api/context.js';
+import type { AdminContext } from './api/routes/admin.js';
 import { buildHttpServer } from './api/server.js';
-import type { CalculationCache } from './cache/cache.js';
-import { MemoryCache } from './cache/memory.cache.js';
-import { RedisCache } from './cache/redis.cache.js';
-import { ConfigError, SHUTDOWN_CLOSE_MS, type Config } from './config.js';
-import { BackupInProgressError } from './backup/dumpers.js';
-import { openDatabase, pingDatabase, type Db } from './db/database.js';
-import { migrateToLatest } from './db/migrate.js';
-import type { EventBus } from './events/bus.js';
-import { MemoryEventBus } from './events/memory.bus.js';
-import { RedisEventBus } from './events/redis.bus.js';
-import { resolveEngine, type EngineChoice, type FibEngine } from './fib/engine.js';
-import { FibPool } from './fib/pool.js';
 import type { BackupService } from './backup/backup.service.js';
 import { createBackupService } from './backup/create.js';
+import { BackupInProgressError } from './backup/dumpers.js';
+import { ConfigError, type Config } from './config.js';
+import { openDatabase, pingDatabase, type Db } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { resolveEngine, type EngineChoice, type FibEngine } from './fib/engine.js';
+import { FibPool } from './fib/pool.js';
 import { BullmqQueue } from './jobs/bullmq.queue.js';
-import { MemoryQueue } from './jobs/memory.queue.js';
 import { JobOutbox } from './jobs/outbox.js';
-import { ReadCache } from './lib/read-cache.js';
-import { withTimeout } from './lib/timeout.js';
-import { MemoryWindowCounts, RedisWindowCounts } from './lib/window-counts.js';
 import { assertHandlers, JobName, type JobHandler, type JobQueue, type ScheduledJobName } from './jobs/types.js';
 import type { Logger } from './lib/logger.js';
+import { ReadCache } from './lib/read-cache.js';
+import { outcomeWithin } from './lib/timeout.js';
+import { MemoryWindowCounts, RedisWindowCounts } from './lib/window-counts.js';
+import { openMessaging, type Messaging } from './messaging.js';
 import { reportingFinalFailures } from './observability/error-reporting.js';
 import { instrumentComputer, instrumentHandlers, observeSubmissionBatches } from './observability/instrument.js';
 import { Metrics } from './observability/metrics.js';
 import { startMetricsServer } from './observability/metrics.routes.js';
-import { createBlockingRedis, createCommandRedis, whenReady } from './lib/redis.js';
 import { AdminService } from './services/admin.service.js';
 import { CalculationService } from './services/calculation.service.js';
 import { ComputeService } from './services/compute.service.js';
-import { prune } from './services/prune.service.js';
 import { DecimalService } from './services/decimal.service.js';
+import { prune } from './services/prune.service.js';
 import { reconcile, requeueRestored } from './services/reconcile.service.js';
 
 const CHECK_TIMEOUT_MS = 2_000;
@@ -58,20 +51,6 @@ export interface Runtime {
    * terminal, where no proxy is waiting to be told).
    */
   stop(options?: { drain: boolean }): Promise<void>;
-}
-
-interface Messaging {
-  /** The command connection, when Redis is used. */
-  redis?: Redis;
-  queue: JobQueue;
-  events: EventBus;
-  cache: CalculationCache;
-  /**
-   * Calls `listener` each time Redis may have lost what it held: its connection came back after it was
-   * lost, or a worker found it emptied under a live connection.
-   */
-  onReconnect(listener: () => void): void;
-  close(): Promise<void>;
 }
 
 /**
@@ -92,42 +71,23 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   const engine = engineFor(config.FIB_ENGINE);
 
   const db = await openDatabase(config, logger);
-  if (config.MIGRATE_ON_START) {
-    const { applied, newer } = await migrateToLatest(db);
-    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    if (newer.length > 0) logger.warn({ newer }, 'the database has migrations of a newer release; running on its schema');
-  }
+  if (config.MIGRATE_ON_START) await migrate(db, logger);
   const messaging = await openMessaging(config, logger);
   const readiness = () => checkDependencies(db, messaging.queue);
-  const backups = createBackupService(config, logger, db, async () => {
-    await messaging.cache.clear();
-    // The finished jobs the queue keeps are of the record before the restore: gone, none of their ids
-    // (a calculation's index and attempt) can pass a restored or remade calculation's job for a duplicate.
-    await messaging.queue.prune(0);
-    return requeueRestored(db, messaging.queue, logger);
-  });
+  const backups = createBackupService(config, logger, db, () => afterRestore(db, messaging, logger));
   let draining = false;
 
   // Both roles use threads: the worker to compute, the API to convert a value to decimal on first
   // download. They start on first use.
-  const pool = new FibPool({
-    threads: config.FIB_THREADS,
-    timeoutMs: config.JOB_TIMEOUT_MS,
-    maxMemoryMb: config.FIB_MAX_MEMORY_MB,
-    engine,
-    parallelism: config.FIB_PARALLELISM,
-    onError: (error) => logger.error({ err: error }, 'thread pool error'),
-  });
-
-  let streams: EventStreamHub | undefined;
-  let calculations: CalculationService | undefined;
-  const recent = new ReadCache(config.LIST_CACHE_MS);
+  const pool = createPool(config, engine, logger);
+  // Set once its services are built, which report to the metrics; the metrics count its streams.
+  let api: Api | undefined;
   const metrics = new Metrics(
     { role: config.ROLE },
     {
       queueCounts: () => messaging.queue.counts(),
       pausedQueues: () => messaging.queue.paused(),
-      sseClients: runsApi ? () => streams?.size ?? 0 : undefined,
+      sseClients: runsApi ? () => api?.streams.size ?? 0 : undefined,
       dependencies: readiness,
       // Where the schedule makes backups: an alert can say when the newest is too old.
       newestBackup: runsWorker && config.BACKUP_CRON !== 'off' ? { location: backups.store.location, read: () => backups.newest() } : undefined,
@@ -138,28 +98,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   messaging.onReconnect(() => {
     outbox.flush().catch((error: unknown) => logger.warn({ err: error }, 'sending jobs kept while redis was away failed'));
   });
-  if (runsApi) {
-    const service = new CalculationService(db, {
-      queue: outbox,
-      events: messaging.events,
-      cache: messaging.cache,
-      decimals: new DecimalService(db, pool),
-      expensive: {
-        fromIndex: config.EXPENSIVE_INDEX,
-        maxPending: config.MAX_PENDING_PER_CLIENT,
-        dailyDigits: {
-          max: config.MAX_NEW_DIGITS_PER_CLIENT_PER_DAY,
-          counts: messaging.redis ? new RedisWindowCounts(messaging.redis, `${config.QUEUE_PREFIX}:new-digits`, DAY_MS) : new MemoryWindowCounts(DAY_MS),
-        },
-      },
-      maxExactIndex: config.MAX_EXACT_INDEX,
-      observeBatch: observeSubmissionBatches(metrics),
-    });
-    calculations = service;
-    streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
-    await streams.start();
-    await messaging.events.onChange(() => recent.invalidate());
-  }
+  if (runsApi) api = await buildApi({ config, db, messaging, outbox, pool, backups, metrics });
 
   const http = await buildHttpServer({
     config,
@@ -167,16 +106,8 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
     redis: messaging.redis,
     health: { readiness, draining: () => draining },
     metrics,
-    api: calculations && streams ? { config, calculations, streams, recent, readiness, draining: () => draining } : undefined,
-    admin: runsApi
-      ? {
-          admin: new AdminService(db, messaging.queue, messaging.events, outbox),
-          backups,
-          maxIndex: config.MAX_INDEX,
-          webDir: config.WEB_DIR,
-          dashboardQueues: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueues : undefined,
-        }
-      : undefined,
+    api,
+    admin: api?.admin,
     serveWeb: config.ROLE === 'all',
   });
   const url = await http.listen({ host: config.HOST, port: config.PORT });
@@ -184,12 +115,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
 
   if (runsWorker) await startWorking({ config, logger, db, messaging, pool, metrics, backups, engine });
 
-  logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');
-  // The pages refuse everyone alike, and say only that credentials are needed: the log says why.
-  if (runsApi && config.ADMIN_PASSWORD === undefined) {
-    const pages = config.METRICS_PORT === undefined ? '/admin, /api/admin and /metrics' : '/admin and /api/admin';
-    logger.info({ user: config.ADMIN_USER }, `the admin pages are closed: set ADMIN_PASSWORD to open ${pages}`);
-  }
+  logStarted(config, url, engine, logger);
 
   return {
     http,
@@ -200,7 +126,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
       //    timeout). HTTP: fail readiness and close each connection after its response for the drain
       //    period, so the proxy moves on without a request ever meeting a closing connection; then stop.
       draining = true;
-      streams?.close();
+      api?.streams.close();
       const drainHttp = async () => {
         if (runsApi && drain) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_MS));
         await http.close();
@@ -215,58 +141,99 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
   };
 }
 
-async function openMessaging(config: Config, logger: Logger): Promise<Messaging> {
-  const queueOptions = { attempts: config.JOB_ATTEMPTS, closeTimeoutMs: config.SHUTDOWN_TIMEOUT_MS - SHUTDOWN_CLOSE_MS };
-  if (!config.REDIS_URL) {
-    const [queue, events, cache] = [new MemoryQueue(queueOptions), new MemoryEventBus(), new MemoryCache()];
-    return { queue, events, cache, onReconnect: () => {}, close: () => closeAll(queue, events, cache) };
-  }
-  const url = config.REDIS_URL;
-  const connections: Redis[] = [];
-  const connect = (open: typeof createCommandRedis) => {
-    const redis = open(url, logger);
-    connections.push(redis);
-    return redis;
-  };
-  // Commands fail fast rather than queue while Redis is away: start once it answers. Redis down at start
-  // stops the process, as Postgres down does, and the orchestrator starts it again.
-  const commands = await whenReady(connect(createCommandRedis));
-  const queue = new BullmqQueue({
-    ...queueOptions,
-    connection: commands,
-    createWorkerConnection: () => connect(createBlockingRedis),
-    prefix: config.QUEUE_PREFIX,
-    lockMs: config.JOB_LOCK_MS,
-    logger,
+function createPool(config: Config, engine: FibEngine['name'], logger: Logger): FibPool {
+  return new FibPool({
+    threads: config.FIB_THREADS,
+    timeoutMs: config.JOB_TIMEOUT_MS,
+    maxMemoryMb: config.FIB_MAX_MEMORY_MB,
+    engine,
+    parallelism: config.FIB_PARALLELISM,
+    onError: (error) => logger.error({ err: error }, 'thread pool error'),
   });
-  const events = new RedisEventBus(commands, connect(createBlockingRedis), `${config.QUEUE_PREFIX}:events`, logger);
-  const cache = new RedisCache(commands, config.QUEUE_PREFIX);
-  const reconnectListeners: Array<() => void> = [];
-  let lost = false;
-  commands.on('close', () => (lost = true));
-  commands.on('ready', () => {
-    if (lost) reconnectListeners.forEach((listener) => listener());
-    lost = false;
-  });
-  queue.onEmptied(() => {
-    logger.warn('redis lost what it held (emptied under a live connection): schedules declared and unfinished work sent again');
-    reconnectListeners.forEach((listener) => listener());
-  });
-  return {
-    redis: commands,
-    queue,
-    events,
-    cache,
-    onReconnect: (listener) => reconnectListeners.push(listener),
-    async close() {
-      await closeAll(queue, events, cache);
-      await Promise.allSettled(connections.map((redis) => redis.quit()));
-    },
-  };
 }
 
-async function closeAll(...closables: Array<{ close(): Promise<void> }>): Promise<void> {
-  await Promise.allSettled(closables.map((closable) => closable.close()));
+function logStarted(config: Config, url: string, engine: FibEngine['name'], logger: Logger): void {
+  logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');
+  // The pages refuse everyone alike, and say only that credentials are needed: the log says why.
+  if (config.ROLE !== 'worker' && config.ADMIN_PASSWORD === undefined) {
+    const pages = config.METRICS_PORT === undefined ? '/admin, /api/admin and /metrics' : '/admin and /api/admin';
+    logger.info({ user: config.ADMIN_USER }, `the admin pages are closed: set ADMIN_PASSWORD to open ${pages}`);
+  }
+}
+
+async function migrate(db: Db, logger: Logger): Promise<void> {
+  const { applied, newer } = await migrateToLatest(db);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  if (newer.length > 0) logger.warn({ newer }, 'the database has migrations of a newer release; running on its schema');
+}
+
+/** What a restore leaves to do outside the database: the restored work is queued again. */
+async function afterRestore(db: Db, messaging: Messaging, logger: Logger): Promise<void> {
+  await messaging.cache.clear();
+  // The finished jobs the queue keeps are of the record before the restore: gone, none of their ids
+  // (a calculation's index and attempt) can pass a restored or remade calculation's job for a duplicate.
+  await messaging.queue.prune(0);
+  await requeueRestored(db, messaging.queue, logger);
+}
+
+/** The API role's services: its routes' and its admin pages'. */
+interface Api extends ApiServices {
+  admin: Omit<AdminContext, 'guard'>;
+}
+
+/**
+ * The API role: the service behind the routes, the event streams (started here), the lists' cache,
+ * dropped on every change the bus tells of, and the admin pages' services.
+ */
+async function buildApi({
+  config,
+  db,
+  messaging,
+  outbox,
+  pool,
+  backups,
+  metrics,
+}: {
+  config: Config;
+  db: Db;
+  messaging: Messaging;
+  outbox: JobOutbox;
+  pool: FibPool;
+  backups: BackupService;
+  metrics: Metrics;
+}): Promise<Api> {
+  const recent = new ReadCache(config.LIST_CACHE_MS);
+  const calculations = new CalculationService(db, {
+    queue: outbox,
+    events: messaging.events,
+    cache: messaging.cache,
+    decimals: new DecimalService(db, pool),
+    expensive: {
+      fromIndex: config.EXPENSIVE_INDEX,
+      maxPending: config.MAX_PENDING_PER_CLIENT,
+      dailyDigits: {
+        max: config.MAX_NEW_DIGITS_PER_CLIENT_PER_DAY,
+        counts: messaging.redis ? new RedisWindowCounts(messaging.redis, `${config.QUEUE_PREFIX}:new-digits`, DAY_MS) : new MemoryWindowCounts(DAY_MS),
+      },
+    },
+    maxExactIndex: config.MAX_EXACT_INDEX,
+    observeBatch: observeSubmissionBatches(metrics),
+  });
+  const streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
+  await streams.start();
+  await messaging.events.onChange(() => recent.invalidate());
+  return {
+    calculations,
+    streams,
+    recent,
+    admin: {
+      admin: new AdminService(db, messaging.queue, messaging.events, outbox),
+      backups,
+      maxIndex: config.MAX_INDEX,
+      webDir: config.WEB_DIR,
+      dashboardQueues: messaging.queue instanceof BullmqQueue ? messaging.queue.dashboardQueues : undefined,
+    },
+  };
 }
 
 /**
@@ -335,9 +302,6 @@ async function checkDependencies(db: Db, queue: JobQueue): Promise<Checks> {
 }
 
 /** Up when the check answers within CHECK_TIMEOUT_MS. */
-function within(check: Promise<void>): Promise<'up' | 'down'> {
-  return withTimeout(check, CHECK_TIMEOUT_MS).then(
-    () => 'up' as const,
-    () => 'down' as const,
-  );
+async function within(check: Promise<void>): Promise<'up' | 'down'> {
+  return (await outcomeWithin(check, CHECK_TIMEOUT_MS)) === 'fulfilled' ? 'up' : 'down';
 }

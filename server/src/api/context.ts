@@ -12,11 +12,15 @@ export interface HealthContext {
   draining: () => boolean;
 }
 
-/** What the API routes need. */
-export interface ApiContext extends HealthContext {
-  config: Config;
+/** The services the API routes call, from the role that serves them. */
+export interface ApiServices {
   calculations: CalculationService;
   streams: EventStreamHub;
   /** The lists' first pages, serialized; dropped on every change this process makes or hears of. */
   recent: ReadCache;
+}
+
+/** What the API routes need: their services, with the server's configuration and whether it is stopping. */
+export interface ApiContext extends ApiServices, Pick<HealthContext, 'draining'> {
+  config: Config;
 }

@@ -10,7 +10,7 @@ import { instrumentHttp } from '../observability/instrument.js';
 import type { Metrics } from '../observability/metrics.js';
 import { metricsRoute } from '../observability/metrics.routes.js';
 import { adminGuard, FAILURE_WINDOW_MS } from './admin-auth.js';
-import type { ApiContext, HealthContext } from './context.js';
+import type { ApiContext, ApiServices, HealthContext } from './context.js';
 import { answerClientError, answerFrameworkError, notFound, registerErrorHandling } from './errors.js';
 import { adminRoutes, type AdminContext } from './routes/admin.js';
 import { registerProtection } from './protection.js';
@@ -40,7 +40,7 @@ export interface HttpOptions {
   health: HealthContext;
   metrics: Metrics;
   /** The API routes; absent in the worker role, which answers health checks only. */
-  api?: ApiContext;
+  api?: ApiServices;
   /** The admin API, page and queue dashboard; absent in the worker role. */
   admin?: Omit<AdminContext, 'guard'>;
   /** Serve the built web client (the embedded default). */
@@ -100,11 +100,12 @@ export async function buildHttpServer({ config, logger, redis, health, metrics, 
   healthRoutes(app, health);
   if (config.METRICS_PORT === undefined) metricsRoute(app, metrics, guard);
   if (api) {
-    calculationRoutes(app, api);
-    submissionRoutes(app, api);
-    eventRoutes(app, api);
-    compatRoutes(app, api);
-    configRoutes(app, api);
+    const context: ApiContext = { ...api, config, draining: health.draining };
+    calculationRoutes(app, context);
+    submissionRoutes(app, context);
+    eventRoutes(app, context);
+    compatRoutes(app, context);
+    configRoutes(app, context);
   }
   if (admin) await adminRoutes(app, { ...admin, guard });
   const web = serveWeb && (await registerWebClient(app, config.WEB_DIR, logger));

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
-import { whenConnected } from '../lib/redis.js';
+import { onReconnect, whenConnected } from '../lib/redis.js';
 import type { AppEvent, EventBus, EventListener } from './bus.js';
 
 /**
@@ -85,11 +85,7 @@ export class RedisEventBus implements EventBus {
     const subscribed = await this.subscriber.subscribe(this.channel);
     // ioredis subscribes again on every reconnection, but what was published meanwhile is gone: say so,
     // to what caches (it may have missed a change) and to what streams events.
-    let lost = false;
-    this.subscriber.on('close', () => (lost = true));
-    this.subscriber.on('ready', () => {
-      if (!lost) return;
-      lost = false;
+    onReconnect(this.subscriber, () => {
       for (const listener of [...this.changeListeners, ...this.missedListeners]) listener();
     });
     return subscribed;

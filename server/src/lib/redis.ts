@@ -45,16 +45,34 @@ export function whenConnected(redis: Redis): Promise<void> {
   });
 }
 
-/** Connection errors are logged once per outage; the commands that hit them report their own failure. */
-function watch(redis: Redis, logger: Logger): Redis {
-  let down = false;
-  redis.on('error', (error) => {
-    if (!down) logger.warn({ err: error }, 'redis connection lost');
-    down = true;
+/**
+ * Calls `listener` each time the connection is ready again after it was lost. A loss is a closed
+ * connection, or with `lostOn: 'error'` only a connection error: a drop that reconnects at the first try
+ * raises none. `onLost` hears of each loss once, with what the event carried (the error). The connection's
+ * first ready counts only when a loss came before it (it failed to connect at first).
+ */
+export function onReconnect(
+  redis: Redis,
+  listener: () => void,
+  { lostOn = 'close', onLost }: { lostOn?: 'close' | 'error'; onLost?: (error?: Error) => void } = {},
+): void {
+  let lost = false;
+  redis.on(lostOn, (error?: Error) => {
+    if (!lost) onLost?.(error);
+    lost = true;
   });
   redis.on('ready', () => {
-    if (down) logger.info('redis connection restored');
-    down = false;
+    if (!lost) return;
+    lost = false;
+    listener();
+  });
+}
+
+/** Connection errors are logged once per outage; the commands that hit them report their own failure. */
+function watch(redis: Redis, logger: Logger): Redis {
+  onReconnect(redis, () => logger.info('redis connection restored'), {
+    lostOn: 'error',
+    onLost: (error) => logger.warn({ err: error }, 'redis connection lost'),
   });
   return redis;
 }
