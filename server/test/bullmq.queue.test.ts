@@ -1,4 +1,5 @@
 /** What only the BullMQ queue has: jobs whose workers stopped mid-run, which BullMQ fails on its own. */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -87,6 +88,33 @@ describe('the BullMQ queue', () => {
     await queue.enqueue(JobName.ComputeFibonacci, payload);
     await eventually(() => (runs.length > 0 ? true : undefined));
     expect(runs).toEqual([payload]);
+  });
+
+  it('fails a job BullMQ cancels on its last attempt as BullMQ does, telling its handler and counting it failed', async () => {
+    adapters = createAdapters('redis');
+    queue = (await adapters.queue(1)) as BullmqQueue;
+    const metrics = new Metrics({ role: 'worker' });
+    const failures: string[] = [];
+    let started = false;
+    const cancellable: JobHandlers = {
+      ...handlers(async () => {}, []),
+      [JobName.ComputeFibonacci]: {
+        handle: async (_payload, { signal }) => {
+          started = true;
+          await sleep(10_000, undefined, { signal });
+        },
+        onFailed: async (_payload, error) => void failures.push(error.name),
+      },
+    };
+    await queue.work(instrumentHandlers(cancellable, metrics), { concurrency: 1, engine: 'bigint' });
+    await queue.enqueue(JobName.ComputeFibonacci, payload);
+    await eventually(() => (started ? true : undefined));
+    // BullMQ's cancel reaches only the worker running the job, and nothing in fibstack calls it yet.
+    for (const worker of queue['running']) worker.cancelJob(jobId(JobName.ComputeFibonacci, payload), 'cancelled');
+    await eventually(async () => ((await queue.counts()).failed === 1 ? true : undefined));
+    expect(failures).toEqual(['AbortError']);
+    const counted = (await metrics.render()).body.split('\n').filter((line) => line.startsWith('jobs_finished_total{job_name="compute-fibonacci"'));
+    expect(counted).toContain('jobs_finished_total{job_name="compute-fibonacci",outcome="failed",role="worker"} 1');
   });
 
   it('logs what BullMQ reports only as an error event: here, a check for stalled jobs that fails', async () => {

@@ -3,11 +3,11 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { withTimeout } from '../lib/timeout.js';
 import { describeWorker } from './heartbeat.js';
-import { recordFailure, RetryLaterError, runJob, WorkerLostError } from './run-job.js';
-import { completedRun, failedRun } from './scheduled-run.js';
+import { outcomeOf, recordFailure, runJob, WorkerLostError, WorkerStoppedError } from './run-job.js';
+import { recordRun, type KeepRun } from './scheduled-run.js';
 import {
-  isScheduled,
   jobId,
+  jobStates,
   laneConcurrency,
   laneOf,
   lanes,
@@ -129,32 +129,32 @@ export class BullmqQueue implements JobQueue {
     const worker = new Worker(
       QUEUE_NAMES[lane],
       async (job: Job, token?: string, signal?: AbortSignal) => {
-        // The job stops when BullMQ cancels it or this worker's stop runs out of time. Its listeners go
-        // when it ends: nothing of a finished job stays attached to the long-lived stop signal.
-        const stopping = this.stopping.signal;
+        const name = job.name as JobName;
+        // The job stops when BullMQ cancels it or this worker's stop runs out of time, for the reason
+        // given (see outcomeOf). Its listeners go when it ends: nothing of a finished job stays attached
+        // to the long-lived stop signal.
+        const sources = [signal, this.stopping.signal];
         const controller = new AbortController();
-        const abort = () => controller.abort();
-        for (const source of [signal, stopping]) source?.addEventListener('abort', abort, { once: true });
+        const abort = (event: Event) => controller.abort((event.target as AbortSignal).reason);
+        for (const source of sources) source?.addEventListener('abort', abort, { once: true });
         // The job's own attempts, as the process that queued it set them: one whose settings differ (a
         // rolling change of JOB_ATTEMPTS) must still record the failure on the last one BullMQ runs.
         const context = { signal: controller.signal, attempt: job.attemptsMade + 1, attempts: job.opts.attempts ?? this.options.attempts, id: job.id ?? '' };
         const startedAt = Date.now();
         try {
-          await runJob(handlers, job.name as JobName, job.data, context);
-          await this.recordRun(job.name as JobName, completedRun(startedAt));
+          await runJob(handlers, name, job.data, context);
+          await recordRun(this.keepRun, name, 'completed', startedAt);
         } catch (error) {
-          // Stopped by this worker's shutdown: back to the queue at once. A dependency unavailable: later.
-          const delayMs = stopping.aborted ? 0 : error instanceof RetryLaterError ? error.delayMs : undefined;
-          if (delayMs === undefined) {
-            // Failed for good on the last attempt; an earlier one is retried, and has no outcome yet.
-            if (context.attempt >= context.attempts) await this.recordRun(job.name as JobName, failedRun(startedAt, error));
-            throw error;
-          }
-          // BullMQ's way to run a job later without counting an attempt.
-          await job.moveToDelayed(Date.now() + delayMs, token);
+          const outcome = outcomeOf(error, context);
+          await recordRun(this.keepRun, name, outcome, startedAt, error);
+          // BullMQ retries the job after its backoff, or fails it on its last attempt.
+          if (outcome === 'retry' || outcome === 'failed') throw error;
+          // BullMQ's way to run a job again without counting an attempt: after the delay when a dependency
+          // was away, at once when handed back.
+          await job.moveToDelayed(Date.now() + (outcome === 'retry-later' ? retryPolicy.transientDelayMs : 0), token);
           throw new DelayedError();
         } finally {
-          for (const source of [signal, stopping]) source?.removeEventListener('abort', abort);
+          for (const source of sources) source?.removeEventListener('abort', abort);
         }
       },
       {
@@ -181,7 +181,7 @@ export class BullmqQueue implements JobQueue {
   private async failLost(handlers: JobHandlers, job: Job, reason: string): Promise<void> {
     const name = job.name as JobName;
     const error = new WorkerLostError(reason);
-    await this.recordRun(name, failedRun(job.processedOn ?? Date.now(), error));
+    await recordRun(this.keepRun, name, 'failed', job.processedOn ?? Date.now(), error);
     try {
       await recordFailure(handlers[name] as JobHandler<JobName>, job.data, error);
     } catch {
@@ -209,11 +209,14 @@ export class BullmqQueue implements JobQueue {
       return marked === 'OK';
     };
     await beat();
+    // A failed beat, `onEmptied` listener or keepScheduled is logged: with Redis away every beat fails,
+    // and the throttle logs that once a minute.
+    const logFailure = logErrors(this.options.logger, 'heartbeat');
     this.heartbeat = setInterval(() => {
       beat()
         .then((emptied) => emptied && this.emptiedListeners.forEach((listener) => listener()))
         .then(() => this.keepScheduled())
-        .catch(() => {});
+        .catch(logFailure);
     }, HEARTBEAT_MS).unref();
   }
 
@@ -243,9 +246,8 @@ export class BullmqQueue implements JobQueue {
 
   /** Both lanes together. */
   async counts(): Promise<JobCounts> {
-    const states = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
-    const lanes = await Promise.all(Object.values(this.queues).map((queue) => queue.getJobCounts(...states)));
-    return Object.fromEntries(states.map((state) => [state, lanes.reduce((sum, counts) => sum + (counts[state] ?? 0), 0)])) as JobCounts;
+    const lanes = await Promise.all(Object.values(this.queues).map((queue) => queue.getJobCounts(...jobStates)));
+    return Object.fromEntries(jobStates.map((state) => [state, lanes.reduce((sum, counts) => sum + (counts[state] ?? 0), 0)])) as JobCounts;
   }
 
   async paused(): Promise<string[]> {
@@ -276,7 +278,7 @@ export class BullmqQueue implements JobQueue {
     }
   }
 
-  /** What Redis holds: each job scheduler, and how its job's latest run ended (see recordRun). */
+  /** What Redis holds: each job scheduler, and how its job's latest run ended (see keepRun). */
   async schedules(): Promise<ScheduleInfo[]> {
     const [schedulers, runs] = await Promise.all([
       Promise.all(scheduledJobs.map((name) => this.queues.jobs.getJobScheduler(name))),
@@ -298,10 +300,9 @@ export class BullmqQueue implements JobQueue {
    * A periodic job's run that ended, in one Redis hash every replica writes and the admin page reads.
    * The outcome is BullMQ's to keep: a record Redis refuses only leaves the page a run behind.
    */
-  private async recordRun(name: JobName, run: ScheduledRun): Promise<void> {
-    if (!isScheduled(name)) return;
+  private readonly keepRun: KeepRun = async (name, run) => {
     await this.options.connection.hset(this.runsKey, name, JSON.stringify(run)).catch(() => {});
-  }
+  };
 
   private get runsKey(): string {
     return `${this.options.prefix}:${QUEUE_NAMES.jobs}:fibstack-scheduled-runs`;
@@ -334,7 +335,7 @@ export class BullmqQueue implements JobQueue {
     // that does not stop is left to its lock, which lapses once this process has gone.
     const closed = Promise.all(workers.map((worker) => worker.close()));
     if ((await settlesWithin(closed, this.options.closeTimeoutMs)) === 'timeout') {
-      this.stopping.abort();
+      this.stopping.abort(new WorkerStoppedError());
       await settlesWithin(closed, HAND_BACK_MS);
     }
   }

@@ -1,10 +1,10 @@
 import { CronExpressionParser } from 'cron-parser';
 import { describeWorker } from './heartbeat.js';
-import { RetryLaterError, runJob } from './run-job.js';
-import { completedRun, failedRun } from './scheduled-run.js';
+import { outcomeOf, runJob, WorkerStoppedError } from './run-job.js';
+import { recordRun, type KeepRun } from './scheduled-run.js';
 import {
-  isScheduled,
   jobId,
+  jobStates,
   laneConcurrency,
   laneOf,
   lanes,
@@ -16,6 +16,7 @@ import {
   type JobPayloads,
   type JobQueue,
   type JobRequest,
+  type JobState,
   type Lane,
   type QueueOptions,
   type ScheduledJobName,
@@ -31,7 +32,7 @@ interface MemoryJob {
   name: JobName;
   payload: JobPayloads[JobName];
   attemptsMade: number;
-  state: 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+  state: JobState;
   finishedAt?: number;
 }
 
@@ -56,6 +57,7 @@ export class MemoryQueue implements JobQueue {
   private readonly declared = new Map<ScheduledJobName, { pattern: string; tick: number; timer: NodeJS.Timeout }>();
   /** How each periodic job's latest run ended. */
   private readonly lastRuns = new Map<ScheduledJobName, ScheduledRun>();
+  private readonly keepRun: KeepRun = (name, run) => void this.lastRuns.set(name, run);
   private readonly running: Record<Lane, Set<Promise<void>>> = { batches: new Set(), jobs: new Set() };
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
@@ -94,7 +96,7 @@ export class MemoryQueue implements JobQueue {
   }
 
   async counts(): Promise<JobCounts> {
-    const counts: JobCounts = { waiting: 0, active: 0, delayed: 0, completed: 0, failed: 0 };
+    const counts = Object.fromEntries(jobStates.map((state) => [state, 0])) as JobCounts;
     for (const job of this.jobs.values()) counts[job.state]++;
     return counts;
   }
@@ -148,10 +150,11 @@ export class MemoryQueue implements JobQueue {
     this.handlers = undefined;
     this.worker = undefined;
     // Running jobs finish, as a BullMQ worker's do; past the timeout they are stopped and handed back.
-    const timer = setTimeout(() => this.stopping.abort(), this.options.closeTimeoutMs);
+    const stop = () => this.stopping.abort(new WorkerStoppedError());
+    const timer = setTimeout(stop, this.options.closeTimeoutMs);
     await Promise.allSettled(lanes.flatMap((lane) => [...this.running[lane]]));
     clearTimeout(timer);
-    this.stopping.abort();
+    stop();
   }
 
   async close(): Promise<void> {
@@ -199,21 +202,26 @@ export class MemoryQueue implements JobQueue {
     try {
       await runJob(handlers, job.name, job.payload, context);
       this.finish(job, 'completed');
-      if (isScheduled(job.name)) this.lastRuns.set(job.name, completedRun(startedAt));
+      await recordRun(this.keepRun, job.name, 'completed', startedAt);
     } catch (error) {
-      if (error instanceof RetryLaterError) {
-        job.attemptsMade--;
-        this.retryLater(job, error.delayMs);
-      } else if (this.stopping.signal.aborted) {
-        // Shutting down: the job is handed back, as a BullMQ job whose worker stops is.
-        job.attemptsMade--;
-        job.state = 'waiting';
-        this.waiting[laneOf(job.name)].unshift(job);
-      } else if (job.attemptsMade < this.options.attempts) {
-        this.retryLater(job, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
-      } else {
-        this.finish(job, 'failed');
-        if (isScheduled(job.name)) this.lastRuns.set(job.name, failedRun(startedAt, error));
+      const outcome = outcomeOf(error, context);
+      await recordRun(this.keepRun, job.name, outcome, startedAt, error);
+      switch (outcome) {
+        case 'retry-later':
+          job.attemptsMade--;
+          this.retryLater(job, retryPolicy.transientDelayMs);
+          break;
+        case 'handed-back':
+          // Shutting down: the job is handed back, as a BullMQ job whose worker stops is.
+          job.attemptsMade--;
+          job.state = 'waiting';
+          this.waiting[laneOf(job.name)].unshift(job);
+          break;
+        case 'retry':
+          this.retryLater(job, retryPolicy.backoffMs * 2 ** (job.attemptsMade - 1));
+          break;
+        case 'failed':
+          this.finish(job, 'failed');
       }
     }
   }

@@ -23,11 +23,6 @@ export class JobOutbox implements JobSender {
     private readonly maxUnsent = MAX_UNSENT_JOBS,
   ) {}
 
-  /** How many jobs wait for the queue. */
-  get size(): number {
-    return this.unsent.size;
-  }
-
   async enqueueMany(jobs: JobRequest[]): Promise<void> {
     try {
       await this.queue.enqueueMany(jobs);
@@ -35,6 +30,7 @@ export class JobOutbox implements JobSender {
       this.keep(jobs);
       throw error;
     }
+    // Nothing is lost to the ignored failure: what the queue refuses again, enqueueMany has kept again.
     if (this.unsent.size > 0) void this.flush().catch(() => {});
   }
 

@@ -1,16 +1,47 @@
 import { isTransientError } from '../lib/errors.js';
-import { retryPolicy, type JobContext, type JobHandler, type JobHandlers, type JobName, type JobPayloads } from './types.js';
+import type { JobContext, JobHandler, JobHandlers, JobName, JobPayloads } from './types.js';
 
 /**
- * Postgres or Redis did not answer: the job is tried again later without spending one of its attempts,
- * so an outage of any length loses no work.
+ * How a run of a job ended, and so what its queue does with the job next:
+ * - `completed`;
+ * - `retry-later`: Postgres or Redis did not answer. It runs again after retryPolicy.transientDelayMs
+ *   without spending the attempt, so an outage of any length loses no work;
+ * - `handed-back`: its worker stopped before it finished (WorkerStoppedError). It goes back to the queue
+ *   at once, the attempt unspent, for the next worker;
+ * - `retry`: it failed with attempts left, and runs again after the backoff;
+ * - `failed`: it failed on its last attempt, for good; its handler's onFailed has recorded it.
  */
-export class RetryLaterError extends Error {
-  readonly delayMs = retryPolicy.transientDelayMs;
+export type RunOutcome = 'completed' | 'retry-later' | 'handed-back' | 'retry' | 'failed';
 
+/**
+ * How a run that threw ends. runJob, both queues and the job metrics all ask here, so they agree.
+ *
+ * Only the worker's own stop hands a job back. A job's signal aborted for any other reason (BullMQ's
+ * cancel) ends the run as any error does: BullMQ retries or fails such a job, and on its last attempt
+ * the handler must be told.
+ */
+export function outcomeOf(error: unknown, { signal, attempt, attempts }: JobContext): Exclude<RunOutcome, 'completed'> {
+  if (error instanceof RetryLaterError || isTransientError(error)) return 'retry-later';
+  if (signal.reason instanceof WorkerStoppedError) return 'handed-back';
+  return attempt < attempts ? 'retry' : 'failed';
+}
+
+/** Postgres or Redis did not answer a job, or the record of its failure: it is run again later (see RunOutcome). */
+export class RetryLaterError extends Error {
   constructor(cause: unknown) {
     super('a dependency is unavailable; the job will be retried', { cause });
     this.name = 'RetryLaterError';
+  }
+}
+
+/**
+ * The reason a worker's stop aborts the signal of the jobs it still runs once its close timeout has
+ * passed: they go back to the queue, unfailed.
+ */
+export class WorkerStoppedError extends Error {
+  constructor() {
+    super('the worker stopped before the job finished; it goes back to the queue');
+    this.name = 'WorkerStoppedError';
   }
 }
 
@@ -26,9 +57,9 @@ export class WorkerLostError extends Error {
 }
 
 /**
- * Runs one delivery of a job with the shared retry semantics: a transient failure becomes a
- * RetryLaterError; any other is rethrown for the queue to retry, and after the final attempt the
- * handler's onFailed records it, unless the job was stopped by its worker's shutdown.
+ * Runs one delivery of a job. What it throws, its queue passes to outcomeOf: a transient failure is
+ * thrown as a RetryLaterError; any other error is rethrown, after the handler's onFailed has recorded
+ * it when the run is the job's last.
  */
 export async function runJob<N extends JobName>(
   handlers: JobHandlers,
@@ -40,10 +71,9 @@ export async function runJob<N extends JobName>(
   try {
     await handler.handle(payload, context);
   } catch (error) {
-    if (isTransientError(error)) throw new RetryLaterError(error);
-    // Stopped from outside (the worker shutting down): the job goes back to the queue, unfailed.
-    if (context.signal.aborted) throw error;
-    if (context.attempt >= context.attempts) await recordFailure(handler, payload, error instanceof Error ? error : new Error(String(error)));
+    const outcome = outcomeOf(error, context);
+    if (outcome === 'retry-later') throw error instanceof RetryLaterError ? error : new RetryLaterError(error);
+    if (outcome === 'failed') await recordFailure(handler, payload, error instanceof Error ? error : new Error(String(error)));
     throw error;
   }
 }

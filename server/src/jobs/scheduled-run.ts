@@ -1,16 +1,21 @@
-import type { ScheduledRun } from './types.js';
+import type { RunOutcome } from './run-job.js';
+import { isScheduled, type JobName, type ScheduledJobName, type ScheduledRun } from './types.js';
 
 /** Longest error text kept for the admin page: the first line says what went wrong; the log has the rest. */
 const ERROR_LENGTH = 200;
 
-/** A periodic job's run that completed now, having started at `startedAt` (ms). */
-export function completedRun(startedAt: number): ScheduledRun {
-  return { at: new Date().toISOString(), outcome: 'completed', durationMs: Date.now() - startedAt };
-}
+/** Where a queue keeps each periodic job's latest run: a Map in process, a Redis hash on BullMQ. */
+export type KeepRun = (name: ScheduledJobName, run: ScheduledRun) => Promise<void> | void;
 
-/** A periodic job's run that failed its last attempt now, having started it at `startedAt` (ms). */
-export function failedRun(startedAt: number, error: unknown): ScheduledRun {
-  return { ...completedRun(startedAt), outcome: 'failed', error: shortError(error) };
+/**
+ * Gives `keep` the run of a job that ended now with `outcome`, having started at `startedAt` (ms), when
+ * the admin page shows it: a periodic job's run that completed or failed for good. A run the job will
+ * have again is no outcome yet, and calculations are no periodic job.
+ */
+export async function recordRun(keep: KeepRun, name: JobName, outcome: RunOutcome, startedAt: number, error?: unknown): Promise<void> {
+  if (!isScheduled(name) || (outcome !== 'completed' && outcome !== 'failed')) return;
+  const run: ScheduledRun = { at: new Date().toISOString(), outcome, durationMs: Date.now() - startedAt };
+  await keep(name, outcome === 'failed' ? { ...run, error: shortError(error) } : run);
 }
 
 /**

@@ -78,8 +78,7 @@ export interface JobPayloads {
   [JobName.Reconcile]: Record<string, never>;
 }
 
-/** Deterministic ids: the same work enqueued twice is one job. */
-export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
+const ids: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.ComputeFibonacci]: ({ index, attempt }) => `fib-${index}-${attempt}`,
   [JobName.ComputeFibonacciBatch]: ({ batch }) => `fibs-${batch}`,
   // Periodic jobs get their ids from the scheduler (one per tick); enqueued by hand, one runs at a time.
@@ -88,8 +87,9 @@ export const jobIds: { [N in JobName]: (payload: JobPayloads[N]) => string } = {
   [JobName.Reconcile]: () => JobName.Reconcile,
 };
 
+/** Deterministic ids: the same work enqueued twice is one job. */
 export function jobId<N extends JobName>(name: N, payload: JobPayloads[N]): string {
-  return jobIds[name](payload);
+  return ids[name](payload);
 }
 
 /** One job per batch, each with the calculations given of that batch. */
@@ -112,7 +112,7 @@ export function batchJobs(calculations: Array<CalculationJob & { batch: string }
 export type JobRequest = { [N in JobName]: { name: N; payload: JobPayloads[N]; since?: Date } }[JobName];
 
 export interface JobContext {
-  /** Aborted when the worker shuts down or gives the job up. */
+  /** Aborted when the worker's stop gives the job up (a WorkerStoppedError its reason), or BullMQ cancels it. */
   signal: AbortSignal;
   /** 1 on the first try. */
   attempt: number;
@@ -144,7 +144,9 @@ export const retryPolicy = {
   transientDelayMs: 2_000,
 } as const;
 
-export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+/** Where a job is in its life, as both queues count it. */
+export const jobStates = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+export type JobState = (typeof jobStates)[number];
 export type JobCounts = Record<JobState, number>;
 
 export interface QueueOptions {

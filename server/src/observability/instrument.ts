@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { SubmissionBatchObserver } from '../services/calculation.service.js';
 import type { FibComputer } from '../services/compute.service.js';
 import { JobName, type JobHandler, type JobHandlers } from '../jobs/types.js';
-import { WorkerLostError } from '../jobs/run-job.js';
-import { isTransientError } from '../lib/errors.js';
+import { outcomeOf, WorkerLostError } from '../jobs/run-job.js';
 import { sizeBucket, type Metrics } from './metrics.js';
 
 /** Every response, labelled by its route template (`/api/calculations/:index`), never the raw URL. */
@@ -22,8 +21,8 @@ type Outcome = (typeof OUTCOMES)[number];
 
 /**
  * The same handlers, each run timed and counted by outcome: `completed`; `failed`, a job's last attempt
- * failing, or its workers stopping mid-run too often; `retried`, a run the job will have again (an attempt left, a dependency away, or its worker
- * stopping: see runJob).
+ * failing, or its workers stopping mid-run too often; `retried`, a run the job will have again (an
+ * attempt left, a dependency away, or its worker stopping: see outcomeOf).
  */
 export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): JobHandlers {
   const timed: Partial<Record<JobName, JobHandler<JobName>>> = {};
@@ -43,8 +42,7 @@ export function instrumentHandlers(handlers: JobHandlers, metrics: Metrics): Job
           await handler.handle(payload, context);
           finish('completed');
         } catch (error) {
-          const final = context.attempt >= context.attempts && !isTransientError(error) && !context.signal.aborted;
-          finish(final ? 'failed' : 'retried');
+          finish(outcomeOf(error, context) === 'failed' ? 'failed' : 'retried');
           throw error;
         }
       },
