@@ -1,7 +1,7 @@
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
-import { withTimeout } from '../lib/timeout.js';
+import { outcomeWithin } from '../lib/timeout.js';
 import { describeWorker } from './heartbeat.js';
 import { outcomeOf, recordFailure, runJob, WorkerLostError, WorkerStoppedError } from './run-job.js';
 import { recordRun, type KeepRun } from './scheduled-run.js';
@@ -334,9 +334,9 @@ export class BullmqQueue implements JobQueue {
     // Running jobs may finish. Past the timeout they are stopped and handed back (see the processor); one
     // that does not stop is left to its lock, which lapses once this process has gone.
     const closed = Promise.all(workers.map((worker) => worker.close()));
-    if ((await settlesWithin(closed, this.options.closeTimeoutMs)) === 'timeout') {
+    if ((await outcomeWithin(closed, this.options.closeTimeoutMs)) === 'timeout') {
       this.stopping.abort(new WorkerStoppedError());
-      await settlesWithin(closed, HAND_BACK_MS);
+      await outcomeWithin(closed, HAND_BACK_MS);
     }
   }
 
@@ -344,18 +344,6 @@ export class BullmqQueue implements JobQueue {
     await this.stopWorking();
     await Promise.all(Object.values(this.queues).map((queue) => queue.close()));
   }
-}
-
-/** Whether the promise settles, fulfilled or not, within `ms`. */
-function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'timeout'> {
-  const settled = promise.then(
-    () => undefined,
-    () => undefined,
-  );
-  return withTimeout(settled, ms).then(
-    () => 'settled' as const,
-    () => 'timeout' as const,
-  );
 }
 
 /**
