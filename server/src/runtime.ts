@@ -275,8 +275,8 @@ async function startWorking({
         logger.info('backup skipped: another one is being made');
       }),
     ),
-    [JobName.ComputeFibonacci]: compute,
-    [JobName.ComputeFibonacciBatch]: compute.batches,
+    [JobName.ComputeFibonacci]: compute.single,
+    [JobName.ComputeFibonacciBatch]: compute.batch,
     [JobName.Prune]: periodic(JobName.Prune, () => prune(db, queue, config, logger)),
     [JobName.Reconcile]: periodic(JobName.Reconcile, () => reconcile(db, queue, logger)),
   };

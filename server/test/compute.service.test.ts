@@ -65,8 +65,8 @@ describe('ComputeService on Postgres: batches', () => {
     const batch = submitted[0]!.calculation.batch!;
     const payload = { batch, calculations: submitted.map(({ calculation: { index, attempt } }) => ({ index, attempt })) };
     events.length = 0;
-    await compute.batches.handle(payload, context);
-    await compute.batches.handle(payload, context);
+    await compute.batch.handle(payload, context);
+    await compute.batch.handle(payload, context);
 
     const rows = await db.selectFrom('calculations').select(['index', 'status', 'runs']).where('batch', '=', batch).orderBy('index').execute();
     expect(rows).toEqual([
@@ -95,7 +95,7 @@ describe('ComputeService on Postgres: batches', () => {
     await calculations.fail(301, 1, 'The computation failed.');
     await calculations.requeueFailed(301);
     computed.length = 0;
-    await compute.batches.handle(payload, context);
+    await compute.batch.handle(payload, context);
     expect(computed).toEqual([300, 301]);
     expect(await db.selectFrom('calculations').select(['index', 'status', 'attempt']).where('index', 'in', [300, 301]).orderBy('index').execute()).toEqual([
       { index: 300, status: 'done', attempt: 1 },
@@ -103,7 +103,7 @@ describe('ComputeService on Postgres: batches', () => {
     ]);
 
     const [again] = await submit([302]);
-    await compute.batches.onFailed!({ batch: again!.calculation.batch!, calculations: [{ index: 300, attempt: 1 }, { index: 302, attempt: 1 }] }, new Error('boom'));
+    await compute.batch.onFailed!({ batch: again!.calculation.batch!, calculations: [{ index: 300, attempt: 1 }, { index: 302, attempt: 1 }] }, new Error('boom'));
     expect(await db.selectFrom('calculations').select(['index', 'status', 'error']).where('index', 'in', [300, 302]).orderBy('index').execute()).toEqual([
       { index: 300, status: 'done', error: null },
       { index: 302, status: 'failed', error: 'The computation failed.' },
@@ -111,7 +111,7 @@ describe('ComputeService on Postgres: batches', () => {
 
     // Its workers kept stopping mid-run (killed, out of memory): the queue failed it without a run.
     const [lost] = await submit([303]);
-    await compute.batches.onFailed!({ batch: lost!.calculation.batch!, calculations: [{ index: 303, attempt: 1 }] }, new WorkerLostError('job stalled more than allowable limit'));
+    await compute.batch.onFailed!({ batch: lost!.calculation.batch!, calculations: [{ index: 303, attempt: 1 }] }, new WorkerLostError('job stalled more than allowable limit'));
     expect(await db.selectFrom('calculations').select(['status', 'error']).where('index', '=', 303).executeTakeFirst()).toEqual({
       status: 'failed',
       error: 'The workers computing it stopped before finishing, too many times.',
@@ -121,11 +121,11 @@ describe('ComputeService on Postgres: batches', () => {
   it('queues a calculation again as a new attempt when its failed job is run again (a retry from the queue dashboard)', async () => {
     const [submitted] = await submit([310]);
     const payload = { batch: submitted!.calculation.batch!, calculations: [{ index: 310, attempt: 1 }] };
-    await compute.batches.onFailed!(payload, new Error('boom'));
+    await compute.batch.onFailed!(payload, new Error('boom'));
     events.length = 0;
     const waiting = (await queue.counts()).waiting;
 
-    await compute.batches.handle(payload, context);
+    await compute.batch.handle(payload, context);
     expect(await db.selectFrom('calculations').select(['status', 'attempt', 'batch']).where('index', '=', 310).executeTakeFirst()).toEqual({
       status: 'queued',
       attempt: 2,
@@ -135,14 +135,14 @@ describe('ComputeService on Postgres: batches', () => {
     expect(events).toContainEqual({ type: 'calculation', data: expect.objectContaining({ index: 310, status: 'queued' }) });
 
     // Run once more, the old job finds nothing failed: nothing more is queued.
-    await compute.batches.handle(payload, context);
+    await compute.batch.handle(payload, context);
     expect((await queue.counts()).waiting).toBe(waiting + 1);
   });
 
   it('keeps a failure it recorded when its event cannot be sent, so the job is not run again as a retry', async () => {
     const [submitted] = await submit([320]);
     bus.failNext = true;
-    await compute.batches.onFailed!({ batch: submitted!.calculation.batch!, calculations: [{ index: 320, attempt: 1 }] }, new Error('boom'));
+    await compute.batch.onFailed!({ batch: submitted!.calculation.batch!, calculations: [{ index: 320, attempt: 1 }] }, new Error('boom'));
     expect(await db.selectFrom('calculations').select(['status', 'attempt']).where('index', '=', 320).executeTakeFirst()).toEqual({ status: 'failed', attempt: 1 });
   });
 });

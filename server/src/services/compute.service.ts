@@ -1,5 +1,6 @@
 import type { CalculationCache } from '../cache/cache.js';
 import type { Db } from '../db/database.js';
+import type { CalculationRow } from '../db/schema.js';
 import type { EventBus } from '../events/bus.js';
 import { asciiText } from '../fib/codec.js';
 import type { ComputeResult } from '../fib/compute.task.js';
@@ -29,15 +30,23 @@ type BatchValue = FinishedCalculation & { engine: string; requestId?: string };
  * is computed in turn and finished in one statement; a single small value is computed on the spot and
  * finished with others; a large one is claimed first and computed on the thread pool.
  */
-export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
+export class ComputeService {
   private readonly calculations: CalculationRepository;
   /** Small values finished by the jobs running together go to Postgres together (see Batcher). */
   private readonly finished = new Batcher((values: FinishedCalculation[]) => this.calculations.finishMany(values), { maxSize: 100, maxInFlight: 1 });
 
-  /** The handler of batch jobs. */
-  readonly batches: JobHandler<JobName.ComputeFibonacciBatch> = {
-    handle: (payload, context) => this.handleBatch(payload, context),
-    onFailed: (payload, error) => this.onBatchFailed(payload, error),
+  /** The handler of jobs of one calculation. */
+  readonly single: JobHandler<JobName.ComputeFibonacci> = {
+    handle: (payload, context) => this.computeOne(payload, context),
+    onFailed: (payload, error) => this.fail(payload, error),
+  };
+
+  /** The handler of batch jobs: a batch that failed for good fails each of its calculations still unfinished. */
+  readonly batch: JobHandler<JobName.ComputeFibonacciBatch> = {
+    handle: (payload, context) => this.computeBatch(payload, context),
+    onFailed: async ({ calculations }, error) => {
+      for (const calculation of calculations) await this.fail(calculation, error);
+    },
   };
 
   constructor(
@@ -51,15 +60,12 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     this.calculations = new CalculationRepository(db);
   }
 
-  async handle({ index, attempt, requestId }: Payload, context: JobContext): Promise<void> {
+  private async computeOne({ index, attempt, requestId }: Payload, context: JobContext): Promise<void> {
     const { done, result } = index <= INLINE_MAX_INDEX ? await this.computeSmall(index, attempt) : await this.computeLarge(index, attempt, context);
     if (!done || !result) return this.againIfFailed(index, attempt);
     const view = toCalculationView(done);
     await Promise.all([this.cache.set(view), this.announce(view)]);
-    this.logger.info(
-      { index, digits: done.digits, engine: result.engine, durationMs: Math.round(result.durationMs), job: context.id, reqId: requestId },
-      'computed',
-    );
+    this.logComputed(done, { engine: result.engine, durationMs: result.durationMs, requestId }, context.id);
   }
 
   /**
@@ -68,7 +74,7 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
    * compute twice, but each record changes once. Views are not cached here: a done view is cached by
    * the first read of it.
    */
-  async handleBatch({ calculations }: BatchPayload, context: JobContext): Promise<void> {
+  private async computeBatch({ calculations }: BatchPayload, context: JobContext): Promise<void> {
     let chunk: BatchValue[] = [];
     let bytes = 0;
     for (const [i, { index, attempt, requestId }] of calculations.entries()) {
@@ -86,9 +92,9 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     const done = await this.calculations.finishMany(values);
     const views = done.flatMap((row) => (row ? [toCalculationView(row)] : []));
     await this.events.publish(...views.map((data) => ({ type: 'calculation' as const, data })));
-    values.forEach(({ index, engine, durationMs, requestId }, i) => {
+    values.forEach((value, i) => {
       const row = done[i];
-      if (row) this.logger.info({ index, digits: row.digits, engine, durationMs: Math.round(durationMs), job, reqId: requestId }, 'computed');
+      if (row) this.logComputed(row, value, job);
     });
     for (const [i, { index, attempt }] of values.entries()) if (!done[i]) await this.againIfFailed(index, attempt);
   }
@@ -101,11 +107,6 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
   private async againIfFailed(index: number, attempt: number): Promise<void> {
     const requeued = await requeueFailed({ calculations: this.calculations, queue: this.queue, events: this.events }, index, attempt);
     if (requeued) this.logger.info({ index, attempt: requeued.attempt }, 'queued again: its failed job was retried');
-  }
-
-  /** A batch that failed for good: each of its calculations still unfinished is failed. */
-  async onBatchFailed({ calculations }: BatchPayload, error: Error): Promise<void> {
-    for (const calculation of calculations) await this.onFailed(calculation, error);
   }
 
   /**
@@ -130,7 +131,8 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     return { done, result };
   }
 
-  async onFailed({ index, attempt, requestId }: Payload, error: Error): Promise<void> {
+  /** A calculation whose job failed for good: recorded failed, unless it finished meanwhile. */
+  private async fail({ index, attempt, requestId }: Payload, error: Error): Promise<void> {
     this.logger.error({ err: error, index, attempt, reqId: requestId }, 'calculation failed');
     const failed = await this.calculations.fail(index, attempt, describeFailure(error));
     if (!failed) return;
@@ -140,6 +142,10 @@ export class ComputeService implements JobHandler<JobName.ComputeFibonacci> {
     await this.announce(toCalculationView(failed)).catch((publishError: unknown) =>
       this.logger.warn({ err: publishError, index, attempt }, 'a failed calculation was recorded but not announced'),
     );
+  }
+
+  private logComputed(row: CalculationRow, { engine, durationMs, requestId }: { engine: string; durationMs: number; requestId?: string }, job: string): void {
+    this.logger.info({ index: row.index, digits: row.digits, engine, durationMs: Math.round(durationMs), job, reqId: requestId }, 'computed');
   }
 
   private async announce(view: ReturnType<typeof toCalculationView>): Promise<void> {
