@@ -218,6 +218,7 @@ async function buildApi({
     },
     maxExactIndex: config.MAX_EXACT_INDEX,
     observeBatch: observeSubmissionBatches(metrics),
+    onSubmitted: () => recent.invalidate(),
   });
   const streams = new EventStreamHub(messaging.events, config.EVENT_STREAMS_PER_CLIENT);
   await streams.start();

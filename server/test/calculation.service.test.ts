@@ -63,6 +63,24 @@ describe('CalculationService on Postgres: work that never reached the queue', ()
     expect(sent.filter((payload) => payload.batch === first!.calculation.batch)).toHaveLength(1);
   });
 
+  it('tells of each submission as it ends, answered or refused, once its record is read back', async () => {
+    const told: Array<number[]> = [];
+    const listening: CalculationService = new CalculationService(database.db, {
+      queue,
+      events: new MemoryEventBus(),
+      cache: new MemoryCache(),
+      decimals: new DecimalService(database.db, bigintEngine),
+      expensive: { fromIndex: 100_000, maxPending: 5 },
+      maxExactIndex: 10_000_000,
+      // What a list read at that moment shows.
+      onSubmitted: () => void listening.listSubmissions({ limit: 1 }).then(({ items }) => told.push(items.map((item) => item.index))),
+    });
+    await listening.submit(95, { requestId: 'told-95', client: 'client-t' });
+    await expect(listening.submit(96, { requestId: 'told-95', client: 'client-t' })).rejects.toMatchObject({ code: 'REQUEST_ID_REUSED' });
+    await eventually(() => (told.length === 2 ? true : undefined));
+    expect(told).toEqual([[95], [95]]);
+  });
+
   it('queues an index submitted twice in one batch once', async () => {
     const views = await Promise.all([service.submit(80, { requestId: 'twice-80-a', client: 'client-s' }), service.submit(80, { requestId: 'twice-80-b', client: 'client-s' })]);
     expect(views.map((view) => view.status)).toEqual(['queued', 'queued']);

@@ -8,10 +8,10 @@ export function presentPage<T>({ items, next }: Page<T>): { items: T[]; nextCurs
 }
 
 /**
- * Answers with JSON that a list's first page may share with other requests (see ReadCache): serialized
- * once, sent as is. Pages after the first are read afresh each time.
+ * Answers with a list as JSON. Its first page (no cursor) is shared with other requests (see ReadCache):
+ * serialized once, sent as is. Pages after the first are read afresh each time.
  */
-export async function sendPage(
+export async function sendList(
   reply: FastifyReply,
   recent: ReadCache,
   key: string,

@@ -60,6 +60,11 @@ export interface CalculationServiceOptions {
   /** Above this index a calculation is its summary alone, done at once. */
   maxExactIndex: number;
   observeBatch?: SubmissionBatchObserver;
+  /**
+   * Told as each submission ends, answered or not, since it may have changed the lists: a process
+   * caching them reads them afresh from then on, not from when the event comes back from the bus.
+   */
+  onSubmitted?: () => void;
 }
 
 /** What the API does with calculations: record requests, queue work, and read back what is known. */
@@ -74,10 +79,11 @@ export class CalculationService {
   private readonly expensive: ExpensiveWorkLimit;
   private readonly maxExactIndex: number;
   private readonly observeBatch: SubmissionBatchObserver;
+  private readonly onSubmitted: () => void;
 
   constructor(
     private readonly db: Db,
-    { queue, events, cache, decimals, expensive, maxExactIndex, observeBatch = () => {} }: CalculationServiceOptions,
+    { queue, events, cache, decimals, expensive, maxExactIndex, observeBatch = () => {}, onSubmitted = () => {} }: CalculationServiceOptions,
   ) {
     this.queue = queue;
     this.events = events;
@@ -86,6 +92,7 @@ export class CalculationService {
     this.expensive = expensive;
     this.maxExactIndex = maxExactIndex;
     this.observeBatch = observeBatch;
+    this.onSubmitted = onSubmitted;
     this.calculations = new CalculationRepository(db);
     this.submissions = new SubmissionRepository(db);
   }
@@ -107,11 +114,15 @@ export class CalculationService {
       requestId,
       summary: this.summarize(index),
     };
-    // A summary-only calculation is done at once: it is never expensive.
-    if (index >= this.expensive.fromIndex && submission.summary.exact) return this.submitExpensive(submission);
-    const view = await this.cheap.add(submission);
-    if ('reusedFor' in view) throw requestIdReused(view);
-    return view;
+    try {
+      // A summary-only calculation is done at once: it is never expensive.
+      if (index >= this.expensive.fromIndex && submission.summary.exact) return await this.submitExpensive(submission);
+      const view = await this.cheap.add(submission);
+      if ('reusedFor' in view) throw requestIdReused(view);
+      return view;
+    } finally {
+      this.onSubmitted();
+    }
   }
 
   /** One expensive submission, in a transaction of its own that counts the client's work under its lock. */

@@ -1,21 +1,19 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { presentPage, sendPage } from '../presenters.js';
+import { presentPage, sendList } from '../presenters.js';
 import { parseIndexBody, parseIndexParam, parsePage } from '../validation.js';
 
 export function calculationRoutes(app: FastifyInstance, { calculations, config, recent }: ApiContext): void {
   app.post('/api/calculations', async (request, reply) => {
     const index = parseIndexBody(request.body, config.MAX_INDEX, request.jsonText);
-    // The lists may have changed, even if a later step failed: this process reads them afresh from now
-    // on, not from when the event comes back from the bus.
-    const calculation = await calculations.submit(index, { requestId: request.id, client: request.ip }).finally(() => recent.invalidate());
+    const calculation = await calculations.submit(index, { requestId: request.id, client: request.ip });
     return reply.status(calculation.status === 'done' ? 200 : 202).send(calculation);
   });
 
   app.get('/api/calculations', async (request, reply) => {
     const page = parsePage(request.query);
-    return sendPage(reply, recent, `calculations:${page.limit}`, page.before, async () => presentPage(await calculations.list(page)));
+    return sendList(reply, recent, `calculations:${page.limit}`, page.before, async () => presentPage(await calculations.list(page)));
   });
 
   app.get<{ Params: { index: string } }>('/api/calculations/:index', async (request) =>

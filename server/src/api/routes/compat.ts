@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../context.js';
-import { sendPage } from '../presenters.js';
+import { sendList } from '../presenters.js';
 import { parseIndexBody } from '../validation.js';
 
 /** The original multi-container app's API, so its client works unchanged. Bounded to recent history. */
@@ -8,14 +8,14 @@ const RECENT = 100;
 
 export function compatRoutes(app: FastifyInstance, { calculations, config, recent }: ApiContext): void {
   app.get('/api/values/all', async (_request, reply) =>
-    sendPage(reply, recent, 'values/all', undefined, async () => {
+    sendList(reply, recent, 'values/all', undefined, async () => {
       const { items } = await calculations.list({ limit: RECENT });
       return items.map((calculation) => ({ number: calculation.index }));
     }),
   );
 
   app.get('/api/values/current', async (_request, reply) =>
-    sendPage(reply, recent, 'values/current', undefined, async () => {
+    sendList(reply, recent, 'values/current', undefined, async () => {
       const values = await calculations.recentValues(RECENT);
       return Object.fromEntries(values.map(({ index, value }) => [String(index), value ?? 'Nothing yet!']));
     }),
@@ -23,7 +23,7 @@ export function compatRoutes(app: FastifyInstance, { calculations, config, recen
 
   app.post('/api/values', async (request) => {
     const index = parseIndexBody(request.body, config.MAX_INDEX, request.jsonText);
-    await calculations.submit(index, { requestId: request.id, client: request.ip }).finally(() => recent.invalidate());
+    await calculations.submit(index, { requestId: request.id, client: request.ip });
     return { working: true };
   });
 }
