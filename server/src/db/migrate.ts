@@ -9,9 +9,13 @@ import * as packedValues from '../migrations/0007_packed_values.js';
 import * as failedCalculations from '../migrations/0008_failed_calculations.js';
 import * as finishByKey from '../migrations/0009_finish_by_key.js';
 import * as requestIdReuse from '../migrations/0010_request_id_reuse.js';
+import * as realignSchema from '../migrations/0011_realign_schema.js';
 import type { Db } from './database.js';
 
-/** Every migration, in order. A new migration is a new file added here; a shipped one is never edited. */
+/**
+ * Every migration, in order. A new migration is a new file added here; a shipped one is never edited
+ * (server/test/migrate.test.ts holds each to its content).
+ */
 const migrations: Record<string, Migration> = {
   '0001_calculations': calculations,
   '0002_submission_request_id': submissionRequestId,
@@ -23,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0008_failed_calculations': failedCalculations,
   '0009_finish_by_key': finishByKey,
   '0010_request_id_reuse': requestIdReuse,
+  '0011_realign_schema': realignSchema,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
