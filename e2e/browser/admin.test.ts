@@ -62,6 +62,9 @@ describe('the admin page in Chromium, through nginx', () => {
     // Each worker says which engine it computes with: the one this build and FIB_ENGINE's default give.
     const engine = page.getByRole('region', { name: 'Workers' }).getByRole('cell', { name: resolveEngine('auto'), exact: true });
     expect(await engine.count()).toBe(2);
+    // And what it runs now: nothing, or each job since when.
+    const running = await page.getByRole('region', { name: 'Workers table' }).locator('tbody tr td:last-child').allTextContents();
+    expect(running).toEqual([expect.stringMatching(/^(idle|.+ since .+)$/), expect.stringMatching(/^(idle|.+ since .+)$/)]);
     // The schedules the workers declared, as Redis holds them (the defaults), each with its next run.
     await expect.poll(() => scheduleRows(page), { timeout: 15_000 }).toEqual([
       ['backup', '0 3 * * *'],
@@ -168,6 +171,35 @@ describe('the admin page of the embedded app in Chromium', () => {
     // One that is off says so, and has no next run.
     const prune = page.getByRole('region', { name: 'Schedules table' }).getByRole('row').filter({ has: page.getByRole('cell', { name: 'prune', exact: true }) });
     expect(await prune.getByRole('cell').allTextContents()).toEqual(['prune', 'off', '—', 'none yet', '—', '—']);
+    await context.close();
+  });
+
+  it('shows what the worker runs: each job since when, the longest-running first, and how many more', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
+    const page = await context.newPage();
+    // Jobs held running long enough to be seen are the queue contract tests' to make; here, the page is
+    // given some, in the stats the server sent.
+    const startedAt = new Date(Date.now() - 65_000).toISOString();
+    const running = [
+      { name: 'compute-fibonacci', id: 'fib-123456-2', startedAt, index: 123_456 },
+      { name: 'compute-fibonacci-batch', id: 'fibs-b9', startedAt, calculations: 9 },
+      { name: 'reconcile', id: 'repeat:reconcile:1', startedAt },
+    ];
+    await page.route('**/api/admin/stats', async (route) => {
+      const response = await route.fetch();
+      const stats = (await response.json()) as { workers: object[] };
+      await route.fulfill({ response, json: { ...stats, workers: stats.workers.map((worker) => ({ ...worker, running, runningCount: 25 })) } });
+    });
+    await page.goto(`${base}/admin`);
+    const jobs = page.getByRole('region', { name: 'Workers table' }).getByRole('listitem');
+    await expect.poll(() => jobs.allTextContents(), { timeout: 15_000 }).toEqual([
+      expect.stringMatching(/^F\(123456\) since ./),
+      expect.stringMatching(/^batch of 9 since ./),
+      expect.stringMatching(/^reconcile since ./),
+      'and 22 more',
+    ]);
+    expect(await jobs.first().locator('time').getAttribute('datetime')).toBe(startedAt);
+    expect(await seriousViolations(page)).toEqual([]);
     await context.close();
   });
 

@@ -6,7 +6,7 @@
 import type { presentPage } from '../../server/src/api/presenters.js';
 import type { clientConfig } from '../../server/src/api/routes/config.js';
 import type { BackupService } from '../../server/src/backup/backup.service.js';
-import type { JobState, ScheduleInfo, WorkerInfo } from '../../server/src/jobs/types.js';
+import type { JobName, JobState, RunningJob, ScheduleInfo, WorkerInfo } from '../../server/src/jobs/types.js';
 import type { AdminService } from '../../server/src/services/admin.service.js';
 import type { CalculationView, SubmissionView } from '../../server/src/services/calculation.view.js';
 import type * as Admin from '../../web/src/admin/types.js';
@@ -38,6 +38,11 @@ export const adminShapes = {
   statsRead: true satisfies Fits<StatsSent, Admin.Stats>,
   queueState: true satisfies Same<JobState, Admin.QueueState>,
   worker: true satisfies Fits<WorkerInfo, Admin.Worker>,
+  // JSON carries the enum's values.
+  jobName: true satisfies Same<`${JobName}`, Admin.JobName>,
+  runningJob: true satisfies Same<Omit<RunningJob, 'name'>, Omit<Admin.RunningJob, 'name'>>,
+  // Its optional fields too, which Same alone lets differ.
+  runningJobFields: true satisfies Same<keyof RunningJob, keyof Admin.RunningJob>,
   // JSON carries the enum's values.
   scheduleName: true satisfies Same<`${ScheduleInfo['name']}`, Admin.Schedule['name']>,
   schedule: true satisfies Same<Omit<ScheduleInfo, 'name'>, Omit<Admin.Schedule, 'name'>>,

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { JobName, type JobContext, type JobHandlers, type JobPayloads, type JobQueue, type JobRequest } from '../src/jobs/types.js';
+import { JobName, RUNNING_LISTED, type JobContext, type JobHandlers, type JobPayloads, type JobQueue, type JobRequest, type RunningJob } from '../src/jobs/types.js';
 import { adapterKinds, createAdapters, type Adapters } from './support/adapters.js';
 import { eventually } from './support/services.js';
 
@@ -21,7 +21,7 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
   const handlers = (
     handle: (payload: Payload, context: JobContext) => Promise<void>,
     onFailed?: (payload: Payload, error: Error) => Promise<void>,
-    handleBatch: (payload: BatchPayload) => Promise<void> = async () => {},
+    handleBatch: (payload: BatchPayload, context: JobContext) => Promise<void> = async () => {},
   ): JobHandlers => ({
     [JobName.ComputeFibonacci]: { handle, onFailed },
     [JobName.ComputeFibonacciBatch]: { handle: handleBatch },
@@ -30,7 +30,17 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     [JobName.Reconcile]: { handle: async () => {} },
   });
 
+  /** Jobs held running until the test lets them go; let go however it ends, or closing would wait for them. */
+  const releases: Array<() => void> = [];
+  const holdJobs = () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    releases.push(release);
+    return { held, release };
+  };
+
   afterEach(async () => {
+    releases.splice(0).forEach((release) => release());
     await Promise.all(queues.splice(0).map((queue) => queue.close()));
     await adapters?.cleanup();
     adapters = undefined!;
@@ -373,5 +383,86 @@ describe.each(adapterKinds)('job queue contract: %s', (kind) => {
     expect(Date.now() - Date.parse(worker!.lastHeartbeat)).toBeLessThan(15_000);
     await queue.stopWorking();
     expect(await queue.workers()).toEqual([]);
+  });
+
+  it('lists the jobs each worker runs under it, with what an operator needs to know of them, until they finish', async () => {
+    // Two worker processes on Redis, as two replicas; in process, the one worker there is.
+    const workers = kind === 'redis' ? [await newQueue(), await newQueue()] : [await newQueue()];
+    const { held, release } = holdJobs();
+    // Which worker took each job, as its handler saw it; and each worker's id, as its heartbeat says.
+    const takenBy = new Map<string, number>();
+    const ids: string[] = [];
+    for (const [n, queue] of workers.entries()) {
+      const known = new Set((await queue.workers()).map(({ id }) => id));
+      const hold = (id: string) => {
+        takenBy.set(id, n);
+        return held;
+      };
+      await queue.work(
+        handlers(
+          (_payload, { id }) => hold(id),
+          undefined,
+          (_payload, { id }) => hold(id),
+        ),
+        { concurrency: 2, engine: 'bigint' },
+      );
+      ids.push((await queue.workers()).map(({ id }) => id).find((id) => !known.has(id))!);
+    }
+    const queue = workers[0]!;
+    expect((await queue.workers()).map(({ running, runningCount }) => ({ running, runningCount }))).toEqual(ids.map(() => ({ running: [], runningCount: 0 })));
+
+    const enqueued = Date.now();
+    await queue.enqueueMany([
+      { name: JobName.ComputeFibonacci, payload: { index: 123_456, attempt: 2 } },
+      { name: JobName.ComputeFibonacci, payload: { index: 7, attempt: 1 } },
+      { name: JobName.ComputeFibonacciBatch, payload: { batch: 'b9', calculations: [1, 2, 3].map((index) => ({ index, attempt: 1 })) } },
+    ]);
+    await eventually(() => (takenBy.size === 3 ? true : undefined));
+    const expected: Record<string, RunningJob> = {
+      'fib-123456-2': { name: JobName.ComputeFibonacci, id: 'fib-123456-2', startedAt: expect.any(String), index: 123_456 },
+      'fib-7-1': { name: JobName.ComputeFibonacci, id: 'fib-7-1', startedAt: expect.any(String), index: 7 },
+      'fibs-b9': { name: JobName.ComputeFibonacciBatch, id: 'fibs-b9', startedAt: expect.any(String), calculations: 3 },
+    };
+    const listed = await queue.workers();
+    expect(listed.map(({ id }) => id).sort()).toEqual([...ids].sort());
+    for (const worker of listed) {
+      const mine = [...takenBy].filter(([, n]) => ids[n] === worker.id).map(([id]) => expected[id]);
+      expect(worker.running.slice().sort((a, b) => a.id.localeCompare(b.id)), worker.id).toEqual(mine.sort((a, b) => a!.id.localeCompare(b!.id)));
+      expect(worker.runningCount).toBe(mine.length);
+      for (const { startedAt } of worker.running) {
+        expect(Date.parse(startedAt)).toBeGreaterThanOrEqual(enqueued - 1_000);
+        expect(Date.parse(startedAt)).toBeLessThanOrEqual(Date.now());
+      }
+    }
+
+    release();
+    const idle = await eventually(async () => {
+      const current = await queue.workers();
+      return current.every(({ runningCount }) => runningCount === 0) ? current : undefined;
+    });
+    expect(idle.map(({ running }) => running)).toEqual(ids.map(() => []));
+  });
+
+  it(`lists ${RUNNING_LISTED} of a worker's running jobs at most, the longest-running first, and counts them all`, async () => {
+    const queue = await newQueue();
+    const { held, release } = holdJobs();
+    let started = 0;
+    const total = RUNNING_LISTED + 5;
+    await queue.work(
+      handlers(async () => {
+        started++;
+        await held;
+      }),
+      { concurrency: total, engine: 'bigint' },
+    );
+    for (let index = 0; index < total; index++) await queue.enqueue(JobName.ComputeFibonacci, { index, attempt: 1 });
+    await eventually(() => (started === total ? true : undefined));
+    const [worker] = await queue.workers();
+    expect(worker!.runningCount).toBe(total);
+    expect(worker!.running).toHaveLength(RUNNING_LISTED);
+    const starts = worker!.running.map(({ startedAt }) => startedAt);
+    expect(starts).toEqual(starts.slice().sort());
+    release();
+    await eventually(async () => ((await queue.workers())[0]?.runningCount === 0 ? true : undefined));
   });
 });

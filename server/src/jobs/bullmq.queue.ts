@@ -1,8 +1,9 @@
+import { setMaxListeners } from 'node:events';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../lib/logger.js';
 import { outcomeWithin } from '../lib/timeout.js';
-import { describeWorker } from './heartbeat.js';
+import { describeWorker, listRunning, runningJob } from './heartbeat.js';
 import { outcomeOf, recordFailure, runJob, WorkerLostError, WorkerStoppedError } from './run-job.js';
 import { recordRun, type KeepRun } from './scheduled-run.js';
 import {
@@ -13,6 +14,7 @@ import {
   lanes,
   retryPolicy,
   scheduledJobs,
+  type Heartbeat,
   type JobCounts,
   type JobHandler,
   type JobHandlers,
@@ -22,6 +24,7 @@ import {
   type JobRequest,
   type Lane,
   type QueueOptions,
+  type RunningJob,
   HEARTBEAT_MS,
   type ScheduledRun,
   type ScheduleInfo,
@@ -41,6 +44,11 @@ const PRUNE_BATCH = 1_000;
 const HAND_BACK_MS = 2_000;
 /** The same error from the same source is logged once in this long: a Redis outage repeats it at every reconnect. */
 const ERROR_LOG_INTERVAL_MS = 60_000;
+/**
+ * Active jobs read per queue to tell what each worker runs, the longest-running first: more than the
+ * workers of any deployment we size for run at once. Past it, the latest started go uncounted.
+ */
+const ACTIVE_READ = 1_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** Used by the queue and for commands; fails fast when Redis is away. */
@@ -120,12 +128,18 @@ export class BullmqQueue implements JobQueue {
 
   async work(handlers: JobHandlers, options: WorkerOptions): Promise<void> {
     this.stopping = new AbortController();
-    this.running = lanes.map((lane) => this.startWorker(handlers, lane, laneConcurrency(lane, options.concurrency)));
+    // Each running job listens for the stop (see the processor): past 10, Node would warn of a leak.
+    setMaxListeners(lanes.reduce((sum, lane) => sum + laneConcurrency(lane, options.concurrency), 0), this.stopping.signal);
+    const describe = describeWorker(options);
+    const workerId = describe().id;
+    this.workerId = workerId;
+    this.running = lanes.map((lane) => this.startWorker(handlers, lane, laneConcurrency(lane, options.concurrency), workerId));
     await Promise.all(this.running.map((worker) => worker.waitUntilReady()));
-    await this.startHeartbeat(options);
+    await this.startHeartbeat(describe);
   }
 
-  private startWorker(handlers: JobHandlers, lane: Lane, concurrency: number): Worker {
+  /** `workerId`: the heartbeat's id, which BullMQ records on each job the worker takes (`processedBy`). */
+  private startWorker(handlers: JobHandlers, lane: Lane, concurrency: number, workerId: string): Worker {
     const worker = new Worker(
       QUEUE_NAMES[lane],
       async (job: Job, token?: string, signal?: AbortSignal) => {
@@ -160,6 +174,7 @@ export class BullmqQueue implements JobQueue {
       {
         connection: this.options.createWorkerConnection(),
         prefix: this.options.prefix,
+        name: workerId,
         concurrency,
         // A worker that died mid-job is noticed within two lock durations; the job then runs elsewhere.
         lockDuration: this.options.lockMs,
@@ -196,9 +211,7 @@ export class BullmqQueue implements JobQueue {
    * under it (a FLUSHALL, or a restart this connection did not notice), and tells the `onEmptied`
    * listeners, since whatever else Redis held (waiting jobs, the job schedulers) is gone too.
    */
-  private async startHeartbeat(options: WorkerOptions): Promise<void> {
-    const describe = describeWorker(options);
-    this.workerId = describe().id;
+  private async startHeartbeat(describe: () => Heartbeat): Promise<void> {
     const { connection } = this.options;
     const beat = async () => {
       const [, [, marked]] = (await connection
@@ -231,13 +244,30 @@ export class BullmqQueue implements JobQueue {
   }
 
   async workers(): Promise<WorkerInfo[]> {
-    const entries = await this.options.connection.hgetall(this.workersKey);
+    const [entries, running] = await Promise.all([this.options.connection.hgetall(this.workersKey), this.runningByWorker()]);
     const cutoff = Date.now() - 3 * HEARTBEAT_MS;
-    const workers = Object.values(entries).map((entry) => JSON.parse(entry) as WorkerInfo);
+    const workers = Object.values(entries).map((entry) => JSON.parse(entry) as Heartbeat);
     const silent = Object.keys(entries).filter((_, i) => Date.parse(workers[i]!.lastHeartbeat) < cutoff);
     // Workers that died without saying so are forgotten once they have been silent for three beats.
     if (silent.length > 0) await this.options.connection.hdel(this.workersKey, ...silent);
-    return workers.filter((worker) => Date.parse(worker.lastHeartbeat) >= cutoff);
+    return workers.filter((worker) => Date.parse(worker.lastHeartbeat) >= cutoff).map((worker) => ({ ...worker, ...listRunning(running.get(worker.id) ?? []) }));
+  }
+
+  /**
+   * The jobs running now, by the worker running each: BullMQ records the worker's name, its heartbeat's
+   * id, on a job as it takes it. A job of a worker that died stays active until the stalled-job check
+   * takes it back, under an id no heartbeat lists any longer.
+   */
+  private async runningByWorker(): Promise<Map<string, RunningJob[]>> {
+    const active = await Promise.all(lanes.map((lane) => this.queues[lane].getJobs(['active'], 0, ACTIVE_READ - 1, true)));
+    const byWorker = new Map<string, RunningJob[]>();
+    for (const job of active.flat()) {
+      if (job.processedBy === undefined || job.processedOn === undefined || job.id === undefined) continue;
+      const jobs = byWorker.get(job.processedBy) ?? [];
+      if (jobs.length === 0) byWorker.set(job.processedBy, jobs);
+      jobs.push(runningJob(job.name as JobName, job.id, job.data, job.processedOn));
+    }
+    return byWorker;
   }
 
   private get workersKey(): string {

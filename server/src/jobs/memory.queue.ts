@@ -1,5 +1,5 @@
 import { CronExpressionParser } from 'cron-parser';
-import { describeWorker } from './heartbeat.js';
+import { describeWorker, listRunning, runningJob } from './heartbeat.js';
 import { outcomeOf, runJob, WorkerStoppedError } from './run-job.js';
 import { recordRun, type KeepRun } from './scheduled-run.js';
 import {
@@ -10,6 +10,7 @@ import {
   lanes,
   retryPolicy,
   scheduledJobs,
+  type Heartbeat,
   type JobCounts,
   type JobHandlers,
   type JobName,
@@ -33,6 +34,8 @@ interface MemoryJob {
   payload: JobPayloads[JobName];
   attemptsMade: number;
   state: JobState;
+  /** When its current try started, while it runs. */
+  startedAt?: number;
   finishedAt?: number;
 }
 
@@ -58,11 +61,12 @@ export class MemoryQueue implements JobQueue {
   /** How each periodic job's latest run ended. */
   private readonly lastRuns = new Map<ScheduledJobName, ScheduledRun>();
   private readonly keepRun: KeepRun = (name, run) => void this.lastRuns.set(name, run);
-  private readonly running: Record<Lane, Set<Promise<void>>> = { batches: new Set(), jobs: new Set() };
+  /** Each lane's running jobs, by the run that ends when the job has finished or gone back. */
+  private readonly running: Record<Lane, Map<Promise<void>, MemoryJob>> = { batches: new Map(), jobs: new Map() };
   private handlers: JobHandlers | undefined;
   private concurrency = 0;
   private stopping = new AbortController();
-  private worker: (() => WorkerInfo) | undefined;
+  private worker: (() => Heartbeat) | undefined;
 
   constructor(private readonly options: QueueOptions) {}
 
@@ -126,9 +130,12 @@ export class MemoryQueue implements JobQueue {
     });
   }
 
-  /** The one worker of the process, while it works: its heartbeat is now. */
+  /** The one worker of the process, while it works: its heartbeat is now, and it runs every running job. */
   async workers(): Promise<WorkerInfo[]> {
-    return this.worker ? [this.worker()] : [];
+    if (!this.worker) return [];
+    // A job whose run is ending (its outcome being recorded) is no longer active.
+    const running = lanes.flatMap((lane) => [...this.running[lane].values()]).filter((job) => job.state === 'active');
+    return [{ ...this.worker(), ...listRunning(running.map((job) => runningJob(job.name, job.id, job.payload, job.startedAt!))) }];
   }
 
   async prune(olderThanMs: number): Promise<number> {
@@ -152,7 +159,7 @@ export class MemoryQueue implements JobQueue {
     // Running jobs finish, as a BullMQ worker's do; past the timeout they are stopped and handed back.
     const stop = () => this.stopping.abort(new WorkerStoppedError());
     const timer = setTimeout(stop, this.options.closeTimeoutMs);
-    await Promise.allSettled(lanes.flatMap((lane) => [...this.running[lane]]));
+    await Promise.allSettled(lanes.flatMap((lane) => [...this.running[lane].keys()]));
     clearTimeout(timer);
     stop();
   }
@@ -185,11 +192,12 @@ export class MemoryQueue implements JobQueue {
     for (const lane of lanes) {
       const running = this.running[lane];
       while (this.handlers && running.size < laneConcurrency(lane, this.concurrency) && this.waiting[lane].length > 0) {
-        const run = this.run(this.handlers, this.waiting[lane].shift()!).finally(() => {
+        const job = this.waiting[lane].shift()!;
+        const run = this.run(this.handlers, job).finally(() => {
           running.delete(run);
           this.pump();
         });
-        running.add(run);
+        running.set(run, job);
       }
     }
   }
@@ -199,6 +207,7 @@ export class MemoryQueue implements JobQueue {
     job.attemptsMade++;
     const context = { signal: this.stopping.signal, attempt: job.attemptsMade, attempts: this.options.attempts, id: job.id };
     const startedAt = Date.now();
+    job.startedAt = startedAt;
     try {
       await runJob(handlers, job.name, job.payload, context);
       this.finish(job, 'completed');

@@ -164,7 +164,7 @@ export interface WorkerOptions {
 }
 
 /** A worker process consuming this queue, as its heartbeats tell. */
-export interface WorkerInfo {
+export interface Heartbeat {
   id: string;
   host: string;
   pid: number;
@@ -172,6 +172,30 @@ export interface WorkerInfo {
   engine: FibEngine['name'];
   startedAt: string;
   lastHeartbeat: string;
+}
+
+/** A job a worker is running: enough for an operator to tell what it works on and for how long. */
+export interface RunningJob {
+  name: JobName;
+  /** The queue's id for it (jobId): a calculation's carries its index and attempt. */
+  id: string;
+  /** When its current try started. */
+  startedAt: string;
+  /** The index of a calculation (compute-fibonacci). */
+  index?: number;
+  /** How many calculations a batch holds (compute-fibonacci-batch). */
+  calculations?: number;
+}
+
+/** Running jobs listed per worker; the rest are counted only. */
+export const RUNNING_LISTED = 20;
+
+/** A worker process: its heartbeat, and the jobs it runs at this moment. */
+export interface WorkerInfo extends Heartbeat {
+  /** The jobs it has run longest, longest first, RUNNING_LISTED at most. */
+  running: RunningJob[];
+  /** How many jobs it runs in all. */
+  runningCount: number;
 }
 
 /** How often a working process says it is alive; one silent for three beats is no longer listed. */
@@ -194,7 +218,7 @@ export interface JobQueue {
   schedule(schedules: Schedules): Promise<void>;
   /** Each periodic job, in the order of `scheduledJobs`, as declared by whichever process declared them. */
   schedules(): Promise<ScheduleInfo[]>;
-  /** Worker processes heard from in the last three heartbeats. */
+  /** Worker processes heard from in the last three heartbeats, each with the jobs it runs now. */
   workers(): Promise<WorkerInfo[]>;
   /** Forgets finished (completed or failed) jobs older than this; returns how many. */
   prune(olderThanMs: number): Promise<number>;

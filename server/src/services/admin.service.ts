@@ -22,6 +22,7 @@ export interface AdminStats {
   /** Share of calculations finished in the window that failed, 0–1. */
   failureRate: number;
   windowMinutes: number;
+  /** Worker processes online, each with the jobs it runs at this moment. */
   workers: WorkerInfo[];
   /** Queues paused in the queue dashboard: their jobs wait until they are resumed. */
   pausedQueues: string[];

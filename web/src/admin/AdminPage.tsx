@@ -3,8 +3,8 @@ import { useAction } from '../actions/useAction';
 import { formatCount, formatDigitCount } from '../format/numbers';
 import { formatMoment } from '../format/time';
 import { adminApi } from './api';
-import type { Backup, Schedule, Stats } from './types';
-import { ago, bytes, duration, percent, rate } from './format';
+import type { Backup, Schedule, Stats, Worker } from './types';
+import { ago, bytes, duration, percent, rate, work } from './format';
 
 /** The page refreshes itself this often. */
 const REFRESH_MS = 5_000;
@@ -111,6 +111,7 @@ export function AdminPage() {
                     <th>concurrency</th>
                     <th>engine</th>
                     <th>last heartbeat</th>
+                    <th>running</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -121,6 +122,9 @@ export function AdminPage() {
                       <td>{worker.concurrency}</td>
                       <td>{worker.engine}</td>
                       <td>{ago(worker.lastHeartbeat)}</td>
+                      <td>
+                        <Running worker={worker} />
+                      </td>
                     </tr>
                   ))}
                 </tbody>
@@ -232,6 +236,21 @@ export function AdminPage() {
         </ul>
       </section>
     </main>
+  );
+}
+
+/** What a worker runs now: each job listed (the longest-running first) since when, and how many more; or idle. */
+function Running({ worker: { running, runningCount } }: { worker: Worker }) {
+  if (runningCount === 0) return <span className="muted">idle</span>;
+  return (
+    <ul className="running">
+      {running.map((job) => (
+        <li key={job.id}>
+          {work(job)} <span className="muted">since</span> <time dateTime={job.startedAt}>{formatMoment(job.startedAt)}</time>
+        </li>
+      ))}
+      {runningCount > running.length && <li className="muted">and {formatCount(runningCount - running.length)} more</li>}
+    </ul>
   );
 }
 

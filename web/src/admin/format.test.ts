@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, bytes, duration, percent, rate } from './format';
+import { ago, bytes, duration, percent, rate, work } from './format';
 
 describe('admin formatting', () => {
   it('writes rates, durations, ages and sizes for people', () => {
@@ -21,5 +21,12 @@ describe('admin formatting', () => {
     expect(rate(2)).toBe('2');
     expect(rate(0.04)).toBe('0');
     expect(rate(12_345.67)).toBe('12,345.7');
+  });
+
+  it('says what a running job works on: a calculation’s index, a batch’s size, or the job', () => {
+    const startedAt = '2026-01-01T00:00:00Z';
+    expect(work({ name: 'compute-fibonacci', id: 'fib-123456-2', startedAt, index: 123_456 })).toBe('F(123456)');
+    expect(work({ name: 'compute-fibonacci-batch', id: 'fibs-b9', startedAt, calculations: 9 })).toBe('batch of 9');
+    expect(work({ name: 'backup', id: 'repeat:backup:1', startedAt })).toBe('backup');
   });
 });

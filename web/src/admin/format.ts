@@ -1,4 +1,5 @@
 /** How the admin page writes numbers and times; counts as the main page does (format/numbers.ts). */
+import type { RunningJob } from './types';
 
 const rateFormat = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
 
@@ -30,4 +31,11 @@ export function bytes(count: number): string {
   if (count < 1_024) return `${count} B`;
   if (count < 1_024 ** 2) return `${(count / 1_024).toFixed(1)} kB`;
   return `${(count / 1_024 ** 2).toFixed(1)} MB`;
+}
+
+/** What a running job works on: "F(123)", "batch of 9" (calculations), or a periodic job's name. */
+export function work(job: RunningJob): string {
+  if (job.index !== undefined) return `F(${job.index})`;
+  if (job.calculations !== undefined) return `batch of ${job.calculations}`;
+  return job.name;
 }

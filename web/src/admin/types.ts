@@ -12,6 +12,20 @@ export interface Calculation {
   error: string | null;
 }
 
+export type JobName = 'compute-fibonacci' | 'compute-fibonacci-batch' | 'backup' | 'prune' | 'reconcile';
+
+/** A job a worker runs now. */
+export interface RunningJob {
+  name: JobName;
+  id: string;
+  /** When its current try started. */
+  startedAt: string;
+  /** A calculation's index. */
+  index?: number;
+  /** How many calculations a batch holds. */
+  calculations?: number;
+}
+
 export interface Worker {
   id: string;
   host: string;
@@ -20,6 +34,9 @@ export interface Worker {
   /** `gmp` (the native addon) or `bigint`. */
   engine: 'gmp' | 'bigint';
   lastHeartbeat: string;
+  /** The jobs it has run longest, longest first; a few at most, of `runningCount`. */
+  running: RunningJob[];
+  runningCount: number;
 }
 
 /** A periodic job: its cron expression (UTC) or `off`, its next run, and how its latest run ended. */
