@@ -97,7 +97,7 @@ describe('keyboard-only use', () => {
       await page.keyboard.press('Enter');
       // A page's read waits its turn on a machine the other tests keep busy.
       await expect
-        .poll(() => page.evaluate(() => document.activeElement?.matches('section.values li.calculation') ?? false), { timeout: 10_000 })
+        .poll(() => page.evaluate(() => document.activeElement?.matches('section.values li.calculation') ?? false), { timeout: 30_000 })
         .toBe(true);
       expect(await page.evaluate(() => (document.activeElement!.previousElementSibling as HTMLElement | null)?.dataset.index)).toBe(last);
     }
