@@ -155,5 +155,21 @@ describe('the BullMQ queue', () => {
     await producer.close();
     expect(failures).toEqual([payload]);
   });
-});
 
+  it('hands a job of a name it does not know back to the queue, unfailed, as a newer release queues one in a rolling update', async () => {
+    const lines: Array<{ msg: string; jobName: string }> = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+    adapters = createAdapters('redis');
+    queue = (await adapters.queue(3, 5_000, logger)) as BullmqQueue;
+    await queue.work(handlers(async () => {}, []), { concurrency: 1, engine: 'bigint' });
+    const [calculations] = queue.dashboardQueues;
+    const newer = await calculations!.add('compute-fibonacci-v2', { index: 7 }, { jobId: 'fib2-7', attempts: 3 });
+    await eventually(() => lines.find((line) => line.jobName === 'compute-fibonacci-v2'));
+    // Taken at least once, and back to wait for a worker that knows it, with no attempt spent.
+    await eventually(async () => ((await calculations!.getJobState(newer.id!)) === 'delayed' ? true : undefined));
+    const job = await calculations!.getJob(newer.id!);
+    expect(job?.attemptsMade).toBe(0);
+    expect(job?.failedReason).toBeUndefined();
+    expect((await queue.counts()).failed).toBe(0);
+  });
+});

@@ -117,6 +117,12 @@ describe('a worker whose Redis is emptied under a live connection', () => {
     expect(await queue.getJobScheduler(JobName.Prune)).toBeUndefined();
   });
 
+  it('removes a job scheduler declared while its schedule is off, as by a worker of the settings before in a rolling update', async () => {
+    await queue.upsertJobScheduler(JobName.Prune, { pattern: '0 * * * *', tz: 'UTC' }, { name: JobName.Prune, data: {} });
+    // At the worker's next heartbeat (every 10 s).
+    await eventually(async () => ((await queue.getJobScheduler(JobName.Prune)) === undefined ? true : undefined), 30_000);
+  });
+
   it('declares its schedules again and sends the unfinished work again, as after a reconnection', async () => {
     expect(await queue.getJobScheduler(JobName.Reconcile)).toBeDefined();
     const db = await openDatabase({ DATABASE_URL: database.url, DATABASE_POOL_SIZE: 1, DATA_DIR: tmpdir() });

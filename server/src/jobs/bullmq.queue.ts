@@ -49,6 +49,8 @@ const ERROR_LOG_INTERVAL_MS = 60_000;
  * workers of any deployment we size for run at once. Past it, the latest started go uncounted.
  */
 const ACTIVE_READ = 1_000;
+/** A job of a name this release does not know waits this long before a worker takes it again. */
+const UNKNOWN_JOB_DELAY_MS = 5_000;
 
 export interface BullmqQueueOptions extends QueueOptions {
   /** Used by the queue and for commands; fails fast when Redis is away. */
@@ -73,6 +75,8 @@ export class BullmqQueue implements JobQueue {
   private declared: Partial<Schedules> = {};
   /** Aborted when jobs still run at a stop's close timeout: they are stopped and handed back. */
   private stopping = new AbortController();
+  /** Names of jobs this release does not know, each warned of once. */
+  private readonly unknownJobNames = new Set<string>();
 
   constructor(private readonly options: BullmqQueueOptions) {
     const queue = (name: string) =>
@@ -144,6 +148,7 @@ export class BullmqQueue implements JobQueue {
       QUEUE_NAMES[lane],
       async (job: Job, token?: string, signal?: AbortSignal) => {
         const name = job.name as JobName;
+        if (!Object.hasOwn(handlers, name)) return this.handBackUnknown(job, token);
         // The job stops when BullMQ cancels it or this worker's stop runs out of time, for the reason
         // given (see outcomeOf). Its listeners go when it ends: nothing of a finished job stays attached
         // to the long-lived stop signal.
@@ -191,6 +196,20 @@ export class BullmqQueue implements JobQueue {
           if (job?.deferredFailure) void this.failLost(handlers, job, job.deferredFailure);
         })
     );
+  }
+
+  /**
+   * A job of a name this release does not know: queued by a newer release, while a rolling update has
+   * both at work. It goes back to the queue without spending an attempt, for a worker that knows it;
+   * failed, its id (deterministic) would keep the same work from being queued again until it is pruned.
+   */
+  private async handBackUnknown(job: Job, token: string | undefined): Promise<never> {
+    if (!this.unknownJobNames.has(job.name)) {
+      this.unknownJobNames.add(job.name);
+      this.options.logger.warn({ jobName: job.name, job: job.id }, 'a job of a name this release does not know: handed back for a worker that does');
+    }
+    await job.moveToDelayed(Date.now() + UNKNOWN_JOB_DELAY_MS, token);
+    throw new DelayedError();
   }
 
   private async failLost(handlers: JobHandlers, job: Job, reason: string): Promise<void> {
@@ -297,14 +316,21 @@ export class BullmqQueue implements JobQueue {
 
   /**
    * The settings say what runs when: a job scheduler removed while its schedule is on (from the
-   * dashboard at /admin/queues, its queue obliterated there) is declared again. Its queued work lost
-   * with it is the next reconciliation's to send again.
+   * dashboard at /admin/queues, its queue obliterated there) is declared again, and one declared while
+   * it is off (by a worker of the settings before, in a rolling update) is removed. Queued work lost
+   * with a scheduler is the next reconciliation's to send again.
    */
   private async keepScheduled(): Promise<void> {
     for (const [name, pattern] of Object.entries(this.declared)) {
-      if (pattern === 'off' || (await this.queues.jobs.getJobScheduler(name))) continue;
-      this.options.logger.warn({ schedule: name }, 'job scheduler removed while its schedule is on: declared again');
-      await this.queues.jobs.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
+      const declared = (await this.queues.jobs.getJobScheduler(name)) !== undefined;
+      if (pattern === 'off' && declared) {
+        // Declared by a process of other settings: a worker of the release a rolling update replaces.
+        this.options.logger.warn({ schedule: name }, 'job scheduler declared while its schedule is off: removed');
+        await this.queues.jobs.removeJobScheduler(name);
+      } else if (pattern !== 'off' && !declared) {
+        this.options.logger.warn({ schedule: name }, 'job scheduler removed while its schedule is on: declared again');
+        await this.queues.jobs.upsertJobScheduler(name, { pattern, tz: 'UTC' }, { name, data: {} });
+      }
     }
   }
 
