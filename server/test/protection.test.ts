@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -255,7 +255,10 @@ describe('protection of the embedded default', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'fibstack-protection-'));
-    const env = { ...base, DATA_DIR: dir, RATE_LIMIT_MAX: '3', EVENT_STREAMS_PER_CLIENT: '2', CORS_ORIGINS: 'https://allowed.example' };
+    // The embedded default serves the web client itself.
+    await mkdir(join(dir, 'web'));
+    await writeFile(join(dir, 'web', 'index.html'), '<!doctype html><title>fibstack</title><div id="root"></div>');
+    const env = { ...base, DATA_DIR: join(dir, 'data'), WEB_DIR: join(dir, 'web'), RATE_LIMIT_MAX: '3', EVENT_STREAMS_PER_CLIENT: '2', CORS_ORIGINS: 'https://allowed.example' };
     runtime = await startRuntime(parseConfig(env), silentLogger);
   });
   afterAll(async () => {
@@ -296,5 +299,9 @@ describe('protection of the embedded default', () => {
       await response.arrayBuffer();
     }
     expect(statuses.slice(-2)).toEqual([429, 429]);
+    // The API's limit: the page itself still loads, and says what is going on.
+    const page = await fetch(`${runtime.url}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<div id="root">');
   });
 });

@@ -11,7 +11,12 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { AppError } from '../lib/errors.js';
 
-/** Probes and the event stream (capped separately) are never rate limited. */
+/**
+ * What is rate limited: the API (but probes and the event stream, capped separately), the queue
+ * dashboard's API and the metrics. The pages and their files are not (nginx serves them without a
+ * limit, and so does the embedded default): a client over the limit still loads the page that says so.
+ */
+const LIMITED = /^\/(api|admin\/queues\/api|metrics)(\/|\?|$)/;
 const UNLIMITED = /^\/api\/(health|ready|events)(\?|$)/;
 
 export async function registerProtection(app: FastifyInstance, config: Config, redis: Redis | undefined): Promise<void> {
@@ -50,7 +55,7 @@ export async function registerProtection(app: FastifyInstance, config: Config, r
       nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
       // Redis away: requests go on (and meet a 503 where they need Redis) rather than all being refused.
       skipOnError: true,
-      allowList: (request) => UNLIMITED.test(request.url),
+      allowList: (request) => !LIMITED.test(request.url) || UNLIMITED.test(request.url),
       errorResponseBuilder: (_request, context) =>
         new AppError('RATE_LIMITED', `too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`),
     });
