@@ -134,7 +134,7 @@ describe('CalculationService on Postgres: the digits of new large values one cli
     const { retryAfterSeconds, message } = (await refused.catch((error: unknown) => error)) as AppError;
     expect(retryAfterSeconds).toBeGreaterThan(0);
     expect(retryAfterSeconds).toBeLessThanOrEqual(60);
-    expect(message).toBe('you have asked for 418 digits of new large values today, and F(1002) has 210 more than the 500 one client may; try again in 1 h');
+    expect(message).toBe('F(1,002) has 210 digits, more than the 82 left of the 500 digits of new large values one client may ask for in a day; try again in 1 h');
     expect(await new CalculationRepository(database.db).find(1_002)).toBeUndefined();
 
     // Asked again, what exists costs nothing; small indexes are not counted; another client has its own day.

@@ -203,18 +203,23 @@ export class CalculationService {
     const existing = await calculations.find(index);
     if (existing && existing.status !== 'failed') return;
     if ((await calculations.countPending(client, this.expensive.fromIndex)) >= this.expensive.maxPending) {
-      throw new AppError('TOO_MANY_PENDING', `you have ${this.expensive.maxPending} large calculations unfinished; wait for one to finish`, 10);
+      const pending = this.expensive.maxPending;
+      throw new AppError(
+        'TOO_MANY_PENDING',
+        pending === 1 ? 'you have a large calculation unfinished; wait for it to finish' : `you have ${grouped(pending)} large calculations unfinished; wait for one to finish`,
+        10,
+      );
     }
     const daily = this.expensive.dailyDigits;
     if (!daily?.max) return;
     // Never to be accepted: refused as an index too large, not as a limit to wait out.
-    if (digits > daily.max) throw new AppError('INDEX_TOO_LARGE', `F(${index}) has more digits than one client may ask for in a day (${daily.max})`);
+    if (digits > daily.max) throw new AppError('INDEX_TOO_LARGE', `F(${grouped(index)}) has more digits than one client may ask for in a day (${grouped(daily.max)})`);
     const { count, resetsInMs } = await daily.counts.get(client);
     if (count + digits > daily.max) {
       const hours = Math.max(1, Math.ceil(resetsInMs / 3_600_000));
       throw new AppError(
         'QUOTA_EXCEEDED',
-        `you have asked for ${count} digits of new large values today, and F(${index}) has ${digits} more than the ${daily.max} one client may; try again in ${hours} h`,
+        `F(${grouped(index)}) has ${grouped(digits)} digits, more than the ${grouped(daily.max - count)} left of the ${grouped(daily.max)} digits of new large values one client may ask for in a day; try again in ${hours} h`,
         retryAfterSeconds(resetsInMs),
       );
     }
@@ -266,6 +271,9 @@ export class CalculationService {
     return rows.map((row) => ({ index: row.index, value: row.value }));
   }
 }
+
+/** A number as the page writes it: 2,089,877. */
+const grouped = (value: number): string => value.toLocaleString('en-US');
 
 function requestIdReused({ reusedFor }: RequestIdReused): AppError {
   return new AppError('REQUEST_ID_REUSED', `this X-Request-ID was sent before with index ${reusedFor}: send each request with an id of its own`);
