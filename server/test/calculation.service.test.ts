@@ -144,6 +144,6 @@ describe('CalculationService on Postgres: the digits of new large values one cli
   });
 
   it('refuses a value larger than a whole day’s digits outright, as an index too large', async () => {
-    await expect(submit(3_000, 'client-t')).rejects.toMatchObject({ code: 'INDEX_TOO_LARGE', status: 400, message: 'F(3000) has more digits than one client may ask for in a day (500)' });
+    await expect(submit(3_000, 'client-t')).rejects.toMatchObject({ code: 'INDEX_TOO_LARGE', status: 400, message: 'F(3,000) has more digits than one client may ask for in a day (500)' });
   });
 });

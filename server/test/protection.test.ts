@@ -200,7 +200,7 @@ describe('the digits of new large values one client may ask for per day, across 
     const refused = await post(replicas[0]!, 1_002);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(24 * 3_600 - 60);
-    expect(await refused.json()).toEqual({ error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('418 digits') } });
+    expect(await refused.json()).toEqual({ error: { code: 'QUOTA_EXCEEDED', message: expect.stringContaining('82 left of the 500') } });
   });
 });
 
