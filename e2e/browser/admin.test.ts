@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -55,10 +56,22 @@ describe('the admin page in Chromium, through nginx', () => {
     await db.query(`INSERT INTO calculations (index, status, error, completed_at) VALUES (4242, 'failed', 'The computation failed.', now())`);
     await db.end();
 
-    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: adminPassword } });
+    // In a browser whose zone is half an hour off any whole hour from UTC, as an operator in India's is.
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: adminPassword }, timezoneId: 'Asia/Kolkata', locale: 'en-US' });
     const page = await context.newPage();
     await page.goto(`${baseUrl}/admin`);
     await expect.poll(() => page.getByRole('heading', { name: 'Workers online: 2' }).count(), { timeout: 15_000 }).toBe(1);
+    // The queue's tiles count jobs, apart from the calculations finished.
+    expect(await page.getByRole('region', { name: 'Jobs in the queue', exact: true }).getByTestId('queue-completed').count()).toBe(1);
+    expect(await page.getByRole('region', { name: /^Calculations in the last \d+ min$/ }).getByTestId('jobs-per-minute').count()).toBe(1);
+    // Every table says what its columns hold.
+    for (const [table, headers] of [
+      ['Workers table', ['host', 'pid', 'concurrency', 'engine', 'last heartbeat', 'running']],
+      ['Schedules table', ['job', 'schedule (UTC)', 'next run', 'last run', 'took', 'outcome']],
+      ['Slowest calculations table', ['calculation', 'digits', 'took']],
+    ] as const) {
+      expect(await page.getByRole('region', { name: table, exact: true }).getByRole('columnheader').allTextContents(), table).toEqual(headers);
+    }
     // Each worker says which engine it computes with: the one this build and FIB_ENGINE's default give.
     const engine = page.getByRole('region', { name: 'Workers' }).getByRole('cell', { name: resolveEngine('auto'), exact: true });
     expect(await engine.count()).toBe(2);
@@ -71,20 +84,29 @@ describe('the admin page in Chromium, through nginx', () => {
       ['prune', '17 * * * *'],
       ['reconcile', '*/10 * * * *'],
     ]);
-    const retry = page.getByRole('button', { name: 'Retry F(4242)' });
+    // `0 3 * * *` (UTC) runs next at 08:30 there, and the page says in which zone that is.
+    const backupRun = page.getByRole('region', { name: 'Schedules table' }).getByRole('row').filter({ has: page.getByRole('cell', { name: 'backup', exact: true }) });
+    expect(await backupRun.getByRole('cell').nth(2).textContent()).toMatch(/08:30(:00)? AM GMT\+5:30$/);
+    // The failed calculation, its index grouped as the main page groups it, under the list's headers.
+    const failed = page.getByRole('region', { name: 'Failed calculations table', exact: true });
+    const retry = page.getByRole('button', { name: 'Retry F(4,242)' });
     await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(1);
+    expect(await failed.getByRole('columnheader').allTextContents()).toEqual(['calculation', 'error', 'action']);
+    expect(await failed.getByRole('cell', { name: 'F(4,242)', exact: true }).count()).toBe(1);
     await retry.click();
     await expect.poll(() => retry.count(), { timeout: 15_000 }).toBe(0);
-    // Its row went: the focus is on the list it was in, and the page says what was done.
+    // Its row went: the focus is on the list it was in, and the list says what was done.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Failed calculations');
-    expect(await page.getByRole('status').textContent()).toBe('F(4242) is queued again.');
+    expect(await page.getByRole('region', { name: 'Failed calculations', exact: true }).getByRole('status').textContent()).toBe('F(4,242) is queued again.');
     // Computed by a worker.
     await expect.poll(async () => (await getJson(`${baseUrl}/api/calculations/4242`)).status, { timeout: 15_000 }).toBe('done');
     await expect.poll(() => page.getByTestId('queue-completed').textContent(), { timeout: 15_000 }).not.toBe('0');
 
     await page.getByRole('button', { name: 'Back up now' }).click();
     await expect.poll(() => page.getByText(/^fibstack-.*\.pgdump/).count(), { timeout: 15_000 }).toBeGreaterThan(0);
-    await expect.poll(() => page.getByRole('status').textContent()).toMatch(/^Backup fibstack-.*\.pgdump made\.$/);
+    // Said beside the button, and no longer beside the retry.
+    await expect.poll(() => page.getByRole('region', { name: 'Backups' }).getByRole('status').textContent()).toMatch(/^Backup fibstack-.*\.pgdump made\.$/);
+    expect(await page.getByRole('region', { name: 'Failed calculations', exact: true }).getByRole('status').textContent()).toBe('');
 
     const refused: string[] = [];
     page.on('console', (message) => {
@@ -101,8 +123,8 @@ describe('the admin page in Chromium, through nginx', () => {
     await context.close();
   });
 
-  it('lets the keyboard scroll its tables sideways on a narrow screen', async () => {
-    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: adminPassword }, viewport: { width: 320, height: 640 } });
+  it('shows that its tables scroll sideways on a narrow screen, and lets the keyboard scroll them', async () => {
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password: adminPassword }, viewport: { width: 390, height: 844 } });
     const page = await context.newPage();
     await page.goto(`${baseUrl}/admin`);
     await expect.poll(() => page.getByRole('heading', { name: 'Workers online: 2' }).count(), { timeout: 15_000 }).toBe(1);
@@ -118,12 +140,35 @@ describe('the admin page in Chromium, through nginx', () => {
     // The workers' table is wider than the screen: Tab reaches its box, and the arrow keys scroll it.
     const workers = page.getByRole('region', { name: 'Workers table' });
     expect(await workers.evaluate((element) => element.scrollWidth > element.clientWidth)).toBe(true);
+    // A shadow marks the edge the table goes on past: the right one at first, the left one at the end.
+    // (Read in the header row's top padding, where no text is.)
+    const edges = async () => {
+      const box = (await workers.boundingBox())!;
+      const y = Math.round(box.y) + 2;
+      const left = await pixel(page, Math.ceil(box.x) + 1, y);
+      const right = await pixel(page, Math.floor(box.x + box.width) - 2, y);
+      return { left, right, surface: await pixel(page, Math.floor(box.x) - 4, y) };
+    };
+    const start = await edges();
+    expect(start.left).toEqual(start.surface);
+    expect(difference(start.right, start.surface)).toBeGreaterThan(30);
+    await workers.evaluate((element) => element.scrollTo({ left: element.scrollWidth, behavior: 'instant' }));
+    const end = await edges();
+    expect(difference(end.left, end.surface)).toBeGreaterThan(30);
+    expect(end.right).toEqual(end.surface);
+    await workers.evaluate((element) => element.scrollTo({ left: 0, behavior: 'instant' }));
     for (let presses = 0; presses < 10 && !(await workers.evaluate((element) => element === document.activeElement)); presses += 1) {
       await page.keyboard.press('Tab');
     }
     expect(await workers.evaluate((element) => element === document.activeElement)).toBe(true);
     await page.keyboard.press('ArrowRight');
     await expect.poll(() => workers.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
+
+    // What the backup button did is said beside it, on screen while the button is.
+    await page.getByRole('button', { name: 'Back up now' }).click();
+    const made = page.getByRole('region', { name: 'Backups' }).getByRole('status');
+    await expect.poll(() => made.textContent(), { timeout: 15_000 }).toMatch(/^Backup fibstack-.*\.pgdump made\.$/);
+    expect(await made.evaluate((element) => element.getBoundingClientRect().top >= 0 && element.getBoundingClientRect().bottom <= innerHeight)).toBe(true);
     await context.close();
   });
 });
@@ -175,7 +220,7 @@ describe('the admin page of the embedded app in Chromium', () => {
   });
 
   it('shows what the worker runs: each job since when, the longest-running first, and how many more', async () => {
-    const context = await browser.newContext({ httpCredentials: { username: 'admin', password } });
+    const context = await browser.newContext({ httpCredentials: { username: 'admin', password }, timezoneId: 'UTC', locale: 'en-US' });
     const page = await context.newPage();
     // Jobs held running long enough to be seen are the queue contract tests' to make; here, the page is
     // given some, in the stats the server sent.
@@ -193,9 +238,10 @@ describe('the admin page of the embedded app in Chromium', () => {
     await page.goto(`${base}/admin`);
     const jobs = page.getByRole('region', { name: 'Workers table' }).getByRole('listitem');
     await expect.poll(() => jobs.allTextContents(), { timeout: 15_000 }).toEqual([
-      expect.stringMatching(/^F\(123456\) since ./),
-      expect.stringMatching(/^batch of 9 since ./),
-      expect.stringMatching(/^reconcile since ./),
+      // Since when, with the zone that is in.
+      expect.stringMatching(/^F\(123,456\) since .*\d\d:\d\d.* UTC$/),
+      expect.stringMatching(/^batch of 9 since .* UTC$/),
+      expect.stringMatching(/^reconcile since .* UTC$/),
       'and 22 more',
     ]);
     expect(await jobs.first().locator('time').getAttribute('datetime')).toBe(startedAt);
@@ -213,6 +259,24 @@ describe('the admin page of the embedded app in Chromium', () => {
     await context.close();
   });
 });
+
+/** The colour painted at one point of the page, as `[red, green, blue]`. */
+async function pixel(page: Page, x: number, y: number): Promise<number[]> {
+  const png = await page.screenshot({ clip: { x, y, width: 1, height: 1 } });
+  // The image data are the IDAT chunks' (after the 8-byte signature, each chunk is length, type, data, CRC).
+  const data: Buffer[] = [];
+  for (let at = 8; at < png.length; ) {
+    const length = png.readUInt32BE(at);
+    if (png.toString('latin1', at + 4, at + 8) === 'IDAT') data.push(png.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  // One row of one pixel: a filter byte, which has nothing to the left or above to work from, then the colour.
+  return [...inflateSync(Buffer.concat(data)).subarray(1, 4)];
+}
+
+function difference(a: number[], b: number[]): number {
+  return a.reduce((sum, value, i) => sum + Math.abs(value - (b[i] ?? 0)), 0);
+}
 
 /** Each row of the Schedules table: its job and its schedule. */
 async function scheduleRows(page: Page): Promise<string[][]> {

@@ -1,20 +1,23 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { useAction } from '../actions/useAction';
 import { formatCount, formatDigitCount } from '../format/numbers';
-import { formatMoment } from '../format/time';
 import { adminApi } from './api';
 import type { Backup, Schedule, Stats, Worker } from './types';
-import { ago, bytes, duration, percent, rate, work } from './format';
+import { ago, bytes, calculationName, clock, duration, percent, rate, work } from './format';
 
 /** The page refreshes itself this often. */
 const REFRESH_MS = 5_000;
+
+/** The controls that act: each action's outcome is shown beside the one that took it. */
+type Control = 'retry' | 'backup';
 
 /** What an operator checks first: the queue, throughput, workers, schedules, slow and failed calculations, backups. */
 export function AdminPage() {
   const [stats, setStats] = useState<Stats>();
   const [backups, setBackups] = useState<Backup[]>([]);
   const [error, setError] = useState('');
-  // What the last action did, said once it is done.
+  // Which control acted last, and what its action did, said once it is done.
+  const [actedBy, setActedBy] = useState<Control>();
   const [notice, setNotice] = useState('');
   const action = useAction();
   const failedHeading = useRef<HTMLHeadingElement>(null);
@@ -40,13 +43,16 @@ export function AdminPage() {
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const act = (work: () => Promise<string>) =>
-    action.run(async () => {
-      setNotice('');
+  const act = (control: Control, work: () => Promise<string>) => {
+    setActedBy(control);
+    setNotice('');
+    return action.run(async () => {
       const done = await work();
       await refresh();
       setNotice(done);
     });
+  };
+  const outcome = (control: Control) => <Outcome notice={actedBy === control ? notice : ''} error={actedBy === control ? action.error : null} />;
   const busy = action.running;
 
   return (
@@ -61,44 +67,48 @@ export function AdminPage() {
           )}
         </p>
       )}
-      {/* The last action's failure stays until the next action; a failed refresh, until one succeeds. */}
-      {action.error && (
-        <p role="alert" className="problem">
-          {action.error}
-        </p>
-      )}
+      {/* A failed refresh stays until one succeeds; an action's outcome is shown beside its control. */}
       {error && (
         <p role="alert" className="problem">
           {error}
         </p>
       )}
-      <p role="status">{notice}</p>
       {stats && (
         <>
-          <section aria-label="Queue">
-            <h2>Queue</h2>
-            {stats.pausedQueues.length > 0 && (
-              <p className="problem">
-                Paused in the queue dashboard: {stats.pausedQueues.join(', ')}. Nothing there runs until it is resumed.
-              </p>
-            )}
-            <dl className="counts">
-              {Object.entries(stats.queue).map(([state, count]) => (
-                <div key={state}>
-                  <dt>{state}</dt>
-                  <dd data-testid={`queue-${state}`}>{formatCount(count)}</dd>
+          {/* The queue counts jobs, and a batch job holds many calculations: the two are counted apart. */}
+          <div className="pair">
+            <section aria-labelledby="queue-heading">
+              <h2 id="queue-heading">Jobs in the queue</h2>
+              {stats.pausedQueues.length > 0 && (
+                <p className="problem">
+                  Paused in the queue dashboard: {stats.pausedQueues.join(', ')}. Nothing there runs until it is resumed.
+                </p>
+              )}
+              <dl className="counts">
+                {Object.entries(stats.queue).map(([state, count]) => (
+                  <div key={state}>
+                    <dt>{state}</dt>
+                    <dd data-testid={`queue-${state}`}>{formatCount(count)}</dd>
+                  </div>
+                ))}
+              </dl>
+              <p className="muted note">A batch of small calculations is one job.</p>
+            </section>
+
+            <section aria-labelledby="throughput-heading">
+              <h2 id="throughput-heading">Calculations in the last {stats.windowMinutes} min</h2>
+              <dl className="counts">
+                <div>
+                  <dt>finished per minute</dt>
+                  <dd data-testid="jobs-per-minute">{rate(stats.jobsPerMinute)}</dd>
                 </div>
-              ))}
-              <div>
-                <dt>calculations finished per minute ({stats.windowMinutes} min)</dt>
-                <dd data-testid="jobs-per-minute">{rate(stats.jobsPerMinute)}</dd>
-              </div>
-              <div>
-                <dt>failure rate</dt>
-                <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
-              </div>
-            </dl>
-          </section>
+                <div>
+                  <dt>failure rate</dt>
+                  <dd data-testid="failure-rate">{percent(stats.failureRate)}</dd>
+                </div>
+              </dl>
+            </section>
+          </div>
 
           <section aria-label="Workers">
             <h2>Workers online: {stats.workers.length}</h2>
@@ -159,10 +169,17 @@ export function AdminPage() {
             <h2>Slowest calculations (24 h)</h2>
             <Wide label="Slowest calculations">
               <table>
+                <thead>
+                  <tr>
+                    <th>calculation</th>
+                    <th>digits</th>
+                    <th>took</th>
+                  </tr>
+                </thead>
                 <tbody>
                   {stats.slowest.map((calculation) => (
                     <tr key={calculation.index}>
-                      <td>F({calculation.index})</td>
+                      <td>{calculationName(calculation.index)}</td>
                       <td>{calculation.digits === null ? '—' : formatDigitCount(calculation.digits)}</td>
                       <td>{duration(calculation.durationMs)}</td>
                     </tr>
@@ -176,6 +193,7 @@ export function AdminPage() {
             <h2 ref={failedHeading} tabIndex={-1}>
               Failed calculations
             </h2>
+            {outcome('retry')}
             {stats.failed.length === 0 && <p className="muted">None.</p>}
             {stats.failedTotal > stats.failed.length && (
               <p className="muted">
@@ -185,24 +203,33 @@ export function AdminPage() {
             )}
             <Wide label="Failed calculations">
               <table>
+                {stats.failed.length > 0 && (
+                  <thead>
+                    <tr>
+                      <th>calculation</th>
+                      <th>error</th>
+                      <th>action</th>
+                    </tr>
+                  </thead>
+                )}
                 <tbody>
                   {stats.failed.map((calculation) => (
                     <tr key={calculation.index}>
-                      <td>F({calculation.index})</td>
+                      <td>{calculationName(calculation.index)}</td>
                       <td className="message">{calculation.error}</td>
                       <td>
                         <button
                           disabled={busy}
                           onClick={() =>
-                            void act(async () => {
+                            void act('retry', async () => {
                               await adminApi.retry(calculation.index);
                               // Its row goes: the focus goes to the list, not to the page's start.
                               failedHeading.current?.focus();
-                              return `F(${calculation.index}) is queued again.`;
+                              return `${calculationName(calculation.index)} is queued again.`;
                             })
                           }
                         >
-                          Retry F({calculation.index})
+                          Retry {calculationName(calculation.index)}
                         </button>
                       </td>
                     </tr>
@@ -216,17 +243,20 @@ export function AdminPage() {
 
       <section aria-label="Backups">
         <h2>Backups</h2>
-        <button
-          disabled={busy}
-          onClick={() =>
-            void act(async () => {
-              const { name } = await adminApi.backupNow();
-              return `Backup ${name} made.`;
-            })
-          }
-        >
-          Back up now
-        </button>
+        <div className="acting">
+          <button
+            disabled={busy}
+            onClick={() =>
+              void act('backup', async () => {
+                const { name } = await adminApi.backupNow();
+                return `Backup ${name} made.`;
+              })
+            }
+          >
+            Back up now
+          </button>
+          {outcome('backup')}
+        </div>
         <ul className="backups">
           {backups.map((backup) => (
             <li key={backup.name}>
@@ -246,7 +276,7 @@ function Running({ worker: { running, runningCount } }: { worker: Worker }) {
     <ul className="running">
       {running.map((job) => (
         <li key={job.id}>
-          {work(job)} <span className="muted">since</span> <time dateTime={job.startedAt}>{formatMoment(job.startedAt)}</time>
+          {work(job)} <span className="muted">since</span> <time dateTime={job.startedAt}>{clock(job.startedAt)}</time>
         </li>
       ))}
       {runningCount > running.length && <li className="muted">and {formatCount(runningCount - running.length)} more</li>}
@@ -262,7 +292,7 @@ function ScheduleRow({ schedule: { name, pattern, next, last } }: { schedule: Sc
       <td>
         <code>{pattern}</code>
       </td>
-      <td>{next ? <time dateTime={next}>{formatMoment(next)}</time> : '—'}</td>
+      <td>{next ? <time dateTime={next}>{clock(next)}</time> : '—'}</td>
       <td>{last ? <time dateTime={last.at}>{ago(last.at)}</time> : 'none yet'}</td>
       <td>{last ? duration(last.durationMs) : '—'}</td>
       <td className={last ? `message outcome-${last.outcome}` : undefined}>{last ? (last.error ? `${last.outcome}: ${last.error}` : last.outcome) : '—'}</td>
@@ -271,8 +301,28 @@ function ScheduleRow({ schedule: { name, pattern, next, last } }: { schedule: Sc
 }
 
 /**
+ * What the last action taken at a control did, beside it: its failure, or once it is done what it did.
+ * The status is always there, empty until then, so that screen readers announce what is put in it.
+ */
+function Outcome({ notice, error }: { notice: string; error: string | null }) {
+  return (
+    <>
+      {error && (
+        <p role="alert" className="problem">
+          {error}
+        </p>
+      )}
+      <p role="status" className="notice">
+        {notice}
+      </p>
+    </>
+  );
+}
+
+/**
  * Tables scroll sideways on a narrow screen rather than widen the page. The scrolling box takes the
- * focus, named after its table, so it can be scrolled from the keyboard too (arrow keys).
+ * focus, named after its table, so it can be scrolled from the keyboard too (arrow keys); a shadow at
+ * an edge shows that more of the table lies beyond it (admin.css).
  */
 function Wide({ label, children }: { label: string; children: ReactNode }) {
   return (

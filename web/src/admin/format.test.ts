@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, bytes, duration, percent, rate, work } from './format';
+import { ago, bytes, calculationName, clock, duration, percent, rate, work } from './format';
 
 describe('admin formatting', () => {
   it('writes rates, durations, ages and sizes for people', () => {
@@ -25,8 +25,26 @@ describe('admin formatting', () => {
 
   it('says what a running job works on: a calculation’s index, a batch’s size, or the job', () => {
     const startedAt = '2026-01-01T00:00:00Z';
-    expect(work({ name: 'compute-fibonacci', id: 'fib-123456-2', startedAt, index: 123_456 })).toBe('F(123456)');
+    expect(work({ name: 'compute-fibonacci', id: 'fib-123456-2', startedAt, index: 123_456 })).toBe('F(123,456)');
     expect(work({ name: 'compute-fibonacci-batch', id: 'fibs-b9', startedAt, calculations: 9 })).toBe('batch of 9');
     expect(work({ name: 'backup', id: 'repeat:backup:1', startedAt })).toBe('backup');
+  });
+
+  it('groups an index as the main page does', () => {
+    expect(calculationName(7)).toBe('F(7)');
+    expect(calculationName(9_007_199_254_740_991)).toBe('F(9,007,199,254,740,991)');
+  });
+
+  it('writes a time of day with its zone, and the day too when it is not today there', () => {
+    // 03:00 UTC, a schedule's `0 3 * * *`, is 08:30 in Kolkata.
+    const kolkata = { locale: 'en-US', timeZone: 'Asia/Kolkata' };
+    expect(clock('2026-01-01T03:00:00Z', new Date('2026-01-01T01:00:00Z'), kolkata)).toBe('08:30:00 AM GMT+5:30');
+    // 23:00 UTC is already the next day there.
+    expect(clock('2026-01-01T23:00:00Z', new Date('2026-01-01T01:00:00Z'), kolkata)).toBe('Jan 2, 04:30 AM GMT+5:30');
+    expect(clock('2026-07-01T03:00:00Z', new Date('2026-07-01T01:00:00Z'), { locale: 'en-GB', timeZone: 'UTC' })).toBe('03:00:00 UTC');
+    // The day is the zone's: 03:00 UTC is yesterday evening in New York by noon (UTC), today an hour before.
+    const newYork = { locale: 'en-US', timeZone: 'America/New_York' };
+    expect(clock('2026-07-01T03:00:00Z', new Date('2026-07-01T12:00:00Z'), newYork)).toBe('Jun 30, 11:00 PM EDT');
+    expect(clock('2026-07-01T03:00:00Z', new Date('2026-07-01T02:00:00Z'), newYork)).toBe('11:00:00 PM EDT');
   });
 });
