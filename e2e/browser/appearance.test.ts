@@ -42,11 +42,18 @@ describe('how the page looks', () => {
         expect(await overflow(page)).toBeLessThanOrEqual(0);
         await saveScreenshot(page, `calculator-${width}-${colorScheme}`);
 
-        // Offline, the header says so with its countdown ("Offline · retrying in N s", "Reconnect now"): it still fits.
+        // Offline, the header says so ("Offline · waiting for the network"): it still fits.
         await context.setOffline(true);
         await page.locator('.connection.is-retrying').waitFor({ timeout: 10_000 });
         expect(await overflow(page)).toBeLessThanOrEqual(0);
         await saveScreenshot(page, `calculator-offline-${width}-${colorScheme}`);
+
+        // The network back but the server not answering: "Server unreachable · retrying in N s" and
+        // "Reconnect now", the header's longest: it fits too.
+        await page.route('**/api/events', (route) => route.abort('connectionrefused'));
+        await context.setOffline(false);
+        await page.getByRole('button', { name: 'Reconnect now' }).waitFor({ timeout: 10_000 });
+        expect(await overflow(page)).toBeLessThanOrEqual(0);
         await context.close();
       });
     }

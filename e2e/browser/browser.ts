@@ -45,7 +45,7 @@ export function calculationCard(page: Page, index: number) {
 /**
  * An index from a band of its own. Each browser test takes a different band, clear of the fixed indexes
  * e2e tests submit (2,000–3,393, 4,321 and 1,000,000 elsewhere; 12, 90, 150 and 99,999 for the
- * appearance tests), so no test finds its index already computed by another. Above 9,500,000 an index
+ * appearance tests, 90 for an example chip), so no test finds its index already computed by another. Above 9,500,000 an index
  * is summary-only (e2e/setup/global.ts). Bands stay below
  * EXPENSIVE_INDEX (100,000) unless a test needs a big value: a client may only have a few of those
  * pending at once, and every test is the same client.

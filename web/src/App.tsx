@@ -15,6 +15,8 @@ import { useServerConfig } from './state/useServerConfig';
 export function App() {
   const config = useServerConfig();
   const maxIndex = config?.maxIndex ?? null;
+  // Null too when every index the server takes is exact: there is no limit to tell of.
+  const maxExactIndex = config !== null && config.maxExactIndex < config.maxIndex ? config.maxExactIndex : null;
   const [announcement, announce] = useAnnouncer();
   const { live, latest, submit } = useOwnSubmissions(announce);
   // Back after an outage (`ready`), the server is reachable again: messages saying it was not go.
@@ -33,12 +35,12 @@ export function App() {
       </header>
       <main className="layout">
         <section className="hero" aria-labelledby="hero-title">
-          <h1 id="hero-title">Fibonacci numbers, every digit.</h1>
+          <h1 id="hero-title">Fibonacci numbers, on demand.</h1>
           <p className="lede">
             Ask for F(n) up to n = {maxIndex === null ? 'the server’s limit' : formatCount(maxIndex)}. Workers compute
             it, and it appears here the moment it is ready, for everyone watching.
           </p>
-          <IndexForm maxIndex={maxIndex} onSubmit={submit} />
+          <IndexForm maxIndex={maxIndex} maxExactIndex={maxExactIndex} onSubmit={submit} />
           {latest && (
             <section className="latest" aria-labelledby="latest-title">
               <h2 id="latest-title" className="latest-title">

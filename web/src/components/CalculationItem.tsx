@@ -36,7 +36,9 @@ export const CalculationItem = memo(function CalculationItem({ calculation, onRe
             <>
               {digits !== null && <span>{formatDigitCount(digits)}</span>}
               {durationMs !== null && <span>computed in {formatDuration(durationMs)}</span>}
-              {!calculation.exact && <span>too large to keep whole: its length and ends only</span>}
+              {!calculation.exact && (
+                <span className="summary-only">Too large to work out in full: only its length and first and last digits are known, so there is nothing to copy or download.</span>
+              )}
               {status === 'queued' && <span>Waiting for a worker</span>}
               {status === 'running' && <span>A worker is on it</span>}
             </>

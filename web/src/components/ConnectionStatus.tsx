@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { ConnectionState } from '../live/eventStream';
+import { useOnline } from '../live/online';
 
 interface Props {
   connection: ConnectionState;
@@ -10,16 +11,19 @@ interface Props {
  * Says whether results arrive live, and while they do not, when the next attempt comes. The status
  * region says only what changes for the reader: each attempt of an outage (connecting, refused,
  * waiting) keeps one sentence, and the countdown and the button are outside what is read out.
+ * "Reconnect now" is offered only while the browser has a network: without one an attempt can only
+ * fail, and the page reconnects by itself the moment the network is back.
  */
 export function ConnectionStatus({ connection, onReconnect }: Props) {
-  const seconds = useSecondsUntil(connection.kind === 'retrying' ? connection.retryAt : null);
+  const online = useOnline();
+  const seconds = useSecondsUntil(connection.kind === 'retrying' && online ? connection.retryAt : null);
   const outage = useRef(false);
   if (connection.kind === 'retrying') outage.current = true;
   if (connection.kind === 'live' || connection.kind === 'paused') outage.current = false;
   const region = useRef<HTMLSpanElement>(null);
   const button = useRef<HTMLButtonElement>(null);
   // Read while rendering, before this render takes the button away (the next attempt began, by a click
-  // or by the countdown): the focus it had goes to the status, not to the page's start.
+  // or by the countdown, or the network went): the focus it had goes to the status, not to the page's start.
   const buttonHadFocus = button.current !== null && document.activeElement === button.current;
   useEffect(() => {
     if (buttonHadFocus && button.current === null) region.current?.focus();
@@ -29,7 +33,7 @@ export function ConnectionStatus({ connection, onReconnect }: Props) {
     connecting: 'Connecting…',
     paused: 'Paused while hidden',
     // The browser knows when it has no network at all; otherwise it is the server that did not answer.
-    retrying: `${navigator.onLine ? 'Server unreachable' : 'Offline'} · retrying in ${seconds}\u00a0s`,
+    retrying: online ? `Server unreachable · retrying in ${seconds}\u00a0s` : 'Offline · waiting for the network',
   }[connection.kind];
   return (
     <div className={`connection is-${connection.kind}`}>
@@ -38,7 +42,7 @@ export function ConnectionStatus({ connection, onReconnect }: Props) {
         <span className="visually-hidden">{outage.current ? 'Live updates paused. Reconnecting.' : shown}</span>
         <span aria-hidden="true">{shown}</span>
       </span>
-      {connection.kind === 'retrying' && (
+      {connection.kind === 'retrying' && online && (
         <button ref={button} type="button" className="link-button" onClick={onReconnect}>
           Reconnect now
         </button>

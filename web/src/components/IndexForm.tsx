@@ -6,6 +6,8 @@ import { useProblem } from '../live/connected';
 
 interface Props {
   maxIndex: number | null;
+  /** Above this index only a value's length and ends are known; null while unknown or if there is none. */
+  maxExactIndex: number | null;
   onSubmit: (index: number) => Promise<unknown>;
 }
 
@@ -14,8 +16,9 @@ const examples = [10, 90, 1_000, 100_000];
 /**
  * The index field. Mistakes are explained as soon as the field has been left or submitted once, then
  * live while it is corrected; the server's own message replaces the local one when it answers an error.
+ * An example chip calculates its index as if it had been typed and submitted.
  */
-export function IndexForm({ maxIndex, onSubmit }: Props) {
+export function IndexForm({ maxIndex, maxExactIndex, onSubmit }: Props) {
   const [text, setText] = useState('');
   const [checked, setChecked] = useState(false);
   // The server's refusal, and whether it is of the index (the field is then marked invalid; a server
@@ -41,16 +44,21 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
     setServerError(null);
   }
 
-  async function submit(event: FormEvent) {
+  function submit(event: FormEvent) {
     event.preventDefault();
-    if (sending) return;
+    void send(text, true);
+  }
+
+  /** Sends `sent`, what the field holds; with `refocus`, the field takes the focus once it is answered. */
+  async function send(sent: string, refocus: boolean) {
+    if (pending.includes(sent)) return;
     setChecked(true);
     setServerError(null);
+    const check = validateIndex(sent, maxIndex);
     if (!check.ok) {
       input.current?.focus();
       return;
     }
-    const sent = text;
     setPending((texts) => [...texts, sent]);
     try {
       await onSubmit(check.index);
@@ -70,7 +78,8 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
       setServerError(current.current === sent ? problem : { ...problem, message: `F(${check.index}): ${problem.message}`, ofIndex: false });
     } finally {
       setPending((texts) => texts.filter((_, at) => at !== texts.indexOf(sent)));
-      input.current?.focus();
+      // Ready for the next index (the button, disabled while sending, lost the focus). A chip keeps it.
+      if (refocus) input.current?.focus();
     }
   }
 
@@ -106,7 +115,10 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
         </button>
       </div>
       <p id={`${id}-hint`} className="field-hint">
-        A whole number from 0{maxIndex === null ? '' : ` to ${formatCount(maxIndex)}`}. F(0) = 0, F(1) = 1.
+        A whole number from 0{maxIndex === null ? '' : ` to ${formatCount(maxIndex)}`}.{' '}
+        {maxExactIndex === null
+          ? 'F(0) = 0, F(1) = 1.'
+          : `Every digit up to F(${formatCount(maxExactIndex)}); above that, its length and its first and last digits.`}
       </p>
       <p id={`${id}-error`} className="field-error" aria-live="assertive">
         {message}
@@ -120,7 +132,7 @@ export function IndexForm({ maxIndex, onSubmit }: Props) {
             className="chip"
             onClick={() => {
               edit(String(example));
-              input.current?.focus();
+              void send(String(example), false);
             }}
           >
             {formatCount(example)}
