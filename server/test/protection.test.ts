@@ -299,9 +299,15 @@ describe('protection of the embedded default', () => {
       await response.arrayBuffer();
     }
     expect(statuses.slice(-2)).toEqual([429, 429]);
+    // The same route, however its path is spelled.
+    const spelled = await fetch(`${runtime.url}/%61pi/submissions`);
+    expect(spelled.status).toBe(429);
+    await spelled.arrayBuffer();
     // The API's limit: the page itself still loads, and says what is going on.
-    const page = await fetch(`${runtime.url}/`);
-    expect(page.status).toBe(200);
-    expect(await page.text()).toContain('<div id="root">');
+    for (const path of ['/', '/history']) {
+      const page = await fetch(`${runtime.url}${path}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<div id="root">');
+    }
   });
 });

@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
@@ -15,9 +15,16 @@ import { AppError } from '../lib/errors.js';
  * What is rate limited: the API (but probes and the event stream, capped separately), the queue
  * dashboard's API and the metrics. The pages and their files are not (nginx serves them without a
  * limit, and so does the embedded default): a client over the limit still loads the page that says so.
+ * Told by the route the router matched, never by the address as sent, which may spell the same path
+ * another way (`/%61pi/…`).
  */
-const LIMITED = /^\/(api|admin\/queues\/api|metrics)(\/|\?|$)/;
-const UNLIMITED = /^\/api\/(health|ready|events)(\?|$)/;
+const LIMITED = /^\/(api|admin\/queues\/api|metrics)(\/|$)/;
+const UNLIMITED = /^\/api\/(health|ready|events)$/;
+
+function isLimited(request: FastifyRequest): boolean {
+  const route = request.routeOptions.url;
+  return route !== undefined && LIMITED.test(route) && !UNLIMITED.test(route);
+}
 
 export async function registerProtection(app: FastifyInstance, config: Config, redis: Redis | undefined): Promise<void> {
   // Worked out once: with these options helmet's headers are the same for every response, and setting
@@ -55,7 +62,7 @@ export async function registerProtection(app: FastifyInstance, config: Config, r
       nameSpace: `${config.QUEUE_PREFIX}:rate-limit:`,
       // Redis away: requests go on (and meet a 503 where they need Redis) rather than all being refused.
       skipOnError: true,
-      allowList: (request) => !LIMITED.test(request.url) || UNLIMITED.test(request.url),
+      allowList: (request) => !isLimited(request),
       errorResponseBuilder: (_request, context) =>
         new AppError('RATE_LIMITED', `too many requests; try again in ${Math.ceil(context.ttl / 1000)} s`),
     });
