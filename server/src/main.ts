@@ -3,7 +3,7 @@
  * (an orchestrator's stop: the API drains first) or SIGINT (Ctrl-C at a terminal: no drain).
  */
 import { ConfigError, loadConfig, misspelledSettings } from './config.js';
-import { failureLine } from './lib/failure.js';
+import { failureLine, isOperational } from './lib/failure.js';
 import { createLogger } from './lib/logger.js';
 import { flushErrorReports, reportError, startErrorReporting } from './observability/error-reporting.js';
 import { startRuntime } from './runtime.js';
@@ -44,7 +44,7 @@ async function main(): Promise<void> {
 main().catch(async (error: unknown) => {
   // A setting, the data folder in use, a port taken, Postgres refusing: one line to act on. Anything
   // else is a fault of the program, reported with its stack.
-  const line = failureLine(error);
+  const line = isOperational(error) ? failureLine(error) : undefined;
   if (line !== undefined) {
     console.error(line);
     // A setting refused as unset may be one set under a misspelt name.

@@ -17,3 +17,15 @@ export function failureLine(error: unknown): string | undefined {
   const message = error.message || (error instanceof AggregateError ? error.errors.map((inner: Error) => inner.message).join('; ') : code);
   return `${message} (${code})`;
 }
+
+/**
+ * Whether a failure is of the world, not of the program: a message written for the operator, or a
+ * system call refused (an errno code: a port taken, a connection refused, a folder not writable), or
+ * Postgres out of reach (SQLSTATE classes 08 connection, 28 credentials, 3D no such database, 53 out of
+ * resources, 57 shutting down). An SQL error or one of Node's own (`ERR_…`) is a fault of the program.
+ */
+export function isOperational(error: unknown): boolean {
+  if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirInUseError) return true;
+  const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && (/^E[A-Z]+$/.test(code) || /^(08|28|3D|53|57)[0-9A-Z]{3}$/.test(code));
+}
