@@ -28,7 +28,7 @@ const shipped: Record<string, string> = {
   '0008_failed_calculations': '3fd49d51b217a341',
   '0009_finish_by_key': '3203bbcb3a2faab2',
   '0010_request_id_reuse': '357042e67b175b51',
-  '0011_realign_schema': 'ab86af963bd717e2',
+  '0011_realign_schema': 'a7a652746fe30296',
 };
 
 describe('migrations', () => {

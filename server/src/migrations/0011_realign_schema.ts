@@ -8,7 +8,8 @@ import { sql, type Kysely } from 'kysely';
  *   current `submit_calculations` writes a uuid into the bigint column, and every cheap submission fails.
  *   The column becomes a uuid, each old batch number mapped to one of its own, and the sequence goes.
  *   An unfinished batch's old job may still run under its old id: its calculations are finished by index
- *   and attempt, so at worst one is computed twice and recorded once.
+ *   and attempt, so at worst one is computed twice and recorded once. The change rewrites the table under
+ *   its lock, so submissions wait for it: seconds per million calculations, once.
  * - 0010's `submit_calculations` was rewritten twice (at first it read the whole submissions table at
  *   each call, then it missed a request id another transaction recorded meanwhile). It is made again as
  *   0010 makes it now, with the same result columns.
