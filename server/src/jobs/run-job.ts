@@ -14,7 +14,9 @@ import type { JobContext, JobHandler, JobHandlers, JobName, JobPayloads } from '
 export type RunOutcome = 'completed' | 'retry-later' | 'handed-back' | 'retry' | 'failed';
 
 /**
- * How a run that threw ends. runJob, both queues and the job metrics all ask here, so they agree.
+ * How a run that threw ends. runJob and both queues ask here of what the run threw, and the job
+ * metrics of the handler's own error: the same answer, but for a last attempt whose failure cannot be
+ * recorded yet (Postgres away), which the metrics count as failed and the queue runs again later.
  *
  * Only the worker's own stop hands a job back. A job's signal aborted for any other reason (BullMQ's
  * cancel) ends the run as any error does: BullMQ retries or fails such a job, and on its last attempt

@@ -219,7 +219,7 @@ export class CalculationService {
       const hours = Math.max(1, Math.ceil(resetsInMs / 3_600_000));
       throw new AppError(
         'QUOTA_EXCEEDED',
-        `F(${grouped(index)}) has ${grouped(digits)} digits, more than the ${grouped(daily.max - count)} left of the ${grouped(daily.max)} digits of new large values one client may ask for in a day; try again in ${hours} h`,
+        `F(${grouped(index)}) has ${grouped(digits)} digits, more than the ${grouped(Math.max(0, daily.max - count))} left of the ${grouped(daily.max)} digits of new large values one client may ask for in a day; try again in ${hours} h`,
         retryAfterSeconds(resetsInMs),
       );
     }

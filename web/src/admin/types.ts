@@ -34,7 +34,7 @@ export interface Worker {
   /** `gmp` (the native addon) or `bigint`. */
   engine: 'gmp' | 'bigint';
   lastHeartbeat: string;
-  /** The jobs it has run longest, longest first; a few at most, of `runningCount`. */
+  /** The jobs it has run longest, longest first; 20 at most, of `runningCount`. */
   running: RunningJob[];
   runningCount: number;
 }

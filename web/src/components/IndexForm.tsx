@@ -25,7 +25,7 @@ export function IndexForm({ maxIndex, maxExactIndex, onSubmit }: Props) {
   // away or busy is not the index's fault), or only that the server could not be reached.
   const [serverError, setServerError] = useProblem<{ message: string; ofIndex: boolean; unreachable: boolean }>();
   // What was typed of each submission not answered yet. A submission does not wait for the one before:
-  // the page takes their answers in any order (App's `submit`).
+  // the page takes their answers in any order (useOwnSubmissions' `submit`).
   const [pending, setPending] = useState<readonly string[]>([]);
   // What the field holds now, read when an answer comes: by then the reader may have typed on.
   const current = useRef(text);
