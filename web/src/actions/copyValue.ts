@@ -1,4 +1,4 @@
-import { api, reach } from '../api/client';
+import { api } from '../api/client';
 
 /**
  * Copies F(index) to the clipboard. The value is fetched only now, when asked for. Where the browser
@@ -7,10 +7,7 @@ import { api, reach } from '../api/client';
  */
 export async function copyValue(index: number): Promise<void> {
   // A server out of reach is said as the rest of the page says it, not in the browser's words.
-  const text = reach(api.valueUrl(index)).then(async (response) => {
-    if (!response.ok) throw new Error(`The value could not be read (${response.status}).`);
-    return response.text();
-  });
+  const text = api.value(index);
   if (typeof ClipboardItem !== 'undefined' && navigator.clipboard?.write) {
     const blob = text.then((value) => new Blob([value], { type: 'text/plain' }));
     try {

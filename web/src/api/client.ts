@@ -76,5 +76,12 @@ export const api = {
   /** Where the full decimal value is streamed from: links point here so the browser saves it to disk. */
   valueUrl: (index: number) => `${base}/calculations/${index}/value`,
 
+  /** The full decimal value, read whole; a server out of reach is said as `reach` says it. */
+  value: async (index: number): Promise<string> => {
+    const response = await reach(api.valueUrl(index));
+    if (!response.ok) throw new Error(`The value could not be read (${response.status}).`);
+    return response.text();
+  },
+
   eventsUrl: `${base}/events`,
 };

@@ -1,5 +1,5 @@
 import { useContext, useEffect, useState } from 'react';
-import { api, reach } from '../api/client';
+import { api } from '../api/client';
 import type { Calculation } from '../api/types';
 import { formatCount } from '../format/numbers';
 import { gapText, isShortValue, previewValue } from '../format/value';
@@ -56,17 +56,14 @@ function useShortValue({ index, status, exact, digits }: Calculation): string | 
   useEffect(() => {
     if (!wanted || shortValues.has(index)) return;
     let active = true;
-    reach(api.valueUrl(index))
-      .then((response) => (response.ok ? response.text() : null))
-      .then(
-        (text) => {
-          if (text === null) return;
-          shortValues.set(index, text);
-          if (active) setRead(text);
-        },
-        // Unread, the value keeps showing its ends.
-        () => undefined,
-      );
+    api.value(index).then(
+      (text) => {
+        shortValues.set(index, text);
+        if (active) setRead(text);
+      },
+      // Unread, the value keeps showing its ends.
+      () => undefined,
+    );
     return () => {
       active = false;
     };
