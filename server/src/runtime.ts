@@ -115,7 +115,7 @@ export async function startRuntime(config: Config, logger: Logger): Promise<Runt
 
   if (runsWorker) await startWorking({ config, logger, db, messaging, pool, metrics, backups, engine });
 
-  logStarted(config, url, engine, logger);
+  logStarted(config, { url, engine, runsApi }, logger);
 
   return {
     http,
@@ -152,10 +152,10 @@ function createPool(config: Config, engine: FibEngine['name'], logger: Logger): 
   });
 }
 
-function logStarted(config: Config, url: string, engine: FibEngine['name'], logger: Logger): void {
+function logStarted(config: Config, { url, engine, runsApi }: { url: string; engine: FibEngine['name']; runsApi: boolean }, logger: Logger): void {
   logger.info({ url, database: config.DATABASE_URL ? 'postgres' : 'pglite', queue: config.REDIS_URL ? 'redis' : 'memory', engine }, 'started');
   // The pages refuse everyone alike, and say only that credentials are needed: the log says why.
-  if (config.ROLE !== 'worker' && config.ADMIN_PASSWORD === undefined) {
+  if (runsApi && config.ADMIN_PASSWORD === undefined) {
     const pages = config.METRICS_PORT === undefined ? '/admin, /api/admin and /metrics' : '/admin and /api/admin';
     logger.info({ user: config.ADMIN_USER }, `the admin pages are closed: set ADMIN_PASSWORD to open ${pages}`);
   }

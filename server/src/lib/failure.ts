@@ -9,10 +9,9 @@ import { AppError } from './errors.js';
  * for anything else: a fault of the program, whose stack says more.
  */
 export function failureLine(error: unknown): string | undefined {
-  if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirInUseError) return error.message;
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string') return undefined;
+  if (writtenForOperator(error)) return error.message;
+  const code = codeOf(error);
+  if (!(error instanceof Error) || code === undefined) return undefined;
   // A connection tried on several addresses fails with all of them, and an empty message of its own.
   const message = error.message || (error instanceof AggregateError ? error.errors.map((inner: Error) => inner.message).join('; ') : code);
   return `${message} (${code})`;
@@ -25,7 +24,18 @@ export function failureLine(error: unknown): string | undefined {
  * resources, 57 shutting down). An SQL error or one of Node's own (`ERR_…`) is a fault of the program.
  */
 export function isOperational(error: unknown): boolean {
-  if (error instanceof AppError || error instanceof ConfigError || error instanceof DataDirInUseError) return true;
+  if (writtenForOperator(error)) return true;
+  const code = codeOf(error);
+  return code !== undefined && (/^E[A-Z]+$/.test(code) || /^(08|28|3D|53|57)[0-9A-Z]{3}$/.test(code));
+}
+
+/** A setting, a refused request or backup, the data folder in use: its message is the line to print. */
+function writtenForOperator(error: unknown): error is AppError | ConfigError | DataDirInUseError {
+  return error instanceof AppError || error instanceof ConfigError || error instanceof DataDirInUseError;
+}
+
+/** The error's code (an errno, a SQLSTATE, one of Node's own), when it has one. */
+function codeOf(error: unknown): string | undefined {
   const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && (/^E[A-Z]+$/.test(code) || /^(08|28|3D|53|57)[0-9A-Z]{3}$/.test(code));
+  return typeof code === 'string' ? code : undefined;
 }
