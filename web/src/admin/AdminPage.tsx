@@ -43,11 +43,11 @@ export function AdminPage() {
     return () => clearInterval(timer);
   }, [refresh]);
 
-  const act = (control: Control, work: () => Promise<string>) => {
+  const act = (control: Control, task: () => Promise<string>) => {
     setActedBy(control);
     setNotice('');
     return action.run(async () => {
-      const done = await work();
+      const done = await task();
       await refresh();
       setNotice(done);
     });
